@@ -1,0 +1,113 @@
+/**
+ * The Switchyard server: one object owns the lifecycle (as Probot's Server does). It opens the
+ * database, migrates, builds the queue, the automation registry and the HTTP app, and starts
+ * the roles this process plays:
+ * - `web`: the HTTP server (webhooks, API, metrics);
+ * - `worker`: runs jobs (receipt processing, automations);
+ * - `scheduler`: fires cron schedules (once per slot across every process).
+ */
+import fs from 'node:fs';
+import type { FastifyInstance } from 'fastify';
+import type { Config } from './config/index.js';
+import type { Database } from './db/index.js';
+import { migrateToLatest, openDatabase } from './db/index.js';
+import { createQueue, type Queue } from './jobs/index.js';
+import type { Logger } from './log/index.js';
+import { createMetrics, type Metrics } from './http/metrics.js';
+import { buildServer } from './http/server.js';
+import { AutomationRegistry } from './automations/registry.js';
+import { registerStateProjection, stateRoutes } from './state/index.js';
+import { createWebhooksSlice, type WebhooksSlice } from './webhooks/index.js';
+
+export interface Roles {
+  web: boolean;
+  worker: boolean;
+  scheduler: boolean;
+}
+
+export interface Switchyard {
+  config: Config;
+  db: Database;
+  queue: Queue;
+  registry: AutomationRegistry;
+  metrics: Metrics;
+  webhooks: WebhooksSlice;
+  http: FastifyInstance;
+  /** Starts the roles; resolves once the HTTP server listens (when `web`). Returns the bound port. */
+  start(roles: Roles): Promise<number | null>;
+  /** Stops taking work, finishes what runs, closes the database. */
+  stop(): Promise<void>;
+}
+
+function packageVersion(): string {
+  try {
+    const pkg = JSON.parse(fs.readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version?: string };
+    return pkg.version ?? '0.0.0';
+  } catch {
+    return '0.0.0';
+  }
+}
+
+/** Opens, migrates and composes everything; nothing listens or runs until start(). */
+export async function createSwitchyard(config: Config, log: Logger): Promise<Switchyard> {
+  const db = openDatabase(config);
+  try {
+    const applied = await migrateToLatest(db);
+    if (applied.length > 0) log.info({ applied }, 'database migrated');
+  } catch (err) {
+    await db.close().catch(() => undefined);
+    throw err;
+  }
+  const metrics = createMetrics();
+  const queue = createQueue({ db, log: log.child({ slice: 'jobs' }), config });
+  const registry = new AutomationRegistry();
+  registerStateProjection(registry, { dialect: db.dialect });
+  const webhooks = createWebhooksSlice({ config, db, queue, registry, metrics, log });
+
+  metrics.addCollectedGauge('switchyard_queue_jobs', 'Jobs by queue and state', ['queue', 'state'], async () => {
+    const stats = await queue.stats();
+    return stats.flatMap((s) =>
+      (['queued', 'running', 'retrying', 'dead'] as const).map((state) => ({ labels: { queue: s.name, state }, value: s[state] })),
+    );
+  });
+
+  const http = await buildServer({
+    db,
+    log,
+    metrics,
+    apiToken: config.apiToken,
+    version: packageVersion(),
+    isolatedPlugins: [webhooks.receiver],
+    plugins: [webhooks.routes, (app) => stateRoutes(app, { db })],
+  });
+
+  let started: Roles | null = null;
+  return {
+    config,
+    db,
+    queue,
+    registry,
+    metrics,
+    webhooks,
+    http,
+    async start(roles) {
+      started = roles;
+      await queue.start({ work: roles.worker, schedule: roles.scheduler });
+      if (!roles.web) {
+        await http.ready();
+        return null;
+      }
+      await http.listen({ port: config.port, host: config.host });
+      const address = http.server.address();
+      const port = typeof address === 'object' && address ? address.port : config.port;
+      log.info({ port, database: db.dialect, roles }, 'Switchyard is listening');
+      return port;
+    },
+    async stop() {
+      if (started?.web) await http.close();
+      await queue.stop();
+      if (!started?.web) await http.close();
+      await db.close();
+    },
+  };
+}

@@ -1,0 +1,121 @@
+/**
+ * The `switchyard` command: start | web | worker | migrate | events list|show|replay | doctor.
+ */
+import { Command, InvalidArgumentError } from 'commander';
+import { ConfigError, loadConfig, loadDotEnv, type Config } from '../config/index.js';
+import { createLogger, type Logger } from '../log/index.js';
+import { createSwitchyard, type Roles } from '../app.js';
+import { migrateToLatest, openDatabase } from '../db/index.js';
+import { runDoctor } from './doctor.js';
+import { eventsList, eventsReplay, eventsShow } from './events-commands.js';
+
+async function configOrExit(): Promise<Config> {
+  await loadDotEnv();
+  try {
+    return loadConfig(process.env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(2);
+    }
+    throw err;
+  }
+}
+
+/** Runs a long-lived process with the given roles until SIGINT/SIGTERM. */
+async function serve(roles: Roles): Promise<void> {
+  const config = await configOrExit();
+  const log: Logger = createLogger(config.logLevel);
+  if (!config.webhookSecret && roles.web) log.warn('WEBHOOK_SECRET is not set: webhook deliveries will be refused (503)');
+  if (!config.apiToken && roles.web) log.warn('SWITCHYARD_API_TOKEN is not set: the API answers 401 to every request');
+  const app = await createSwitchyard(config, log);
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'stopping');
+    const force = setTimeout(() => process.exit(1), 30_000);
+    force.unref();
+    app
+      .stop()
+      .then(() => process.exit(0))
+      .catch((err) => {
+        log.error({ err }, 'error while stopping');
+        process.exit(1);
+      });
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  await app.start(roles);
+}
+
+const positiveInt = (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a positive whole number');
+  return n;
+};
+
+export function buildCli(): Command {
+  const program = new Command('switchyard').description('Switchyard: a self-hosted GitHub App server').showHelpAfterError();
+
+  program
+    .command('start')
+    .description('run everything in one process: HTTP server, job worker and scheduler')
+    .action(() => serve({ web: true, worker: true, scheduler: true }));
+  program
+    .command('web')
+    .description('run only the HTTP server (webhooks, API); scale out with DATABASE_URL')
+    .action(() => serve({ web: true, worker: false, scheduler: false }));
+  program
+    .command('worker')
+    .description('run only the job worker (and the scheduler, once across processes)')
+    .option('--no-scheduler', 'do not fire cron schedules from this process')
+    .action((opts: { scheduler: boolean }) => serve({ web: false, worker: true, scheduler: opts.scheduler }));
+  program
+    .command('migrate')
+    .description('bring the database schema up to date and exit')
+    .action(async () => {
+      const config = await configOrExit();
+      const db = openDatabase(config);
+      try {
+        const applied = await migrateToLatest(db);
+        console.log(applied.length ? `Applied: ${applied.join(', ')}` : 'The database is up to date.');
+      } finally {
+        await db.close();
+      }
+    });
+
+  const events = program.command('events').description('read and replay the event log');
+  events
+    .command('list')
+    .description('list deliveries, newest first')
+    .option('-r, --repository <owner/name>', 'only this repository')
+    .option('-t, --type <event>', 'only this event type')
+    .option('-a, --action <action>', 'only this action')
+    .option('-s, --status <status>', 'received | processed | failed | dead')
+    .option('-n, --limit <n>', 'how many', positiveInt, 20)
+    .option('--json', 'print JSON')
+    .action(async (opts) => eventsList(await configOrExit(), opts));
+  events
+    .command('show <delivery_id>')
+    .description('show one delivery with its payload')
+    .action(async (id: string) => eventsShow(await configOrExit(), id));
+  events
+    .command('replay <delivery_id>')
+    .description('process a delivery again (a running worker picks it up)')
+    .action(async (id: string) => eventsReplay(await configOrExit(), id));
+
+  program
+    .command('doctor')
+    .description('check configuration, database and migrations, and say what is wrong')
+    .action(async () => {
+      await loadDotEnv();
+      process.exitCode = await runDoctor(process.env);
+    });
+  return program;
+}
+
+/** Entry point used by bin/switchyard.js. */
+export async function main(argv: string[]): Promise<void> {
+  await buildCli().parseAsync(argv);
+}

@@ -1,0 +1,49 @@
+/**
+ * Numbered, forward-only migrations. Each runs in its own transaction and is recorded in
+ * `kysely_migration`; Kysely's Migrator refuses to run when the recorded ones are out of order
+ * ("corrupted migrations") and takes a lock so concurrent processes migrate once.
+ */
+import { Migrator, type Migration, type MigrationProvider, type MigrationResultSet } from 'kysely';
+import type { Database } from './open-database.js';
+import * as m0001 from './migrations/0001_core.js';
+
+const MIGRATIONS = { '0001_core': m0001 } as const;
+
+/** Names of every migration this build knows, in order. */
+export const MIGRATION_NAMES = Object.keys(MIGRATIONS);
+
+function provider(db: Database): MigrationProvider {
+  return {
+    async getMigrations() {
+      const out: Record<string, Migration> = {};
+      for (const [name, mod] of Object.entries(MIGRATIONS)) {
+        out[name] = { up: (k) => mod.up(k, db.dialect) };
+      }
+      return out;
+    },
+  };
+}
+
+function migrator(db: Database): Migrator {
+  return new Migrator({ db: db.kysely, provider: provider(db) });
+}
+
+export class MigrationFailed extends Error {
+  readonly code = 'MIGRATION_FAILED';
+}
+
+/** Brings the schema up to date; returns the names of the migrations it applied. */
+export async function migrateToLatest(db: Database): Promise<string[]> {
+  const { error, results }: MigrationResultSet = await migrator(db).migrateToLatest();
+  if (error) {
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName;
+    throw new MigrationFailed(`Migration ${failed ?? ''} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  }
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+/** Migrations this build knows that the database has not applied yet. */
+export async function pendingMigrations(db: Database): Promise<string[]> {
+  const all = await migrator(db).getMigrations();
+  return all.filter((m) => !m.executedAt).map((m) => m.name);
+}

@@ -1,0 +1,115 @@
+/**
+ * Opens the database for either dialect and makes both drivers speak the same shapes
+ * (see schema.ts): timestamps as ISO strings, JSON as text, 64-bit integers as numbers.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import pg from 'pg';
+import { Kysely, PostgresDialect, SqliteDialect, type Transaction } from 'kysely';
+import type { Config } from '../config/index.js';
+import type { Schema } from './schema.js';
+
+export type Dialect = 'sqlite' | 'postgres';
+/** Anything queries can run on: the database or an open transaction. */
+export type Executor = Kysely<Schema> | Transaction<Schema>;
+
+export interface Database {
+  dialect: Dialect;
+  kysely: Kysely<Schema>;
+  /** The raw SQLite handle (embedded mode only), for the ingestion fast path. Use via `withSqlite`. */
+  sqlite?: BetterSqlite3.Database;
+  /** PostgreSQL connection string (scaled-out mode only), for pg-boss. */
+  postgresUrl?: string;
+  close(): Promise<void>;
+}
+
+let pgTypesConfigured = false;
+function configurePgTypes(): void {
+  if (pgTypesConfigured) return;
+  pgTypesConfigured = true;
+  const { types } = pg;
+  // int8 (counts, GitHub ids) → number: GitHub ids stay far below 2^53.
+  types.setTypeParser(20, (v) => Number.parseInt(v, 10));
+  // timestamptz / timestamp → ISO-8601 UTC string, as SQLite stores them.
+  types.setTypeParser(1184, (v) => new Date(v).toISOString());
+  types.setTypeParser(1114, (v) => new Date(`${v}Z`).toISOString());
+  // json / jsonb → the text itself; the domain parses JSON the same way on both dialects.
+  types.setTypeParser(114, (v) => v);
+  types.setTypeParser(3802, (v) => v);
+}
+
+/** Wraps better-sqlite3 so bound booleans become 0/1 and Dates ISO strings (SQLite binds neither). */
+function sqliteWithParamNormalisation(db: BetterSqlite3.Database) {
+  const norm = (params: ReadonlyArray<unknown>) =>
+    params.map((p) => (typeof p === 'boolean' ? (p ? 1 : 0) : p instanceof Date ? p.toISOString() : p));
+  return {
+    close: () => db.close(),
+    prepare(sqlText: string) {
+      const stmt = db.prepare(sqlText);
+      return {
+        reader: stmt.reader,
+        all: (params: ReadonlyArray<unknown>) => stmt.all(norm(params)),
+        run: (params: ReadonlyArray<unknown>) => stmt.run(norm(params)),
+        iterate: (params: ReadonlyArray<unknown>) => stmt.iterate(norm(params)) as IterableIterator<unknown>,
+      };
+    },
+  };
+}
+
+/** Opens the SQLite file (creating the data dir) with WAL and the configured durability level. */
+export function openSqlite(file: string, synchronous: 'NORMAL' | 'FULL' = 'NORMAL'): Database {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const sqlite = new BetterSqlite3(file);
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma(`synchronous = ${synchronous}`);
+  sqlite.pragma('foreign_keys = ON');
+  sqlite.pragma('busy_timeout = 5000');
+  sqlite.pragma('cache_size = -65536');
+  sqlite.pragma('temp_store = MEMORY');
+  const kysely = new Kysely<Schema>({ dialect: new SqliteDialect({ database: sqliteWithParamNormalisation(sqlite) }) });
+  return {
+    dialect: 'sqlite',
+    kysely,
+    sqlite,
+    async close() {
+      await kysely.destroy();
+      if (sqlite.open) sqlite.close();
+    },
+  };
+}
+
+/** Opens a PostgreSQL pool. */
+export function openPostgres(url: string, poolSize = 10): Database {
+  configurePgTypes();
+  const pool = new pg.Pool({ connectionString: url, max: poolSize });
+  pool.on('error', () => {
+    /* idle client errors surface on the next query; keep the process alive */
+  });
+  const kysely = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
+  return {
+    dialect: 'postgres',
+    kysely,
+    postgresUrl: url,
+    async close() {
+      await kysely.destroy();
+    },
+  };
+}
+
+/** Opens the database the config names. */
+export function openDatabase(config: Config): Database {
+  return config.database.kind === 'postgres'
+    ? openPostgres(config.database.url)
+    : openSqlite(config.database.file, config.sqliteSynchronous);
+}
+
+/**
+ * Runs synchronous work on the raw SQLite handle while holding Kysely's connection, so it never
+ * interleaves with a Kysely transaction in flight on the same connection.
+ */
+export async function withSqlite<T>(db: Database, fn: (sqlite: BetterSqlite3.Database) => T): Promise<T> {
+  const sqlite = db.sqlite;
+  if (!sqlite) throw new Error('withSqlite needs the embedded SQLite database');
+  return db.kysely.connection().execute(async () => fn(sqlite));
+}

@@ -1,0 +1,101 @@
+/**
+ * Builds the Fastify app: error handling, the API token guard, metrics, health checks, the
+ * OpenAPI document at /api/docs, and the slices' routes. Routes live with their slice.
+ */
+import { timingSafeEqual, createHash } from 'node:crypto';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import fastifySwagger from '@fastify/swagger';
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import type { Database } from '../db/index.js';
+import { pendingMigrations } from '../db/index.js';
+import type { Logger } from '../log/index.js';
+import { AppError } from './app-error.js';
+import { installErrorHandler } from './error-handler.js';
+import type { Metrics } from './metrics.js';
+
+export interface ServerDeps {
+  db: Database;
+  log: Logger;
+  metrics: Metrics;
+  apiToken: string | undefined;
+  /** Route plugins mounted after the core (each slice's `routes`). */
+  plugins: Array<(app: FastifyInstance) => Promise<void>>;
+  /** Plugins mounted in their own encapsulated context (the webhook receiver, with its body parser). */
+  isolatedPlugins: Array<(app: FastifyInstance) => Promise<void>>;
+  version: string;
+}
+
+const PUBLIC_API = new Set(['/api/github/webhooks', '/api/docs']);
+
+const digest = (s: string) => createHash('sha256').update(s).digest();
+
+/** True when the request's bearer token is the operator's token (constant time). */
+function authorized(header: string | undefined, token: string | undefined): boolean {
+  if (!token || !header) return false;
+  const m = /^Bearer\s+(.+)$/i.exec(header.trim());
+  if (!m?.[1]) return false;
+  return timingSafeEqual(digest(m[1]), digest(token));
+}
+
+export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: deps.log.child({ slice: 'http' }) as FastifyBaseLogger,
+    // Per-request info logs cost throughput on the webhook path; metrics record every request instead.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: 1024 * 1024,
+    // Requests carry no trusted proxy headers by default; set behind a proxy in a later issue.
+    trustProxy: false,
+    return503OnClosing: true,
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  installErrorHandler(app);
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      info: { title: 'Switchyard API', version: deps.version, description: 'Event log and GitHub state of a Switchyard server.' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+
+  app.addHook('onRequest', async (req) => {
+    const path = req.url.split('?')[0] ?? '';
+    if (!path.startsWith('/api/') || PUBLIC_API.has(path)) return;
+    if (!authorized(req.headers.authorization, deps.apiToken)) {
+      throw new AppError(
+        'UNAUTHORIZED',
+        401,
+        deps.apiToken ? 'A valid bearer token is required (Authorization: Bearer <token>)' : 'The API is closed: SWITCHYARD_API_TOKEN is not configured',
+      );
+    }
+  });
+
+  app.addHook('onResponse', async (req, reply) => {
+    deps.metrics.httpDuration.observe(
+      { method: req.method, route: req.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) },
+      reply.elapsedTime / 1000,
+    );
+  });
+
+  app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
+  app.get('/readyz', { schema: { hide: true } }, async (_req, reply) => {
+    try {
+      const pending = await pendingMigrations(deps.db);
+      if (pending.length > 0) return reply.code(503).send({ status: 'not_ready', reason: `migrations pending: ${pending.join(', ')}` });
+      return { status: 'ready' };
+    } catch {
+      return reply.code(503).send({ status: 'not_ready', reason: 'database unreachable' });
+    }
+  });
+  app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => {
+    reply.header('content-type', deps.metrics.registry.contentType);
+    return deps.metrics.registry.metrics();
+  });
+  app.get('/api/docs', { schema: { hide: true } }, async () => app.swagger());
+
+  for (const plugin of deps.isolatedPlugins) await app.register(plugin);
+  for (const plugin of deps.plugins) await app.register(async (scope) => plugin(scope));
+  return app;
+}

@@ -1,0 +1,27 @@
+/**
+ * The job queue's public surface. `createQueue` picks the implementation for the database:
+ * the embedded runner on SQLite, pg-boss on PostgreSQL (see queue.ts for the contract).
+ */
+import type { Config } from '../config/index.js';
+import type { Database } from '../db/index.js';
+import type { Logger } from '../log/index.js';
+import { createPgBossQueue } from './pg-boss-queue.js';
+import type { Queue } from './queue.js';
+import { createSqliteQueue } from './sqlite-queue.js';
+
+export type { EnqueueOptions, JobContext, JobHandler, Queue, QueueStats, StartOptions } from './queue.js';
+export { retryDelayMs } from './backoff.js';
+export { enqueueSqliteSync } from './sqlite-enqueue.js';
+export { createSqliteQueue, type SqliteQueueOptions } from './sqlite-queue.js';
+export { createPgBossQueue, type PgBossQueueOptions } from './pg-boss-queue.js';
+
+/** Creates the queue for `db`'s dialect, sized by WORKER_CONCURRENCY, JOB_LEASE_SECONDS and RETRY_BASE_MS. */
+export function createQueue(deps: {
+  db: Database;
+  log: Logger;
+  config: Pick<Config, 'workerConcurrency' | 'jobLeaseSeconds' | 'retryBaseMs'>;
+}): Queue {
+  const { db, log, config } = deps;
+  const options = { db, log, concurrency: config.workerConcurrency, leaseSeconds: config.jobLeaseSeconds, retryBaseMs: config.retryBaseMs };
+  return db.dialect === 'postgres' ? createPgBossQueue(options) : createSqliteQueue(options);
+}

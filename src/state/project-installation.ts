@@ -1,0 +1,102 @@
+/** Projects installation and installation_repositories events into installations and their repositories. */
+import type { Executor } from '../db/index.js';
+import { newId, nowIso } from '../db/index.js';
+import { num, objAt, str, toIsoTimestamp, type Obj } from '../github/index.js';
+import type { EventContext } from '../automations/registry.js';
+import { listedRepositories, upsertRepository } from './project-repository.js';
+
+/** Upserts an installation from its payload object; returns its id. */
+export async function upsertInstallation(tx: Executor, inst: Obj, status: 'active' | 'suspended' | 'deleted' | null): Promise<string | null> {
+  const githubId = num(inst.id);
+  if (githubId === null) return null;
+  const now = nowIso();
+  const account = objAt(inst, 'account');
+  const values = {
+    account_login: str(account?.login) ?? str(account?.slug),
+    account_id: num(account?.id),
+    account_type: str(account?.type) ?? (account?.slug ? 'Enterprise' : null),
+    target_type: str(inst.target_type),
+    repository_selection: str(inst.repository_selection),
+    permissions: JSON.stringify(objAt(inst, 'permissions') ?? {}),
+    events: JSON.stringify(Array.isArray(inst.events) ? inst.events : []),
+    github_updated_at: toIsoTimestamp(inst.updated_at),
+  };
+  const suspendedAt = toIsoTimestamp(inst.suspended_at);
+  const row = await tx
+    .insertInto('installations')
+    .values({ id: newId(), github_id: githubId, ...values, status: status ?? (suspendedAt ? 'suspended' : 'active'), suspended_at: suspendedAt, deleted_at: null, created_at: now, updated_at: now })
+    .onConflict((oc) => oc.column('github_id').doUpdateSet({ ...values, updated_at: now }))
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return row.id;
+}
+
+async function link(tx: Executor, installationId: string, repositoryId: string): Promise<void> {
+  await tx
+    .insertInto('installation_repositories')
+    .values({ installation_id: installationId, repository_id: repositoryId, created_at: nowIso() })
+    .onConflict((oc) => oc.columns(['installation_id', 'repository_id']).doNothing())
+    .execute();
+}
+
+async function unlink(tx: Executor, installationId: string, repoGithubIds: number[]): Promise<void> {
+  if (repoGithubIds.length === 0) return;
+  const repos = tx.selectFrom('repositories').select('id').where('github_id', 'in', repoGithubIds);
+  await tx.deleteFrom('installation_repositories').where('installation_id', '=', installationId).where('repository_id', 'in', repos).execute();
+}
+
+async function addRepositories(tx: Executor, installationId: string, installationGithubId: number, list: Obj[]): Promise<void> {
+  for (const r of list) {
+    const repoId = await upsertRepository(tx, r, installationGithubId);
+    if (repoId) await link(tx, installationId, repoId);
+  }
+}
+
+/** installation.created|deleted|suspend|unsuspend|new_permissions_accepted (and any other action). */
+export async function projectInstallation(ctx: EventContext, tx: Executor): Promise<void> {
+  const inst = objAt(ctx.payload, 'installation');
+  if (!inst) return;
+  const githubId = num(inst.id);
+  if (githubId === null) return;
+  const now = nowIso();
+  const status = ctx.action === 'deleted' ? 'deleted' : ctx.action === 'suspend' ? 'suspended' : ctx.action === 'created' || ctx.action === 'unsuspend' ? 'active' : null;
+  const id = await upsertInstallation(tx, inst, status);
+  if (!id) return;
+  switch (ctx.action) {
+    case 'created':
+      await tx.updateTable('installations').set({ status: 'active', deleted_at: null, updated_at: now }).where('id', '=', id).execute();
+      await addRepositories(tx, id, githubId, listedRepositories(ctx.payload.repositories));
+      break;
+    case 'deleted':
+      await tx.updateTable('installations').set({ status: 'deleted', deleted_at: now, updated_at: now }).where('id', '=', id).execute();
+      await tx.deleteFrom('installation_repositories').where('installation_id', '=', id).execute();
+      break;
+    case 'suspend':
+      await tx
+        .updateTable('installations')
+        .set({ status: 'suspended', suspended_at: toIsoTimestamp(inst.suspended_at) ?? now, updated_at: now })
+        .where('id', '=', id)
+        .execute();
+      break;
+    case 'unsuspend':
+      await tx.updateTable('installations').set({ status: 'active', suspended_at: null, updated_at: now }).where('id', '=', id).execute();
+      break;
+    default:
+      // new_permissions_accepted and others: the upsert already refreshed permissions and events.
+      break;
+  }
+}
+
+/** installation_repositories.added|removed. */
+export async function projectInstallationRepositories(ctx: EventContext, tx: Executor): Promise<void> {
+  const inst = objAt(ctx.payload, 'installation');
+  const githubId = num(inst?.id);
+  if (!inst || githubId === null) return;
+  const id = await upsertInstallation(tx, inst, null);
+  if (!id) return;
+  await addRepositories(tx, id, githubId, listedRepositories(ctx.payload.repositories_added));
+  const removed = listedRepositories(ctx.payload.repositories_removed)
+    .map((r) => num(r.id))
+    .filter((n): n is number => n !== null);
+  await unlink(tx, id, removed);
+}

@@ -1,0 +1,93 @@
+/**
+ * Projects pull_request events: the pull request row (newer `updated_at` wins) and a
+ * `pr_state_history` row for every change of state (open/closed/merged) with the action that
+ * caused it. Unlinked check runs of the head commit are linked to the pull request.
+ */
+import type { Dialect, Executor } from '../db/index.js';
+import { forUpdate, newId, nowIso } from '../db/index.js';
+import { num, objAt, str, toIsoTimestamp } from '../github/index.js';
+import type { EventContext } from '../automations/registry.js';
+
+/** Thrown when a concurrent transaction created the same row first; the receipt is retried. */
+export class ConcurrentInsert extends Error {
+  readonly code = 'CONCURRENT_INSERT';
+}
+
+export function pullRequestProjector(dialect: Dialect) {
+  return async function projectPullRequest(ctx: EventContext, tx: Executor): Promise<void> {
+    const pr = objAt(ctx.payload, 'pull_request');
+    if (!pr || !ctx.repositoryId) return;
+    const number = num(pr.number);
+    const githubId = num(pr.id);
+    if (number === null || githubId === null) return;
+    const repositoryId = ctx.repositoryId;
+    const mergedAt = toIsoTimestamp(pr.merged_at);
+    const state: 'open' | 'closed' | 'merged' = pr.state === 'open' ? 'open' : pr.merged === true || mergedAt ? 'merged' : 'closed';
+    const updatedAt = toIsoTimestamp(pr.updated_at);
+    const now = nowIso();
+    const values = {
+      github_id: githubId,
+      title: str(pr.title) ?? '',
+      state,
+      is_draft: pr.draft === true,
+      author: str(objAt(pr, 'user')?.login),
+      head_sha: str(objAt(pr, 'head')?.sha),
+      head_ref: str(objAt(pr, 'head')?.ref),
+      base_ref: str(objAt(pr, 'base')?.ref),
+      html_url: str(pr.html_url),
+      merged_at: mergedAt,
+      closed_at: toIsoTimestamp(pr.closed_at),
+      github_created_at: toIsoTimestamp(pr.created_at),
+      github_updated_at: updatedAt,
+    };
+    const existing = await forUpdate(
+      tx.selectFrom('pull_requests').select(['id', 'state', 'github_updated_at', 'head_sha']).where('repository_id', '=', repositoryId).where('number', '=', number),
+      dialect,
+    ).executeTakeFirst();
+
+    let id: string;
+    let fromState: string | null;
+    if (!existing) {
+      id = newId();
+      const inserted = await tx
+        .insertInto('pull_requests')
+        .values({ id, repository_id: repositoryId, number, ...values, last_checked_at: null, created_at: now, updated_at: now })
+        .onConflict((oc) => oc.columns(['repository_id', 'number']).doNothing())
+        .returning('id')
+        .executeTakeFirst();
+      if (!inserted) throw new ConcurrentInsert(`pull request #${number} was created concurrently`);
+      fromState = null;
+    } else {
+      // An older event after a newer one changes nothing.
+      if (existing.github_updated_at && updatedAt && updatedAt < existing.github_updated_at) return;
+      id = existing.id;
+      fromState = existing.state;
+      await tx.updateTable('pull_requests').set({ ...values, updated_at: now }).where('id', '=', id).execute();
+    }
+    if (fromState !== state) {
+      await tx
+        .insertInto('pr_state_history')
+        .values({
+          id: newId(),
+          pull_request_id: id,
+          from_state: fromState,
+          to_state: state,
+          trigger: `pull_request.${ctx.action ?? 'unknown'}`,
+          delivery_id: ctx.id,
+          actor: str(objAt(ctx.payload, 'sender')?.login),
+          occurred_at: (state === 'merged' ? mergedAt : state === 'closed' ? values.closed_at : null) ?? updatedAt ?? now,
+          created_at: now,
+        })
+        .execute();
+    }
+    if (values.head_sha) {
+      await tx
+        .updateTable('check_runs')
+        .set({ pull_request_id: id })
+        .where('repository_id', '=', repositoryId)
+        .where('head_sha', '=', values.head_sha)
+        .where('pull_request_id', 'is', null)
+        .execute();
+    }
+  };
+}

@@ -1,0 +1,82 @@
+/**
+ * The webhooks slice: receive → verify → store → enqueue, the processing job that feeds the
+ * automation registry, replay, retention, and the event log API. Owns `event_receipts`.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { Config } from '../config/index.js';
+import type { Database } from '../db/index.js';
+import type { Queue } from '../jobs/index.js';
+import type { Logger } from '../log/index.js';
+import type { Metrics } from '../http/metrics.js';
+import { AUTOMATION_JOB, type AutomationRegistry } from '../automations/registry.js';
+import { createFilePayloadStore, type PayloadStore } from './payload-store.js';
+import { createReceiptStore, PROCESS_RECEIPT_JOB } from './store-receipt.js';
+import { receiveRoute } from './receive-route.js';
+import { eventsRoutes } from './events-routes.js';
+import { processReceipt, runAutomation, type ProcessDeps } from './process-receipt.js';
+import { RETENTION_JOB, runRetention } from './retention.js';
+
+export { replayReceipt } from './replay-receipt.js';
+export { getEvent, listEvents } from './events-repo.js';
+export { runRetention } from './retention.js';
+export { processReceipt } from './process-receipt.js';
+export { PROCESS_RECEIPT_JOB } from './store-receipt.js';
+export { extractReceiptFields } from './extract-receipt-fields.js';
+export { createFilePayloadStore } from './payload-store.js';
+export type { PayloadStore } from './payload-store.js';
+
+export interface WebhooksDeps {
+  config: Config;
+  db: Database;
+  queue: Queue;
+  registry: AutomationRegistry;
+  metrics: Metrics;
+  log: Logger;
+}
+
+export interface WebhooksSlice {
+  payloads: PayloadStore;
+  /** Mounts the webhook endpoint (in its own encapsulated context, for its raw-body parser). */
+  receiver(app: FastifyInstance): Promise<void>;
+  /** Mounts the event log API. */
+  routes(app: FastifyInstance): Promise<void>;
+}
+
+/** Registers the slice's jobs and schedules on the queue and returns its route plugins. */
+export function createWebhooksSlice(deps: WebhooksDeps): WebhooksSlice {
+  const { config, db, queue, registry, metrics, log } = deps;
+  const payloads = createFilePayloadStore(config.dataDir);
+  const processDeps: ProcessDeps = {
+    db,
+    queue,
+    registry,
+    payloads,
+    metrics,
+    log: log.child({ slice: 'webhooks' }),
+    retryBaseMs: config.retryBaseMs,
+    secrets: [config.webhookSecret, config.apiToken],
+  };
+  queue.register<{ receiptId: string }>(PROCESS_RECEIPT_JOB, (p, ctx) => processReceipt(processDeps, p.receiptId, ctx));
+  queue.register<{ automation: string; receiptId: string }>(AUTOMATION_JOB, (p) => runAutomation(processDeps, p));
+  queue.register(RETENTION_JOB, async () => {
+    await runRetention({ db, payloads, log: processDeps.log, days: config.retentionProcessedDays });
+  });
+  queue.schedule(RETENTION_JOB, config.retentionCron);
+
+  metrics.addCollectedGauge('switchyard_receipts', 'Stored receipts by processing status', ['status'], async () => {
+    const rows = await db.kysely
+      .selectFrom('event_receipts')
+      .select((eb) => ['processing_status', eb.fn.countAll<number>().as('n')])
+      .where('processing_status', '!=', 'processed')
+      .groupBy('processing_status')
+      .execute();
+    return rows.map((r) => ({ labels: { status: r.processing_status }, value: Number(r.n) }));
+  });
+
+  const store = createReceiptStore({ db, queue, payloads, inlineLimit: config.payloadInlineLimit, maxRetries: config.receiptMaxRetries });
+  return {
+    payloads,
+    receiver: (app) => receiveRoute(app, { store, webhookSecret: config.webhookSecret, bodyLimit: config.webhookBodyLimit, metrics }),
+    routes: (app) => eventsRoutes(app, { db, queue, payloads }),
+  };
+}

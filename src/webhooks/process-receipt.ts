@@ -1,0 +1,147 @@
+/**
+ * The `webhooks.process-receipt` job: runs a receipt's projectors and enqueues its automations in
+ * one transaction, then marks it processed. A receipt already processed (or dead) is skipped, so a
+ * job that runs twice changes nothing. A failure is recorded on the receipt and retried later with
+ * exponential backoff and jitter; after `max_retries` retries the receipt is `dead`.
+ */
+import type { Database } from '../db/index.js';
+import { forUpdate, nowIso } from '../db/index.js';
+import type { Queue, JobContext } from '../jobs/index.js';
+import { retryDelayMs } from '../jobs/index.js';
+import type { Logger } from '../log/index.js';
+import { scrubSecrets } from '../log/index.js';
+import type { Metrics } from '../http/metrics.js';
+import { AUTOMATION_JOB, type AutomationRegistry, type EventContext } from '../automations/registry.js';
+import type { PayloadStore } from './payload-store.js';
+import { PROCESS_RECEIPT_JOB } from './store-receipt.js';
+
+export interface ProcessDeps {
+  db: Database;
+  queue: Queue;
+  registry: AutomationRegistry;
+  payloads: PayloadStore;
+  metrics: Metrics;
+  log: Logger;
+  retryBaseMs: number;
+  /** Strings scrubbed from stored error messages. */
+  secrets: Array<string | undefined>;
+}
+
+/** Loads a receipt's payload bytes, from the row or the payload store. */
+export async function loadPayload(payloads: PayloadStore, row: { raw_payload: Buffer | null; payload_storage: string | null }): Promise<Buffer> {
+  if (row.raw_payload) return Buffer.isBuffer(row.raw_payload) ? row.raw_payload : Buffer.from(row.raw_payload);
+  if (row.payload_storage) return payloads.get(row.payload_storage);
+  throw new Error('Receipt has no payload');
+}
+
+/** Parses stored payload bytes (JSON, or GitHub's form encoding). */
+export function parseStoredPayload(bytes: Buffer, contentType: string | undefined): Record<string, unknown> {
+  let text = bytes.toString('utf8');
+  if (contentType?.startsWith('application/x-www-form-urlencoded')) text = new URLSearchParams(text).get('payload') ?? '';
+  return JSON.parse(text) as Record<string, unknown>;
+}
+
+/** Builds the handler context for a receipt. */
+export async function eventContextFor(deps: Pick<ProcessDeps, 'db' | 'payloads' | 'log'>, receiptId: string): Promise<EventContext | null> {
+  const row = await deps.db.kysely.selectFrom('event_receipts').selectAll().where('id', '=', receiptId).executeTakeFirst();
+  if (!row) return null;
+  const headers = JSON.parse(row.headers) as Record<string, string>;
+  const payload = parseStoredPayload(await loadPayload(deps.payloads, row), headers['content-type']);
+  return {
+    id: row.delivery_id,
+    name: row.event_type,
+    action: row.event_action,
+    payload,
+    receiptId: row.id,
+    repositoryId: row.repository_id,
+    installationId: row.installation_id,
+    log: deps.log.child({ deliveryId: row.delivery_id, event: row.event_type }),
+  };
+}
+
+/** Processes one receipt. Safe to run any number of times. */
+export async function processReceipt(deps: ProcessDeps, receiptId: string, job?: JobContext): Promise<void> {
+  const { db, registry, queue, metrics } = deps;
+  const head = await db.kysely
+    .selectFrom('event_receipts')
+    .select(['processing_status', 'event_type'])
+    .where('id', '=', receiptId)
+    .executeTakeFirst();
+  if (!head || head.processing_status === 'processed' || head.processing_status === 'dead') return;
+
+  let ctx: EventContext | null = null;
+  try {
+    ctx = await eventContextFor(deps, receiptId);
+    if (!ctx) return;
+    const c = ctx;
+    const done = await db.kysely.transaction().execute(async (tx) => {
+      const row = await forUpdate(
+        tx.selectFrom('event_receipts').select(['processing_status', 'received_at']).where('id', '=', receiptId),
+        db.dialect,
+      ).executeTakeFirst();
+      if (!row || row.processing_status === 'processed' || row.processing_status === 'dead') return null;
+      for (const p of registry.projectorsFor(c.name, c.action)) await p.handler(c, tx);
+      for (const name of registry.automationsFor(c.name, c.action)) {
+        await queue.enqueue(tx, AUTOMATION_JOB, { automation: name, receiptId }, { key: `automation:${name}:${receiptId}` });
+      }
+      const now = nowIso();
+      await tx
+        .updateTable('event_receipts')
+        .set({ processing_status: 'processed', processed_at: now, next_attempt_at: null, error_message: null, updated_at: now })
+        .where('id', '=', receiptId)
+        .execute();
+      return { receivedAt: row.received_at, processedAt: now };
+    });
+    if (done) {
+      metrics.processed.inc({ event: c.name, outcome: 'processed' });
+      metrics.processingLag.observe({ event: c.name }, Math.max(0, (Date.parse(done.processedAt) - Date.parse(done.receivedAt)) / 1000));
+    }
+  } catch (err) {
+    await recordFailure(deps, receiptId, head.event_type, err, job);
+  }
+}
+
+/** Records a failed attempt on the receipt and schedules the retry, or marks it dead. */
+async function recordFailure(deps: ProcessDeps, receiptId: string, eventType: string, err: unknown, job?: JobContext): Promise<void> {
+  const { db, queue, metrics } = deps;
+  const message = scrubSecrets(err instanceof Error ? err.message : String(err), deps.secrets).slice(0, 2000);
+  const outcome = await db.kysely.transaction().execute(async (tx) => {
+    const row = await forUpdate(
+      tx.selectFrom('event_receipts').select(['processing_status', 'retry_count', 'max_retries']).where('id', '=', receiptId),
+      db.dialect,
+    ).executeTakeFirst();
+    if (!row || row.processing_status === 'processed' || row.processing_status === 'dead') return null;
+    const retryCount = row.retry_count + 1;
+    const now = nowIso();
+    if (retryCount > row.max_retries) {
+      await tx
+        .updateTable('event_receipts')
+        .set({ processing_status: 'dead', retry_count: retryCount, error_message: message, next_attempt_at: null, updated_at: now })
+        .where('id', '=', receiptId)
+        .execute();
+      return 'dead' as const;
+    }
+    const next = new Date(Date.now() + retryDelayMs(retryCount, deps.retryBaseMs));
+    await tx
+      .updateTable('event_receipts')
+      .set({ processing_status: 'failed', retry_count: retryCount, error_message: message, next_attempt_at: next.toISOString(), updated_at: now })
+      .where('id', '=', receiptId)
+      .execute();
+    await queue.enqueue(tx, PROCESS_RECEIPT_JOB, { receiptId }, { runAt: next, key: `receipt:${receiptId}:retry:${retryCount}` });
+    return 'retry' as const;
+  });
+  if (!outcome) return;
+  metrics.processed.inc({ event: eventType, outcome });
+  if (outcome === 'retry') metrics.retries.inc({ event: eventType });
+  const log = job?.log ?? deps.log;
+  log.warn({ receiptId, outcome, err: message }, outcome === 'dead' ? 'receipt is dead after its last retry' : 'receipt processing failed; retry scheduled');
+}
+
+/** The automation job: runs one automation's handler for one receipt. */
+export async function runAutomation(deps: ProcessDeps, payload: { automation: string; receiptId: string }): Promise<void> {
+  const handler = deps.registry.automation(payload.automation);
+  if (!handler) throw new Error(`No automation named ${payload.automation} is registered in this build`);
+  const ctx = await eventContextFor(deps, payload.receiptId);
+  if (!ctx) return; // the receipt was deleted by retention: nothing left to act on
+  await handler({ ...ctx, log: ctx.log.child({ automation: payload.automation }) });
+}

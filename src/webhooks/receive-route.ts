@@ -1,0 +1,105 @@
+/**
+ * `POST /api/github/webhooks` (Probot's path): verify → store → enqueue → 202. Nothing is
+ * processed inside the request.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { nowIso } from '../db/index.js';
+import type { Metrics } from '../http/metrics.js';
+import { extractReceiptFields } from './extract-receipt-fields.js';
+import { InvalidSignature, MalformedPayload, MissingWebhookHeader, WebhookSecretMissing } from './errors.js';
+import type { ReceiptStore } from './store-receipt.js';
+import { verifySignature } from './verify-signature.js';
+
+export interface ReceiveRouteDeps {
+  store: ReceiptStore;
+  webhookSecret: string | undefined;
+  bodyLimit: number;
+  metrics: Metrics;
+}
+
+/** GitHub headers kept with each receipt (never the signature). */
+const KEPT_HEADERS = [
+  'x-github-event',
+  'x-github-delivery',
+  'x-github-hook-id',
+  'x-github-hook-installation-target-id',
+  'x-github-hook-installation-target-type',
+  'user-agent',
+  'content-type',
+];
+
+const header = (req: FastifyRequest, name: string): string | undefined => {
+  const v = req.headers[name];
+  return typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined;
+};
+
+/** Parses the body: JSON, or GitHub's form encoding (`payload=<json>`). */
+function parsePayload(contentType: string | undefined, text: string): Record<string, unknown> {
+  let json = text;
+  if (contentType?.startsWith('application/x-www-form-urlencoded')) {
+    const p = new URLSearchParams(text).get('payload');
+    if (p === null) throw new MalformedPayload('form body has no payload field');
+    json = p;
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(json);
+  } catch (e) {
+    throw new MalformedPayload(e instanceof Error ? e.message : 'invalid JSON');
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new MalformedPayload('not an object');
+  return parsed as Record<string, unknown>;
+}
+
+export async function receiveRoute(app: FastifyInstance, deps: ReceiveRouteDeps): Promise<void> {
+  // Keep the raw bytes: the signature is over them, and they are stored as received.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: deps.bodyLimit }, (_req, body, done) => done(null, body));
+
+  app.post('/api/github/webhooks', { bodyLimit: deps.bodyLimit }, async (req, reply) => {
+    const eventType = header(req, 'x-github-event');
+    const deliveryId = header(req, 'x-github-delivery');
+    const missing = [!eventType && 'X-GitHub-Event', !deliveryId && 'X-GitHub-Delivery'].filter((x): x is string => !!x);
+    if (missing.length > 0) {
+      deps.metrics.deliveries.inc({ event: eventType ?? 'unknown', outcome: 'bad_request' });
+      throw new MissingWebhookHeader(missing);
+    }
+    if (deliveryId!.length > 200 || eventType!.length > 100 || !/^[a-z0-9_]+$/.test(eventType!)) {
+      deps.metrics.deliveries.inc({ event: 'unknown', outcome: 'bad_request' });
+      throw new MissingWebhookHeader(['valid X-GitHub-Event / X-GitHub-Delivery']);
+    }
+    if (!deps.webhookSecret) throw new WebhookSecretMissing();
+    const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    const text = body.toString('utf8');
+    const signature = header(req, 'x-hub-signature-256');
+    if (!(await verifySignature(deps.webhookSecret, text, signature))) {
+      deps.metrics.deliveries.inc({ event: eventType!, outcome: 'unauthorized' });
+      throw new InvalidSignature(!signature);
+    }
+    let payload: Record<string, unknown>;
+    try {
+      payload = parsePayload(header(req, 'content-type'), text);
+    } catch (e) {
+      deps.metrics.deliveries.inc({ event: eventType!, outcome: 'bad_request' });
+      throw e;
+    }
+    const headers: Record<string, string> = {};
+    for (const h of KEPT_HEADERS) {
+      const v = header(req, h);
+      if (v !== undefined) headers[h] = v;
+    }
+    const result = await deps.store.store({
+      deliveryId: deliveryId!,
+      eventType: eventType!,
+      headers,
+      body,
+      fields: extractReceiptFields(eventType!, payload),
+      receivedAt: nowIso(),
+    });
+    deps.metrics.deliveries.inc({ event: eventType!, outcome: result.status });
+    if (result.status === 'duplicate') {
+      return reply.code(200).send({ id: result.id, delivery_id: deliveryId, status: 'duplicate' });
+    }
+    return reply.code(202).send({ id: result.id, delivery_id: deliveryId, status: 'received' });
+  });
+}

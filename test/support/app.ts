@@ -1,0 +1,85 @@
+/**
+ * Starts a real Switchyard (real database, real HTTP on an ephemeral port) for a test file, with
+ * logs captured in memory so tests can assert no secret is ever logged.
+ */
+import { Writable } from 'node:stream';
+import { loadConfig, type Config } from '../../src/config/index.js';
+import { createLogger } from '../../src/log/index.js';
+import { createSwitchyard, type Switchyard } from '../../src/app.js';
+import type { Dialect } from '../../src/db/index.js';
+import { createPostgresDatabaseUrl } from './databases.js';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { TEST_API_TOKEN, TEST_SECRET } from './sign.js';
+
+export interface TestApp {
+  app: Switchyard;
+  url: string;
+  config: Config;
+  logs: string[];
+  /** Authorised fetch against the API. */
+  api(pathname: string, init?: RequestInit): Promise<Response>;
+  /** Authorised GET, parsed as JSON (typed loosely: tests assert the shape). */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  getJson(pathname: string): Promise<any>;
+  /** Waits until every receipt is processed (or dead) and no receipt job is pending. */
+  settle(timeoutMs?: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startTestApp(dialect: Dialect, env: Record<string, string> = {}, roles = { web: true, worker: true, scheduler: false }): Promise<TestApp> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'switchyard-app-'));
+  const pgdb = dialect === 'postgres' ? await createPostgresDatabaseUrl() : null;
+  const config = loadConfig({
+    PORT: '0',
+    HOST: '127.0.0.1',
+    SWITCHYARD_DATA_DIR: dataDir,
+    WEBHOOK_SECRET: TEST_SECRET,
+    SWITCHYARD_API_TOKEN: TEST_API_TOKEN,
+    LOG_LEVEL: 'info',
+    RETRY_BASE_MS: '50',
+    ...(pgdb ? { DATABASE_URL: pgdb.url } : {}),
+    ...env,
+  });
+  const logs: string[] = [];
+  const sink = new Writable({
+    write(chunk, _enc, cb) {
+      logs.push(String(chunk));
+      cb();
+    },
+  });
+  const app = await createSwitchyard(config, createLogger(config.logLevel, sink));
+  const port = await app.start(roles);
+  const url = `http://127.0.0.1:${port}`;
+  return {
+    app,
+    url,
+    config,
+    logs,
+    api: (pathname, init = {}) =>
+      fetch(`${url}${pathname}`, { ...init, headers: { authorization: `Bearer ${TEST_API_TOKEN}`, ...(init.headers ?? {}) } }),
+    async getJson(pathname) {
+      const res = await fetch(`${url}${pathname}`, { headers: { authorization: `Bearer ${TEST_API_TOKEN}` } });
+      return res.json();
+    },
+    async settle(timeoutMs = 30_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const pending = await app.db.kysely
+          .selectFrom('event_receipts')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .where('processing_status', 'in', ['received', 'processing', 'failed'])
+          .executeTakeFirstOrThrow();
+        if (Number(pending.n) === 0) return;
+        if (Date.now() > deadline) throw new Error(`${pending.n} receipts still unprocessed after ${timeoutMs} ms`);
+        await new Promise((r) => setTimeout(r, 25));
+      }
+    },
+    async close() {
+      await app.stop();
+      if (pgdb) await pgdb.drop();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}

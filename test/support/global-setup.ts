@@ -1,0 +1,36 @@
+/**
+ * Runs once before the suite: checks whether PostgreSQL answers and tells every test file through
+ * SWITCHYARD_TEST_PG. Without PostgreSQL the PostgreSQL half is skipped with a visible notice,
+ * except under CI=true, where that fails the run.
+ */
+import pg from 'pg';
+import fs from 'node:fs';
+import { ADMIN_URL } from './databases.js';
+
+export default async function setup(): Promise<void> {
+  let ok = false;
+  let reason = '';
+  const client = new pg.Client({ connectionString: ADMIN_URL, connectionTimeoutMillis: 3000 });
+  try {
+    await client.connect();
+    await client.query('select 1');
+    ok = true;
+  } catch (err) {
+    reason = err instanceof Error ? err.message : String(err);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+  if (!ok) {
+    if (process.env.CI === 'true') {
+      throw new Error(`PostgreSQL is required under CI=true but did not answer at ${new URL(ADMIN_URL).host}: ${reason}`);
+    }
+    console.warn(
+      `\n*** NOTICE: PostgreSQL did not answer at ${new URL(ADMIN_URL).host} (${reason}).\n` +
+        '*** Every PostgreSQL test is SKIPPED; only the SQLite half of the suite runs.\n',
+    );
+  }
+  process.env.SWITCHYARD_TEST_PG = ok ? '1' : '0';
+  if (!fs.existsSync('dist/cli/main.js')) {
+    console.warn('*** NOTICE: dist/ is missing; tests that start the built server run `npm run build` first.');
+  }
+}
