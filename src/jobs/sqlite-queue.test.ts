@@ -70,7 +70,9 @@ describe('embedded SQLite queue', () => {
 
   it('fails a handler that outlives its lease', async () => {
     const q = makeQueue({ leaseSeconds: 1 });
-    q.register('slow.job', () => sleep(1500));
+    q.register('slow.job', async () => {
+      await sleep(1500);
+    });
     await q.start({ work: true, schedule: false });
     await q.enqueue(t.db.kysely, 'slow.job', {}, { maxAttempts: 1 });
     await waitFor(async () => (await q.stats()).some((s) => s.name === 'slow.job' && s.dead === 1), 'the job to be dead');
