@@ -48,9 +48,18 @@ function packageVersion(): string {
   }
 }
 
+export interface CreateOptions {
+  /** SQLite: checkpoint on commit (default); off when a background checkpointer runs. */
+  sqliteAutoCheckpoint?: boolean;
+  /** Called after new receipts commit (wakes the embedded worker thread). */
+  afterReceiptsCommitted?: () => void;
+  /** Collect Node's process metrics (off in a second thread of the same process). */
+  processMetrics?: boolean;
+}
+
 /** Opens, migrates and composes everything; nothing listens or runs until start(). */
-export async function createSwitchyard(config: Config, log: Logger): Promise<Switchyard> {
-  const db = openDatabase(config);
+export async function createSwitchyard(config: Config, log: Logger, options: CreateOptions = {}): Promise<Switchyard> {
+  const db = openDatabase(config, { autoCheckpoint: options.sqliteAutoCheckpoint ?? true });
   try {
     const applied = await migrateToLatest(db);
     if (applied.length > 0) log.info({ applied }, 'database migrated');
@@ -58,11 +67,11 @@ export async function createSwitchyard(config: Config, log: Logger): Promise<Swi
     await db.close().catch(() => undefined);
     throw err;
   }
-  const metrics = createMetrics();
+  const metrics = createMetrics({ processMetrics: options.processMetrics });
   const queue = createQueue({ db, log: log.child({ slice: 'jobs' }), config });
   const registry = new AutomationRegistry();
   registerStateProjection(registry, { dialect: db.dialect });
-  const webhooks = createWebhooksSlice({ config, db, queue, registry, metrics, log });
+  const webhooks = createWebhooksSlice({ config, db, queue, registry, metrics, log, afterReceiptsCommitted: options.afterReceiptsCommitted });
 
   metrics.addCollectedGauge('switchyard_queue_jobs', 'Jobs by queue and state', ['queue', 'state'], async () => {
     const stats = await queue.stats();

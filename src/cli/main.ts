@@ -7,6 +7,7 @@ import { createLogger, type Logger } from '../log/index.js';
 import { createSwitchyard, type Roles } from '../app.js';
 import { migrateToLatest, openDatabase } from '../db/index.js';
 import { runDoctor } from './doctor.js';
+import { startEmbeddedWorker, type EmbeddedWorker } from '../embedded/worker-thread.js';
 import { eventsList, eventsReplay, eventsShow } from './events-commands.js';
 
 async function configOrExit(): Promise<Config> {
@@ -28,7 +29,15 @@ async function serve(roles: Roles): Promise<void> {
   const log: Logger = createLogger(config.logLevel);
   if (!config.webhookSecret && roles.web) log.warn('WEBHOOK_SECRET is not set: webhook deliveries will be refused (503)');
   if (!config.apiToken && roles.web) log.warn('SWITCHYARD_API_TOKEN is not set: the API answers 401 to every request');
-  const app = await createSwitchyard(config, log);
+  // Embedded: the job worker and scheduler run in a worker thread with their own connection.
+  const threaded = config.database.kind === 'sqlite' && roles.worker;
+  let worker: EmbeddedWorker | null = null;
+  const app = await createSwitchyard(config, log, threaded ? { sqliteAutoCheckpoint: false, afterReceiptsCommitted: () => worker?.notify() } : {});
+  if (threaded) {
+    worker = await startEmbeddedWorker(config, log);
+    const w = worker;
+    app.metrics.remoteSources.push(() => w.metrics());
+  }
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;
@@ -38,6 +47,7 @@ async function serve(roles: Roles): Promise<void> {
     force.unref();
     app
       .stop()
+      .then(() => worker?.stop())
       .then(() => process.exit(0))
       .catch((err) => {
         log.error({ err }, 'error while stopping');
@@ -46,7 +56,7 @@ async function serve(roles: Roles): Promise<void> {
   };
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));
-  await app.start(roles);
+  await app.start(threaded ? { web: roles.web, worker: false, scheduler: false } : roles);
 }
 
 const positiveInt = (v: string) => {

@@ -1,6 +1,6 @@
 /** The data layer's public surface. */
-export { openDatabase, openSqlite, openPostgres, withSqlite } from './open-database.js';
-export type { Database, Dialect, Executor } from './open-database.js';
+export { openDatabase, openSqlite, openPostgres, withSqlite, startCheckpointer } from './open-database.js';
+export type { Database, Dialect, Executor, SqliteOptions } from './open-database.js';
 export { migrateToLatest, pendingMigrations, MIGRATION_NAMES } from './migrate.js';
 export { forUpdate } from './lock-rows.js';
 export { newId, nowIso, uuidLowerBound, isUuid, toBool, parseJson } from './ids.js';

@@ -46,7 +46,9 @@ function sqliteWithParamNormalisation(db: BetterSqlite3.Database) {
   return {
     close: () => db.close(),
     prepare(sqlText: string) {
-      const stmt = db.prepare(sqlText);
+      // Write transactions take the write lock up front: a deferred transaction that reads first
+      // fails with SQLITE_BUSY_SNAPSHOT (no busy wait) when another connection wrote in between.
+      const stmt = db.prepare(/^begin$/i.test(sqlText.trim()) ? 'begin immediate' : sqlText);
       return {
         reader: stmt.reader,
         all: (params: ReadonlyArray<unknown>) => stmt.all(norm(params)),
@@ -57,8 +59,19 @@ function sqliteWithParamNormalisation(db: BetterSqlite3.Database) {
   };
 }
 
+export interface SqliteOptions {
+  synchronous?: 'NORMAL' | 'FULL';
+  /**
+   * Checkpoint the WAL on commit once it passes 1,000 pages (SQLite's default). Turn it off only
+   * when another connection checkpoints in the background (see startCheckpointer): an automatic
+   * checkpoint runs inside the committing call and fsyncs the database file.
+   */
+  autoCheckpoint?: boolean;
+}
+
 /** Opens the SQLite file (creating the data dir) with WAL and the configured durability level. */
-export function openSqlite(file: string, synchronous: 'NORMAL' | 'FULL' = 'NORMAL'): Database {
+export function openSqlite(file: string, options: SqliteOptions = {}): Database {
+  const { synchronous = 'NORMAL', autoCheckpoint = true } = options;
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const sqlite = new BetterSqlite3(file);
   sqlite.pragma('journal_mode = WAL');
@@ -67,6 +80,9 @@ export function openSqlite(file: string, synchronous: 'NORMAL' | 'FULL' = 'NORMA
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('cache_size = -65536');
   sqlite.pragma('temp_store = MEMORY');
+  if (!autoCheckpoint) sqlite.pragma('wal_autocheckpoint = 0');
+  // After a checkpoint resets the WAL, truncate the file back to 64 MB at most.
+  sqlite.pragma('journal_size_limit = 67108864');
   const kysely = new Kysely<Schema>({ dialect: new SqliteDialect({ database: sqliteWithParamNormalisation(sqlite) }) });
   return {
     dialect: 'sqlite',
@@ -98,10 +114,22 @@ export function openPostgres(url: string, poolSize = 10): Database {
 }
 
 /** Opens the database the config names. */
-export function openDatabase(config: Config): Database {
+export function openDatabase(config: Config, sqliteOptions: Omit<SqliteOptions, 'synchronous'> = {}): Database {
   return config.database.kind === 'postgres'
     ? openPostgres(config.database.url)
-    : openSqlite(config.database.file, config.sqliteSynchronous);
+    : openSqlite(config.database.file, { ...sqliteOptions, synchronous: config.sqliteSynchronous });
+}
+
+/**
+ * Checkpoints the WAL every `intervalMs` (PASSIVE: never blocks readers or writers), so commits
+ * elsewhere never pay for a checkpoint. Returns the function that stops it.
+ */
+export function startCheckpointer(db: Database, intervalMs = 1000): () => void {
+  const timer = setInterval(() => {
+    void withSqlite(db, (s) => s.pragma('wal_checkpoint(PASSIVE)')).catch(() => undefined);
+  }, intervalMs);
+  timer.unref();
+  return () => clearInterval(timer);
 }
 
 /**

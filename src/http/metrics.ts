@@ -16,14 +16,18 @@ export interface Metrics {
   retries: client.Counter<'event'>;
   /** HTTP request duration by route and status code. */
   httpDuration: client.Histogram<'method' | 'route' | 'status'>;
-  /** Registers a gauge whose value is computed at scrape time. */
+  /** Metrics of other threads of this process (the embedded worker), merged into every scrape. */
+  remoteSources: Array<() => Promise<client.MetricObjectWithValues<client.MetricValue<string>>[]>>;
+  /** The Prometheus text of this registry merged with the remote sources. */
+  render(): Promise<string>;
+  /** Registers a gauge whose value is computed at scrape time (from the database: counted once). */
   addCollectedGauge(name: string, help: string, labelNames: string[], collect: () => Promise<Array<{ labels: Record<string, string>; value: number }>>): void;
 }
 
-/** Creates the process's metrics registry. */
-export function createMetrics(): Metrics {
+/** Creates a metrics registry; `processMetrics: false` in a second thread of the same process. */
+export function createMetrics(options: { processMetrics?: boolean } = {}): Metrics {
   const registry = new client.Registry();
-  client.collectDefaultMetrics({ register: registry, prefix: 'switchyard_process_' });
+  if (options.processMetrics !== false) client.collectDefaultMetrics({ register: registry, prefix: 'switchyard_' });
   const m: Metrics = {
     registry,
     deliveries: new client.Counter({
@@ -58,11 +62,19 @@ export function createMetrics(): Metrics {
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers: [registry],
     }),
+    remoteSources: [],
+    async render() {
+      if (m.remoteSources.length === 0) return registry.metrics();
+      const all = [await registry.getMetricsAsJSON(), ...(await Promise.all(m.remoteSources.map((s) => s().catch(() => []))))];
+      return client.AggregatorRegistry.aggregate(all).metrics();
+    },
     addCollectedGauge(name, help, labelNames, collect) {
       new client.Gauge({
         name,
         help,
         labelNames,
+        // Every thread reads the same database: merged scrapes keep one value, not the sum.
+        aggregator: 'first',
         registers: [registry],
         async collect() {
           this.reset();

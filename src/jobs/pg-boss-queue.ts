@@ -169,7 +169,11 @@ export function createPgBossQueue(options: PgBossQueueOptions): Queue {
   const completer = createBatcher<{ name: string; id: string; retryCount: number }>(async (items) => {
     const { pool: p } = started();
     const byName = new Map<string, Array<{ id: string; retryCount: number }>>();
-    for (const i of items) byName.set(i.name, [...(byName.get(i.name) ?? []), i]);
+    for (const i of items) {
+      const claims = byName.get(i.name) ?? [];
+      claims.push(i);
+      byName.set(i.name, claims);
+    }
     await Promise.all([...byName].map(([name, claims]) => deleteCompleted(p, name, claims)));
   });
 

@@ -32,6 +32,8 @@ export interface WebhooksDeps {
   registry: AutomationRegistry;
   metrics: Metrics;
   log: Logger;
+  /** Called after new receipts commit (wakes a worker running in another thread). */
+  afterReceiptsCommitted?: () => void;
 }
 
 export interface WebhooksSlice {
@@ -73,7 +75,14 @@ export function createWebhooksSlice(deps: WebhooksDeps): WebhooksSlice {
     return rows.map((r) => ({ labels: { status: r.processing_status }, value: Number(r.n) }));
   });
 
-  const store = createReceiptStore({ db, queue, payloads, inlineLimit: config.payloadInlineLimit, maxRetries: config.receiptMaxRetries });
+  const store = createReceiptStore({
+    db,
+    queue,
+    payloads,
+    inlineLimit: config.payloadInlineLimit,
+    maxRetries: config.receiptMaxRetries,
+    afterCommit: deps.afterReceiptsCommitted,
+  });
   return {
     payloads,
     receiver: (app) => receiveRoute(app, { store, webhookSecret: config.webhookSecret, bodyLimit: config.webhookBodyLimit, metrics }),

@@ -17,6 +17,9 @@ import type { PayloadStore } from './payload-store.js';
 
 export const PROCESS_RECEIPT_JOB = 'webhooks.process-receipt';
 
+/** How long a batch waits for the SQLite write lock before its deliveries are answered 500. */
+const SQLITE_BUSY_TIMEOUT_MS = 5000;
+
 export interface IncomingDelivery {
   deliveryId: string;
   eventType: string;
@@ -40,6 +43,8 @@ export interface ReceiptStoreDeps {
   payloads: PayloadStore;
   inlineLimit: number;
   maxRetries: number;
+  /** Called after receipts (and their jobs) commit; wakes workers in other threads. */
+  afterCommit?: () => void;
 }
 
 /** Picks the store for the database's dialect. */
@@ -142,10 +147,17 @@ function createSqliteReceiptStore(deps: ReceiptStoreDeps): ReceiptStore {
     return { status: 'received', id: p.id };
   };
 
+  /**
+   * Writes batches until nothing is pending. The write lock is tried without waiting: while the
+   * worker thread holds it, the batch waits a millisecond on the event loop (collecting more
+   * deliveries) instead of blocking the thread that serves HTTP.
+   */
   const flush = async (): Promise<void> => {
     flushing = true;
-    while (pending.length > 0) {
-      const batch = pending;
+    let batch: Pending[] = [];
+    let busySince = 0;
+    while (pending.length > 0 || batch.length > 0) {
+      batch = batch.concat(pending);
       pending = [];
       const results: Array<{ ok: true; r: StoreResult } | { ok: false; e: unknown }> = [];
       try {
@@ -153,21 +165,35 @@ function createSqliteReceiptStore(deps: ReceiptStoreDeps): ReceiptStore {
           prepared ??= prepareSqlite(handle);
           const s = prepared;
           const one = handle.transaction((p: Pending) => writeOne(p, s));
-          handle.transaction(() => {
-            for (const p of batch) {
-              try {
-                results.push({ ok: true, r: one(p) });
-              } catch (e) {
-                results.push({ ok: false, e });
-              }
-            }
-          })();
+          handle.pragma('busy_timeout = 0');
+          try {
+            handle
+              .transaction(() => {
+                for (const p of batch) {
+                  try {
+                    results.push({ ok: true, r: one(p) });
+                  } catch (e) {
+                    results.push({ ok: false, e });
+                  }
+                }
+              })
+              .immediate();
+          } finally {
+            handle.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
+          }
         });
       } catch (e) {
+        if ((e as { code?: string }).code === 'SQLITE_BUSY' && Date.now() - (busySince || Date.now()) < SQLITE_BUSY_TIMEOUT_MS) {
+          busySince ||= Date.now();
+          await new Promise((r) => setTimeout(r, 1));
+          continue;
+        }
         // The batch did not commit: nothing in it is acknowledged.
         results.length = 0;
         for (let i = 0; i < batch.length; i++) results.push({ ok: false, e });
       }
+      busySince = 0;
+      if (results.some((r) => r.ok && r.r.status === 'received')) deps.afterCommit?.();
       batch.forEach((p, i) => {
         const res = results[i];
         if (res?.ok) {
@@ -178,6 +204,7 @@ function createSqliteReceiptStore(deps: ReceiptStoreDeps): ReceiptStore {
           p.reject(res ? res.e : new Error('receipt batch failed'));
         }
       });
+      batch = [];
     }
     flushing = false;
   };
@@ -250,6 +277,7 @@ function createPostgresReceiptStore(deps: ReceiptStoreDeps): ReceiptStore {
           if (!inserted) throw new DuplicateDelivery();
           await queue.enqueue(trx, PROCESS_RECEIPT_JOB, { receiptId: id }, { key: `receipt:${id}`, maxAttempts: 5 });
         });
+        deps.afterCommit?.();
         return { status: 'received', id };
       } catch (e) {
         if (storage) await payloads.remove(storage).catch(() => undefined);
