@@ -159,3 +159,27 @@ describe.each(dialects)('processing (%s)', (dialect) => {
     expect(await r.json()).toMatchObject({ error: 'EVENT_NOT_FOUND' });
   });
 });
+
+describe.each(dialects)('installation links (%s)', (dialect) => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp(dialect);
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('links a repository to the installation an event names, creating the installation on first sight', async () => {
+    const body = JSON.stringify({ action: 'opened', issue: { id: 1, number: 1, title: 't', state: 'open', updated_at: '2026-01-01T00:00:00Z' }, repository: repo(4242, 'solo/app'), installation: { id: 9191 }, sender });
+    const res = await fetch(`${t.url}/api/github/webhooks`, { method: 'POST', headers: deliveryHeaders('issues', body), body });
+    expect(res.status).toBe(202);
+    await t.settle();
+    const rows = await t.app.db.kysely
+      .selectFrom('installation_repositories as ir')
+      .innerJoin('installations as i', 'i.id', 'ir.installation_id')
+      .innerJoin('repositories as r', 'r.id', 'ir.repository_id')
+      .select(['i.github_id', 'i.status', 'r.full_name', 'r.installation_id'])
+      .execute();
+    expect(rows).toEqual([{ github_id: 9191, status: 'active', full_name: 'solo/app', installation_id: 9191 }]);
+  });
+});

@@ -100,3 +100,21 @@ export async function projectInstallationRepositories(ctx: EventContext, tx: Exe
     .filter((n): n is number => n !== null);
   await unlink(tx, id, removed);
 }
+
+/**
+ * Any event that names an installation: make sure the installation exists (first sight) and that
+ * the event's repository is linked to it, so what an installation can reach is known without
+ * waiting for an installation event.
+ */
+export async function projectInstallationLink(ctx: EventContext, tx: Executor): Promise<void> {
+  if (ctx.installationId === null || ctx.name === 'installation' || ctx.name === 'installation_repositories') return;
+  const now = nowIso();
+  await tx
+    .insertInto('installations')
+    .values({ id: newId(), github_id: ctx.installationId, account_login: null, account_id: null, account_type: null, target_type: null, repository_selection: null, permissions: '{}', events: '[]', status: 'active', suspended_at: null, deleted_at: null, github_updated_at: null, created_at: now, updated_at: now })
+    .onConflict((oc) => oc.column('github_id').doNothing())
+    .execute();
+  if (!ctx.repositoryId) return;
+  const inst = await tx.selectFrom('installations').select(['id', 'status']).where('github_id', '=', ctx.installationId).executeTakeFirst();
+  if (inst && inst.status !== 'deleted') await link(tx, inst.id, ctx.repositoryId);
+}
