@@ -4,7 +4,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import BetterSqlite3 from 'better-sqlite3';
+import { createRequire } from 'node:module';
+import type BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
 import { Kysely, PostgresDialect, SqliteDialect, type Transaction } from 'kysely';
 import type { Config } from '../config/index.js';
@@ -22,6 +23,25 @@ export interface Database {
   /** PostgreSQL connection string (scaled-out mode only), for pg-boss. */
   postgresUrl?: string;
   close(): Promise<void>;
+}
+
+const require = createRequire(import.meta.url);
+
+/**
+ * The SQLite driver for this Node.js: better-sqlite3 13 on Node ≥ 22 (Node-API; 12.x aborts at
+ * teardown on Node 24.19+, nodejs/node#65446), better-sqlite3 12 on Node 20 (13 needs Node 22).
+ * Both are installed: 12 as a dependency, 13 as the optional dependency `better-sqlite3-13`.
+ */
+function sqliteDriver(): typeof BetterSqlite3 {
+  const major = Number(process.versions.node.split('.')[0]);
+  if (major >= 22) {
+    try {
+      return require('better-sqlite3-13') as typeof BetterSqlite3;
+    } catch {
+      // optional dependency missing: fall back to 12
+    }
+  }
+  return require('better-sqlite3') as typeof BetterSqlite3;
 }
 
 let pgTypesConfigured = false;
@@ -73,7 +93,8 @@ export interface SqliteOptions {
 export function openSqlite(file: string, options: SqliteOptions = {}): Database {
   const { synchronous = 'NORMAL', autoCheckpoint = true } = options;
   fs.mkdirSync(path.dirname(file), { recursive: true });
-  const sqlite = new BetterSqlite3(file);
+  const Driver = sqliteDriver();
+  const sqlite = new Driver(file);
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma(`synchronous = ${synchronous}`);
   sqlite.pragma('foreign_keys = ON');
