@@ -114,6 +114,7 @@ export async function createSwitchyard(config: Config, log: Logger, options: Cre
     },
     async stop() {
       if (started?.web) await http.close();
+      await webhooks.drain();
       await queue.stop();
       if (!started?.web) await http.close();
       await db.close();

@@ -59,16 +59,29 @@ function configurePgTypes(): void {
   types.setTypeParser(3802, (v) => v);
 }
 
-/** Wraps better-sqlite3 so bound booleans become 0/1 and Dates ISO strings (SQLite binds neither). */
-function sqliteWithParamNormalisation(db: BetterSqlite3.Database) {
+/**
+ * Wraps better-sqlite3 for Kysely: bound booleans become 0/1 and Dates ISO strings (SQLite binds
+ * neither), and prepared statements are cached by SQL text (Kysely prepares every query anew, and
+ * preparing costs more than running most of ours).
+ */
+function sqliteForKysely(db: BetterSqlite3.Database) {
   const norm = (params: ReadonlyArray<unknown>) =>
     params.map((p) => (typeof p === 'boolean' ? (p ? 1 : 0) : p instanceof Date ? p.toISOString() : p));
+  const cache = new Map<string, BetterSqlite3.Statement>();
+  const prepare = (sqlText: string): BetterSqlite3.Statement => {
+    let stmt = cache.get(sqlText);
+    if (stmt) return stmt;
+    // Write transactions take the write lock up front: a deferred transaction that reads first
+    // fails with SQLITE_BUSY_SNAPSHOT (no busy wait) when another connection wrote in between.
+    stmt = db.prepare(/^begin$/i.test(sqlText.trim()) ? 'begin immediate' : sqlText);
+    if (cache.size >= 1000) cache.delete(cache.keys().next().value as string);
+    cache.set(sqlText, stmt);
+    return stmt;
+  };
   return {
     close: () => db.close(),
     prepare(sqlText: string) {
-      // Write transactions take the write lock up front: a deferred transaction that reads first
-      // fails with SQLITE_BUSY_SNAPSHOT (no busy wait) when another connection wrote in between.
-      const stmt = db.prepare(/^begin$/i.test(sqlText.trim()) ? 'begin immediate' : sqlText);
+      const stmt = prepare(sqlText);
       return {
         reader: stmt.reader,
         all: (params: ReadonlyArray<unknown>) => stmt.all(norm(params)),
@@ -104,7 +117,7 @@ export function openSqlite(file: string, options: SqliteOptions = {}): Database 
   if (!autoCheckpoint) sqlite.pragma('wal_autocheckpoint = 0');
   // After a checkpoint resets the WAL, truncate the file back to 64 MB at most.
   sqlite.pragma('journal_size_limit = 67108864');
-  const kysely = new Kysely<Schema>({ dialect: new SqliteDialect({ database: sqliteWithParamNormalisation(sqlite) }) });
+  const kysely = new Kysely<Schema>({ dialect: new SqliteDialect({ database: sqliteForKysely(sqlite) }) });
   return {
     dialect: 'sqlite',
     kysely,

@@ -42,6 +42,8 @@ export interface WebhooksSlice {
   receiver(app: FastifyInstance): Promise<void>;
   /** Mounts the event log API. */
   routes(app: FastifyInstance): Promise<void>;
+  /** Waits until every delivery being stored has been written (before the database closes). */
+  drain(): Promise<void>;
 }
 
 /** Registers the slice's jobs and schedules on the queue and returns its route plugins. */
@@ -87,5 +89,6 @@ export function createWebhooksSlice(deps: WebhooksDeps): WebhooksSlice {
     payloads,
     receiver: (app) => receiveRoute(app, { store, webhookSecret: config.webhookSecret, bodyLimit: config.webhookBodyLimit, metrics }),
     routes: (app) => eventsRoutes(app, { db, queue, payloads }),
+    drain: () => store.drain(),
   };
 }

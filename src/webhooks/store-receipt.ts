@@ -35,6 +35,8 @@ export type StoreResult = { status: 'received'; id: string } | { status: 'duplic
 
 export interface ReceiptStore {
   store(delivery: IncomingDelivery): Promise<StoreResult>;
+  /** Resolves once every delivery handed to store() has been written (or failed). */
+  drain(): Promise<void>;
 }
 
 export interface ReceiptStoreDeps {
@@ -136,6 +138,7 @@ function createSqliteReceiptStore(deps: ReceiptStoreDeps): ReceiptStore {
   let prepared: Prepared | null = null;
   let pending: Pending[] = [];
   let flushing = false;
+  let flushed: Promise<void> = Promise.resolve();
 
   const writeOne = (p: Pending, s: Prepared): StoreResult => {
     const existing = s.exists.get(p.delivery.deliveryId) as string | undefined;
@@ -210,6 +213,7 @@ function createSqliteReceiptStore(deps: ReceiptStoreDeps): ReceiptStore {
   };
 
   return {
+    drain: () => flushed,
     async store(delivery) {
       const id = newId();
       const storage = delivery.body.length > inlineLimit ? await payloads.put(id, delivery.receivedAt, delivery.body) : null;
@@ -217,7 +221,7 @@ function createSqliteReceiptStore(deps: ReceiptStoreDeps): ReceiptStore {
         pending.push({ delivery, id, storage, resolve, reject });
         if (!flushing) {
           flushing = true;
-          setImmediate(() => void flush());
+          flushed = new Promise<void>((done) => setImmediate(() => void flush().finally(done)));
         }
       });
     },
@@ -228,65 +232,76 @@ class DuplicateDelivery extends Error {}
 
 function createPostgresReceiptStore(deps: ReceiptStoreDeps): ReceiptStore {
   const { db, queue, payloads, inlineLimit, maxRetries } = deps;
+  const inFlight = new Set<Promise<unknown>>();
   return {
-    async store(d) {
-      const id = newId();
-      const storage = d.body.length > inlineLimit ? await payloads.put(id, d.receivedAt, d.body) : null;
-      try {
-        await db.kysely.transaction().execute(async (trx) => {
-          const repo = repoParams(d);
-          let repositoryId: string | null = null;
-          if (repo) {
-            const row = await trx
-              .insertInto('repositories')
-              .values({
-                id: repo.id,
-                github_id: repo.github_id,
-                owner: repo.owner,
-                name: repo.name,
-                full_name: repo.full_name,
-                installation_id: repo.installation_id,
-                is_private: repo.is_private === 1,
-                default_branch: repo.default_branch,
-                html_url: repo.html_url,
-                event_count: 1,
-                last_event_at: repo.at,
-                status: 'active',
-                failure_count: 0,
-                created_at: repo.at,
-                updated_at: repo.at,
-              })
-              .onConflict((oc) =>
-                oc.column('github_id').doUpdateSet((eb) => ({
-                  event_count: eb('repositories.event_count', '+', 1),
-                  last_event_at: eb.fn('greatest', [eb.ref('repositories.last_event_at'), eb.ref('excluded.last_event_at')]),
-                  installation_id: eb.fn.coalesce(eb.ref('excluded.installation_id'), eb.ref('repositories.installation_id')),
-                  updated_at: eb.ref('excluded.updated_at'),
-                })),
-              )
-              .returning('id')
-              .executeTakeFirstOrThrow();
-            repositoryId = row.id;
-          }
-          const inserted = await trx
-            .insertInto('event_receipts')
-            .values({ ...receiptParams(d, id, repositoryId, storage, maxRetries), source: 'github', processing_status: 'received', retry_count: 0, created_at: d.receivedAt, updated_at: d.receivedAt })
-            .onConflict((oc) => oc.column('delivery_id').doNothing())
-            .returning('id')
-            .executeTakeFirst();
-          if (!inserted) throw new DuplicateDelivery();
-          await queue.enqueue(trx, PROCESS_RECEIPT_JOB, { receiptId: id }, { key: `receipt:${id}`, maxAttempts: 5 });
-        });
-        deps.afterCommit?.();
-        return { status: 'received', id };
-      } catch (e) {
-        if (storage) await payloads.remove(storage).catch(() => undefined);
-        if (e instanceof DuplicateDelivery) {
-          const row = await db.kysely.selectFrom('event_receipts').select('id').where('delivery_id', '=', d.deliveryId).executeTakeFirst();
-          return { status: 'duplicate', id: row?.id ?? null };
-        }
-        throw e;
-      }
+    async drain() {
+      await Promise.allSettled([...inFlight]);
+    },
+    store(d) {
+      const p = storeOne(d);
+      inFlight.add(p);
+      void p.finally(() => inFlight.delete(p)).catch(() => undefined);
+      return p;
     },
   };
+
+  async function storeOne(d: IncomingDelivery): Promise<StoreResult> {
+    const id = newId();
+    const storage = d.body.length > inlineLimit ? await payloads.put(id, d.receivedAt, d.body) : null;
+    try {
+      await db.kysely.transaction().execute(async (trx) => {
+        const repo = repoParams(d);
+        let repositoryId: string | null = null;
+        if (repo) {
+          const row = await trx
+            .insertInto('repositories')
+            .values({
+              id: repo.id,
+              github_id: repo.github_id,
+              owner: repo.owner,
+              name: repo.name,
+              full_name: repo.full_name,
+              installation_id: repo.installation_id,
+              is_private: repo.is_private === 1,
+              default_branch: repo.default_branch,
+              html_url: repo.html_url,
+              event_count: 1,
+              last_event_at: repo.at,
+              status: 'active',
+              failure_count: 0,
+              created_at: repo.at,
+              updated_at: repo.at,
+            })
+            .onConflict((oc) =>
+              oc.column('github_id').doUpdateSet((eb) => ({
+                event_count: eb('repositories.event_count', '+', 1),
+                last_event_at: eb.fn('greatest', [eb.ref('repositories.last_event_at'), eb.ref('excluded.last_event_at')]),
+                installation_id: eb.fn.coalesce(eb.ref('excluded.installation_id'), eb.ref('repositories.installation_id')),
+                updated_at: eb.ref('excluded.updated_at'),
+              })),
+            )
+            .returning('id')
+            .executeTakeFirstOrThrow();
+          repositoryId = row.id;
+        }
+        const inserted = await trx
+          .insertInto('event_receipts')
+          .values({ ...receiptParams(d, id, repositoryId, storage, maxRetries), source: 'github', processing_status: 'received', retry_count: 0, created_at: d.receivedAt, updated_at: d.receivedAt })
+          .onConflict((oc) => oc.column('delivery_id').doNothing())
+          .returning('id')
+          .executeTakeFirst();
+        if (!inserted) throw new DuplicateDelivery();
+        await queue.enqueue(trx, PROCESS_RECEIPT_JOB, { receiptId: id }, { key: `receipt:${id}`, maxAttempts: 5 });
+      });
+      deps.afterCommit?.();
+      return { status: 'received', id };
+    } catch (e) {
+      if (storage) await payloads.remove(storage).catch(() => undefined);
+      if (e instanceof DuplicateDelivery) {
+        const row = await db.kysely.selectFrom('event_receipts').select('id').where('delivery_id', '=', d.deliveryId).executeTakeFirst();
+        return { status: 'duplicate', id: row?.id ?? null };
+      }
+      throw e;
+    }
+  }
 }
