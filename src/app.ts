@@ -55,11 +55,15 @@ export interface CreateOptions {
   afterReceiptsCommitted?: () => void;
   /** Collect Node's process metrics (off in a second thread of the same process). */
   processMetrics?: boolean;
+  /** Main thread: raised while receipts are being written (see SqliteOptions.yieldTo). */
+  ingestGate?: Int32Array;
+  /** Worker thread: yield to the main thread's ingestion gate. */
+  sqliteYieldTo?: Int32Array;
 }
 
 /** Opens, migrates and composes everything; nothing listens or runs until start(). */
 export async function createSwitchyard(config: Config, log: Logger, options: CreateOptions = {}): Promise<Switchyard> {
-  const db = openDatabase(config, { autoCheckpoint: options.sqliteAutoCheckpoint ?? true });
+  const db = openDatabase(config, { autoCheckpoint: options.sqliteAutoCheckpoint ?? true, yieldTo: options.sqliteYieldTo });
   try {
     const applied = await migrateToLatest(db);
     if (applied.length > 0) log.info({ applied }, 'database migrated');
@@ -71,7 +75,16 @@ export async function createSwitchyard(config: Config, log: Logger, options: Cre
   const queue = createQueue({ db, log: log.child({ slice: 'jobs' }), config });
   const registry = new AutomationRegistry();
   registerStateProjection(registry, { dialect: db.dialect });
-  const webhooks = createWebhooksSlice({ config, db, queue, registry, metrics, log, afterReceiptsCommitted: options.afterReceiptsCommitted });
+  const webhooks = createWebhooksSlice({
+    config,
+    db,
+    queue,
+    registry,
+    metrics,
+    log,
+    afterReceiptsCommitted: options.afterReceiptsCommitted,
+    ingestGate: options.ingestGate,
+  });
 
   metrics.addCollectedGauge('switchyard_queue_jobs', 'Jobs by queue and state', ['queue', 'state'], async () => {
     const stats = await queue.stats();

@@ -32,9 +32,15 @@ async function serve(roles: Roles): Promise<void> {
   // Embedded: the job worker and scheduler run in a worker thread with their own connection.
   const threaded = config.database.kind === 'sqlite' && roles.worker;
   let worker: EmbeddedWorker | null = null;
-  const app = await createSwitchyard(config, log, threaded ? { sqliteAutoCheckpoint: false, afterReceiptsCommitted: () => worker?.notify() } : {});
+  // Raised while the main thread writes receipts; the worker thread yields to it.
+  const ingestGate = new Int32Array(new SharedArrayBuffer(4));
+  const app = await createSwitchyard(
+    config,
+    log,
+    threaded ? { sqliteAutoCheckpoint: false, afterReceiptsCommitted: () => worker?.notify(), ingestGate } : {},
+  );
   if (threaded) {
-    worker = await startEmbeddedWorker(config, log);
+    worker = await startEmbeddedWorker(config, log, ingestGate);
     const w = worker;
     app.metrics.remoteSources.push(() => w.metrics());
   }

@@ -34,6 +34,8 @@ export interface WebhooksDeps {
   log: Logger;
   /** Called after new receipts commit (wakes a worker running in another thread). */
   afterReceiptsCommitted?: () => void;
+  /** Raised while receipts are being written, so the embedded worker thread yields. */
+  ingestGate?: Int32Array;
 }
 
 export interface WebhooksSlice {
@@ -84,6 +86,7 @@ export function createWebhooksSlice(deps: WebhooksDeps): WebhooksSlice {
     inlineLimit: config.payloadInlineLimit,
     maxRetries: config.receiptMaxRetries,
     afterCommit: deps.afterReceiptsCommitted,
+    ingestGate: deps.ingestGate,
   });
   return {
     payloads,

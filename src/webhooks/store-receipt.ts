@@ -47,6 +47,8 @@ export interface ReceiptStoreDeps {
   maxRetries: number;
   /** Called after receipts (and their jobs) commit; wakes workers in other threads. */
   afterCommit?: () => void;
+  /** SQLite: set to 1 while deliveries wait to be written, 0 (and notified) when none do. */
+  ingestGate?: Int32Array;
 }
 
 /** Picks the store for the database's dialect. */
@@ -155,6 +157,7 @@ function createSqliteReceiptStore(deps: ReceiptStoreDeps): ReceiptStore {
    * worker thread holds it, the batch waits a millisecond on the event loop (collecting more
    * deliveries) instead of blocking the thread that serves HTTP.
    */
+  const gate = deps.ingestGate;
   const flush = async (): Promise<void> => {
     flushing = true;
     let batch: Pending[] = [];
@@ -210,6 +213,10 @@ function createSqliteReceiptStore(deps: ReceiptStoreDeps): ReceiptStore {
       batch = [];
     }
     flushing = false;
+    if (gate) {
+      Atomics.store(gate, 0, 0);
+      Atomics.notify(gate, 0);
+    }
   };
 
   return {
@@ -219,6 +226,7 @@ function createSqliteReceiptStore(deps: ReceiptStoreDeps): ReceiptStore {
       const storage = delivery.body.length > inlineLimit ? await payloads.put(id, delivery.receivedAt, delivery.body) : null;
       return new Promise<StoreResult>((resolve, reject) => {
         pending.push({ delivery, id, storage, resolve, reject });
+        if (gate) Atomics.store(gate, 0, 1);
         if (!flushing) {
           flushing = true;
           flushed = new Promise<void>((done) => setImmediate(() => void flush().finally(done)));
