@@ -44,7 +44,12 @@ describe.each(dialects)('every GitHub example payload (%s)', (dialect) => {
   });
 
   it('fills the indexed fields from the payload', async () => {
-    const rows = await t.app.db.kysely.selectFrom('event_receipts').selectAll().execute();
+    const rows = await t.app.db.kysely
+      .selectFrom('event_receipts')
+      .innerJoin('event_payloads', 'event_payloads.receipt_id', 'event_receipts.id')
+      .selectAll('event_receipts')
+      .select('event_payloads.body')
+      .execute();
     const byDelivery = new Map(rows.map((r) => [r.delivery_id, r]));
     for (const d of deliveries) {
       const r = byDelivery.get(d.id)!;
@@ -54,7 +59,7 @@ describe.each(dialects)('every GitHub example payload (%s)', (dialect) => {
       expect(r.installation_id).toBe(inst);
       const sender = (d.payload.sender as { login?: string } | undefined)?.login;
       if (sender) expect(r.actor).toBe(sender);
-      expect(Buffer.from(r.raw_payload!).toString('utf8')).toBe(d.body);
+      expect(Buffer.from(r.body).toString('utf8')).toBe(d.body);
       const repo = d.payload.repository as { id?: number; full_name?: string } | undefined;
       if (repo?.id && repo.full_name) expect(r.repository_id).not.toBeNull();
       else expect(r.repository_id).toBeNull();

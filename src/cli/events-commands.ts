@@ -3,7 +3,7 @@ import type { Config } from '../config/index.js';
 import { openDatabase, type Database } from '../db/index.js';
 import { createQueue } from '../jobs/index.js';
 import { createLogger } from '../log/index.js';
-import { createFilePayloadStore, getEvent, listEvents, replayReceipt } from '../webhooks/index.js';
+import { createFilePayloadStore, getEvent, listEvents, loadPayload, replayReceipt } from '../webhooks/index.js';
 
 async function withDb<T>(config: Config, fn: (db: Database) => Promise<T>): Promise<T> {
   const db = openDatabase(config);
@@ -47,9 +47,8 @@ export async function eventsShow(config: Config, deliveryId: string): Promise<vo
       process.exitCode = 1;
       return;
     }
-    const { raw_payload, ...rest } = e;
     let payload: unknown = null;
-    const bytes = raw_payload ?? (e.payload_storage ? await createFilePayloadStore(config.dataDir).get(e.payload_storage).catch(() => null) : null);
+    const bytes = await loadPayload(db, createFilePayloadStore(config.dataDir), e).catch(() => null);
     if (bytes) {
       try {
         payload = JSON.parse(bytes.toString('utf8'));
@@ -57,7 +56,7 @@ export async function eventsShow(config: Config, deliveryId: string): Promise<vo
         payload = bytes.toString('utf8');
       }
     }
-    console.log(JSON.stringify({ ...rest, raw_payload: payload }, null, 2));
+    console.log(JSON.stringify({ ...e, raw_payload: payload }, null, 2));
   });
 }
 

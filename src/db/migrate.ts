@@ -6,8 +6,9 @@
 import { Migrator, type Migration, type MigrationProvider, type MigrationResultSet } from 'kysely';
 import type { Database } from './open-database.js';
 import * as m0001 from './migrations/0001_core.js';
+import * as m0002 from './migrations/0002_jobs_claim_index.js';
 
-const MIGRATIONS = { '0001_core': m0001 } as const;
+const MIGRATIONS = { '0001_core': m0001, '0002_jobs_claim_index': m0002 } as const;
 
 /** Names of every migration this build knows, in order. */
 export const MIGRATION_NAMES = Object.keys(MIGRATIONS);

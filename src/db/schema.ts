@@ -24,7 +24,6 @@ export interface EventReceiptsTable {
   github_timestamp: string | null;
   received_at: string;
   headers: JsonText;
-  raw_payload: Buffer | null;
   payload_storage: string | null;
   payload_size: number;
   processing_status: 'received' | 'processing' | 'processed' | 'failed' | 'dead';
@@ -35,6 +34,12 @@ export interface EventReceiptsTable {
   error_message: string | null;
   created_at: string;
   updated_at: string;
+}
+
+/** Raw delivery bodies stored inline (up to PAYLOAD_INLINE_LIMIT), one row per receipt. */
+export interface EventPayloadsTable {
+  receipt_id: string;
+  body: Buffer;
 }
 
 export interface InstallationsTable {
@@ -244,6 +249,7 @@ export interface ScheduleRunsTable {
 
 export interface Schema {
   event_receipts: EventReceiptsTable;
+  event_payloads: EventPayloadsTable;
   installations: InstallationsTable;
   installation_repositories: InstallationRepositoriesTable;
   repositories: RepositoriesTable;

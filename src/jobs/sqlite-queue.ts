@@ -102,9 +102,13 @@ export function createSqliteQueue(options: SqliteQueueOptions): Queue {
       await reap(nowText);
     }
     const until = new Date(now.getTime() + leaseMs).toISOString();
-    const candidates = wants.map(
-      ([name, n]) =>
-        sql`select id, run_at from (select id, run_at from jobs where name = ${name} and state in ('queued', 'retry') and run_at <= ${nowText} order by run_at, id limit ${n})`,
+    // One ordered index range per (name, state): `state in (…)` would make SQLite read and sort
+    // every due job of the backlog on each claim.
+    const candidates = wants.flatMap(([name, n]) =>
+      (['queued', 'retry'] as const).map(
+        (state) =>
+          sql`select id, run_at from (select id, run_at from jobs where name = ${name} and state = ${state} and run_at <= ${nowText} order by run_at, id limit ${n})`,
+      ),
     );
     const { rows } = await sql<ClaimedRow>`with candidates as (${sql.join(candidates, sql` union all `)})
       update jobs set state = 'running', attempts = attempts + 1, locked_by = ${runnerId}, locked_until = ${until}, updated_at = ${nowText}

@@ -96,13 +96,12 @@ export interface EventDetail extends EventItem {
   processed_at: string | null;
   next_attempt_at: string | null;
   max_retries: number;
-  raw_payload: Buffer | null;
 }
 
-/** One event by delivery id, with its stored payload bytes (or the payload store reference). */
+/** One event by delivery id (its payload is read with loadPayload). */
 export async function getEvent(db: Database, deliveryId: string): Promise<EventDetail | null> {
   const row = await baseQuery(db.kysely)
-    .select(['e.headers', 'e.payload_size', 'e.payload_storage', 'e.processed_at', 'e.next_attempt_at', 'e.max_retries', 'e.raw_payload'])
+    .select(['e.headers', 'e.payload_size', 'e.payload_storage', 'e.processed_at', 'e.next_attempt_at', 'e.max_retries'])
     .where('e.delivery_id', '=', deliveryId)
     .executeTakeFirst();
   if (!row) return null;

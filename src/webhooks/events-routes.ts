@@ -97,7 +97,7 @@ export async function eventsRoutes(app: FastifyInstance, deps: EventsRoutesDeps)
     async (req) => {
       const e = await getEvent(deps.db, req.params.delivery_id);
       if (!e) throw new ReceiptNotFound(req.params.delivery_id);
-      const bytes = await loadPayload(deps.payloads, e).catch(() => null);
+      const bytes = await loadPayload(deps.db, deps.payloads, e).catch(() => null);
       let payload: unknown = null;
       if (bytes) {
         const text = bytes.toString('utf8');

@@ -19,7 +19,7 @@ import { RETENTION_JOB, runRetention } from './retention.js';
 export { replayReceipt } from './replay-receipt.js';
 export { getEvent, listEvents } from './events-repo.js';
 export { runRetention } from './retention.js';
-export { processReceipt } from './process-receipt.js';
+export { processReceipt, loadPayload } from './process-receipt.js';
 export { PROCESS_RECEIPT_JOB } from './store-receipt.js';
 export { extractReceiptFields } from './extract-receipt-fields.js';
 export { createFilePayloadStore } from './payload-store.js';

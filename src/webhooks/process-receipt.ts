@@ -27,11 +27,12 @@ export interface ProcessDeps {
   secrets: Array<string | undefined>;
 }
 
-/** Loads a receipt's payload bytes, from the row or the payload store. */
-export async function loadPayload(payloads: PayloadStore, row: { raw_payload: Buffer | null; payload_storage: string | null }): Promise<Buffer> {
-  if (row.raw_payload) return Buffer.isBuffer(row.raw_payload) ? row.raw_payload : Buffer.from(row.raw_payload);
+/** Loads a receipt's payload bytes, from `event_payloads` or the payload store. */
+export async function loadPayload(db: Database, payloads: PayloadStore, row: { id: string; payload_storage: string | null }): Promise<Buffer> {
   if (row.payload_storage) return payloads.get(row.payload_storage);
-  throw new Error('Receipt has no payload');
+  const p = await db.kysely.selectFrom('event_payloads').select('body').where('receipt_id', '=', row.id).executeTakeFirst();
+  if (!p) throw new Error('Receipt has no payload');
+  return Buffer.isBuffer(p.body) ? p.body : Buffer.from(p.body);
 }
 
 /** Parses stored payload bytes (JSON, or GitHub's form encoding). */
@@ -46,7 +47,7 @@ export async function eventContextFor(deps: Pick<ProcessDeps, 'db' | 'payloads' 
   const row = await deps.db.kysely.selectFrom('event_receipts').selectAll().where('id', '=', receiptId).executeTakeFirst();
   if (!row) return null;
   const headers = JSON.parse(row.headers) as Record<string, string>;
-  const payload = parseStoredPayload(await loadPayload(deps.payloads, row), headers['content-type']);
+  const payload = parseStoredPayload(await loadPayload(deps.db, deps.payloads, row), headers['content-type']);
   return {
     id: row.delivery_id,
     name: row.event_type,

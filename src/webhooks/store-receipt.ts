@@ -60,6 +60,7 @@ interface Prepared {
   exists: BetterSqlite3.Statement;
   upsertRepo: BetterSqlite3.Statement;
   insertReceipt: BetterSqlite3.Statement;
+  insertPayload: BetterSqlite3.Statement;
 }
 
 function prepareSqlite(sqlite: BetterSqlite3.Database): Prepared {
@@ -79,12 +80,13 @@ function prepareSqlite(sqlite: BetterSqlite3.Database): Prepared {
       .pluck(),
     insertReceipt: sqlite.prepare(
       `insert into event_receipts (id, delivery_id, source, event_type, event_action, installation_id, repository_id, actor,
-         target_object_ids, github_timestamp, received_at, headers, raw_payload, payload_storage, payload_size,
+         target_object_ids, github_timestamp, received_at, headers, payload_storage, payload_size,
          processing_status, retry_count, max_retries, created_at, updated_at)
        values (@id, @delivery_id, 'github', @event_type, @event_action, @installation_id, @repository_id, @actor,
-         @target_object_ids, @github_timestamp, @received_at, @headers, @raw_payload, @payload_storage, @payload_size,
+         @target_object_ids, @github_timestamp, @received_at, @headers, @payload_storage, @payload_size,
          'received', 0, @max_retries, @received_at, @received_at)`,
     ),
+    insertPayload: sqlite.prepare('insert into event_payloads (receipt_id, body) values (?, ?)'),
   };
 }
 
@@ -118,7 +120,6 @@ function receiptParams(d: IncomingDelivery, id: string, repositoryId: string | n
     github_timestamp: d.fields.githubTimestamp,
     received_at: d.receivedAt,
     headers: JSON.stringify(d.headers),
-    raw_payload: storage ? null : d.body,
     payload_storage: storage,
     payload_size: d.body.length,
     max_retries: maxRetries,
@@ -148,6 +149,7 @@ function createSqliteReceiptStore(deps: ReceiptStoreDeps): ReceiptStore {
     const repo = repoParams(p.delivery);
     const repositoryId = repo ? (s.upsertRepo.get(repo) as string) : null;
     s.insertReceipt.run(receiptParams(p.delivery, p.id, repositoryId, p.storage, maxRetries));
+    if (!p.storage) s.insertPayload.run(p.id, p.delivery.body);
     enqueueSqliteSync(sqlite, PROCESS_RECEIPT_JOB, { receiptId: p.id }, { key: `receipt:${p.id}`, maxAttempts: 5 });
     return { status: 'received', id: p.id };
   };
@@ -299,6 +301,7 @@ function createPostgresReceiptStore(deps: ReceiptStoreDeps): ReceiptStore {
           .returning('id')
           .executeTakeFirst();
         if (!inserted) throw new DuplicateDelivery();
+        if (!storage) await trx.insertInto('event_payloads').values({ receipt_id: id, body: d.body }).execute();
         await queue.enqueue(trx, PROCESS_RECEIPT_JOB, { receiptId: id }, { key: `receipt:${id}`, maxAttempts: 5 });
       });
       deps.afterCommit?.();

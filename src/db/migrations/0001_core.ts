@@ -81,7 +81,6 @@ export async function up(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
     .addColumn('github_timestamp', t.timestamp)
     .addColumn('received_at', t.timestamp, (c) => c.notNull())
     .addColumn('headers', t.json, (c) => c.notNull())
-    .addColumn('raw_payload', t.bytes)
     .addColumn('payload_storage', 'text')
     .addColumn('payload_size', 'integer', (c) => c.notNull())
     .addColumn('processing_status', 'text', (c) => c.notNull())
@@ -92,6 +91,12 @@ export async function up(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
     .addColumn('error_message', 'text')
     .addColumn('created_at', t.timestamp, (c) => c.notNull())
     .addColumn('updated_at', t.timestamp, (c) => c.notNull())
+    .execute();
+  // The raw body bytes, apart from the receipt: status updates then rewrite a small row, not 21 KB.
+  await db.schema
+    .createTable('event_payloads')
+    .addColumn('receipt_id', t.id, (c) => c.primaryKey().references('event_receipts.id').onDelete('cascade'))
+    .addColumn('body', t.bytes, (c) => c.notNull())
     .execute();
   // Keyset pages order by id (UUIDv7, time-ordered); each filter has an index ending in id.
   await db.schema.createIndex('event_receipts_repo_id').on('event_receipts').columns(['repository_id', 'id']).execute();
