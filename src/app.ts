@@ -17,7 +17,7 @@ import { createMetrics, type Metrics } from './http/metrics.js';
 import { buildServer } from './http/server.js';
 import { AutomationRegistry } from './automations/registry.js';
 import { registerStateProjection, stateRoutes } from './state/index.js';
-import { createWebhooksSlice, type WebhooksSlice } from './webhooks/index.js';
+import { createWebhooksSlice, type BatchWriter, type WebhooksSlice } from './webhooks/index.js';
 
 export interface Roles {
   web: boolean;
@@ -55,15 +55,13 @@ export interface CreateOptions {
   afterReceiptsCommitted?: () => void;
   /** Collect Node's process metrics (off in a second thread of the same process). */
   processMetrics?: boolean;
-  /** Main thread: raised while receipts are being written (see SqliteOptions.yieldTo). */
-  ingestGate?: Int32Array;
-  /** Worker thread: yield to the main thread's ingestion gate. */
-  sqliteYieldTo?: Int32Array;
+  /** SQLite: write receipt batches through this (the embedded writer thread). */
+  receiptBatchWriter?: BatchWriter;
 }
 
 /** Opens, migrates and composes everything; nothing listens or runs until start(). */
 export async function createSwitchyard(config: Config, log: Logger, options: CreateOptions = {}): Promise<Switchyard> {
-  const db = openDatabase(config, { autoCheckpoint: options.sqliteAutoCheckpoint ?? true, yieldTo: options.sqliteYieldTo });
+  const db = openDatabase(config, { autoCheckpoint: options.sqliteAutoCheckpoint ?? true });
   try {
     const applied = await migrateToLatest(db);
     if (applied.length > 0) log.info({ applied }, 'database migrated');
@@ -83,7 +81,7 @@ export async function createSwitchyard(config: Config, log: Logger, options: Cre
     metrics,
     log,
     afterReceiptsCommitted: options.afterReceiptsCommitted,
-    ingestGate: options.ingestGate,
+    receiptBatchWriter: options.receiptBatchWriter,
   });
 
   metrics.addCollectedGauge('switchyard_queue_jobs', 'Jobs by queue and state', ['queue', 'state'], async () => {

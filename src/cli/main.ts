@@ -8,6 +8,7 @@ import { createSwitchyard, type Roles } from '../app.js';
 import { migrateToLatest, openDatabase } from '../db/index.js';
 import { runDoctor } from './doctor.js';
 import { startEmbeddedWorker, type EmbeddedWorker } from '../embedded/worker-thread.js';
+import { startEmbeddedWriter, type EmbeddedWriter } from '../embedded/writer-thread.js';
 import { eventsList, eventsReplay, eventsShow } from './events-commands.js';
 
 async function configOrExit(): Promise<Config> {
@@ -32,15 +33,21 @@ async function serve(roles: Roles): Promise<void> {
   // Embedded: the job worker and scheduler run in a worker thread with their own connection.
   const threaded = config.database.kind === 'sqlite' && roles.worker;
   let worker: EmbeddedWorker | null = null;
-  // Raised while the main thread writes receipts; the worker thread yields to it.
-  const ingestGate = new Int32Array(new SharedArrayBuffer(4));
+  let writer: EmbeddedWriter | null = null;
   const app = await createSwitchyard(
     config,
     log,
-    threaded ? { sqliteAutoCheckpoint: false, afterReceiptsCommitted: () => worker?.notify(), ingestGate } : {},
+    threaded
+      ? {
+          sqliteAutoCheckpoint: false,
+          afterReceiptsCommitted: () => worker?.notify(),
+          receiptBatchWriter: (items) => writer!.write(items),
+        }
+      : {},
   );
   if (threaded) {
-    worker = await startEmbeddedWorker(config, log, ingestGate);
+    writer = await startEmbeddedWriter(config, log);
+    worker = await startEmbeddedWorker(config, log);
     const w = worker;
     app.metrics.remoteSources.push(() => w.metrics());
   }
@@ -54,6 +61,7 @@ async function serve(roles: Roles): Promise<void> {
     app
       .stop()
       .then(() => worker?.stop())
+      .then(() => writer?.stop())
       .then(() => process.exit(0))
       .catch((err) => {
         log.error({ err }, 'error while stopping');

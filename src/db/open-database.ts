@@ -7,7 +7,7 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import type BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
-import { Kysely, PostgresDialect, SqliteDialect, type Driver, type Transaction } from 'kysely';
+import { Kysely, PostgresDialect, SqliteDialect, type Transaction } from 'kysely';
 import type { Config } from '../config/index.js';
 import type { Schema } from './schema.js';
 
@@ -100,45 +100,6 @@ export interface SqliteOptions {
    * checkpoint runs inside the committing call and fsyncs the database file.
    */
   autoCheckpoint?: boolean;
-  /**
-   * Ingestion priority (the embedded worker thread): while the first element is non-zero, the main
-   * thread is writing webhook receipts, and this connection waits (up to 20 ms) before it starts a
-   * query or transaction, so acknowledging deliveries never queues behind background processing.
-   */
-  yieldTo?: Int32Array;
-}
-
-const MAX_YIELD_MS = 20;
-
-/** Waits while the ingestion gate is raised, at most MAX_YIELD_MS. */
-async function yieldToIngestion(gate: Int32Array): Promise<void> {
-  const deadline = Date.now() + MAX_YIELD_MS;
-  while (Atomics.load(gate, 0) !== 0) {
-    const left = deadline - Date.now();
-    if (left <= 0) return;
-    const r = Atomics.waitAsync(gate, 0, Atomics.load(gate, 0), left);
-    if (r.async) await r.value;
-  }
-}
-
-/** A SQLite dialect whose connection first yields to the ingestion gate. */
-class YieldingSqliteDialect extends SqliteDialect {
-  constructor(
-    config: ConstructorParameters<typeof SqliteDialect>[0],
-    private readonly gate: Int32Array,
-  ) {
-    super(config);
-  }
-
-  override createDriver(): Driver {
-    const driver = super.createDriver();
-    const acquire = driver.acquireConnection.bind(driver);
-    driver.acquireConnection = async () => {
-      await yieldToIngestion(this.gate);
-      return acquire();
-    };
-    return driver;
-  }
 }
 
 /** Opens the SQLite file (creating the data dir) with WAL and the configured durability level. */
@@ -156,9 +117,7 @@ export function openSqlite(file: string, options: SqliteOptions = {}): Database 
   if (!autoCheckpoint) sqlite.pragma('wal_autocheckpoint = 0');
   // After a checkpoint resets the WAL, truncate the file back to 64 MB at most.
   sqlite.pragma('journal_size_limit = 67108864');
-  const dialectConfig = { database: sqliteForKysely(sqlite) };
-  const dialect = options.yieldTo ? new YieldingSqliteDialect(dialectConfig, options.yieldTo) : new SqliteDialect(dialectConfig);
-  const kysely = new Kysely<Schema>({ dialect });
+  const kysely = new Kysely<Schema>({ dialect: new SqliteDialect({ database: sqliteForKysely(sqlite) }) });
   return {
     dialect: 'sqlite',
     kysely,

@@ -5,12 +5,12 @@ import { createLogger } from '../log/index.js';
 import { createSwitchyard } from '../app.js';
 import { startCheckpointer } from '../db/index.js';
 
-const { config, ingestGate } = workerData as { config: Config; ingestGate: Int32Array };
+const { config } = workerData as { config: Config };
 const port = parentPort!;
 const log = createLogger(config.logLevel).child({ thread: 'worker' });
 
 try {
-  const app = await createSwitchyard(config, log, { sqliteAutoCheckpoint: false, processMetrics: false, sqliteYieldTo: ingestGate });
+  const app = await createSwitchyard(config, log, { sqliteAutoCheckpoint: false, processMetrics: false });
   const stopCheckpointer = startCheckpointer(app.db);
   await app.start({ web: false, worker: true, scheduler: true });
   port.on('message', (m: { type: string; id?: number }) => {

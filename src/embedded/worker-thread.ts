@@ -27,8 +27,8 @@ type FromWorker =
   | { type: 'metrics'; id: number; metrics: MetricObjectWithValues<MetricValue<string>>[] };
 
 /** Starts the worker thread and resolves once its job runner and scheduler run. */
-export async function startEmbeddedWorker(config: Config, log: Logger, ingestGate: Int32Array): Promise<EmbeddedWorker> {
-  const worker = new Worker(new URL('./worker-thread-entry.js', import.meta.url), { workerData: { config, ingestGate } });
+export async function startEmbeddedWorker(config: Config, log: Logger): Promise<EmbeddedWorker> {
+  const worker = new Worker(new URL('./worker-thread-entry.js', import.meta.url), { workerData: { config } });
   let notifyPending = false;
   let nextId = 1;
   const waiting = new Map<number, (m: MetricObjectWithValues<MetricValue<string>>[]) => void>();

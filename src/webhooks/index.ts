@@ -10,7 +10,7 @@ import type { Logger } from '../log/index.js';
 import type { Metrics } from '../http/metrics.js';
 import { AUTOMATION_JOB, type AutomationRegistry } from '../automations/registry.js';
 import { createFilePayloadStore, type PayloadStore } from './payload-store.js';
-import { createReceiptStore, PROCESS_RECEIPT_JOB } from './store-receipt.js';
+import { createReceiptStore, PROCESS_RECEIPT_JOB, type BatchWriter } from './store-receipt.js';
 import { receiveRoute } from './receive-route.js';
 import { eventsRoutes } from './events-routes.js';
 import { processReceipt, runAutomation, type ProcessDeps } from './process-receipt.js';
@@ -21,6 +21,9 @@ export { getEvent, listEvents } from './events-repo.js';
 export { runRetention } from './retention.js';
 export { processReceipt, loadPayload } from './process-receipt.js';
 export { PROCESS_RECEIPT_JOB } from './store-receipt.js';
+export type { BatchWriter } from './store-receipt.js';
+export { writeReceiptBatch } from './sqlite-receipt-batch.js';
+export type { BatchItem, BatchOutcome } from './sqlite-receipt-batch.js';
 export { extractReceiptFields } from './extract-receipt-fields.js';
 export { createFilePayloadStore } from './payload-store.js';
 export type { PayloadStore } from './payload-store.js';
@@ -34,8 +37,8 @@ export interface WebhooksDeps {
   log: Logger;
   /** Called after new receipts commit (wakes a worker running in another thread). */
   afterReceiptsCommitted?: () => void;
-  /** Raised while receipts are being written, so the embedded worker thread yields. */
-  ingestGate?: Int32Array;
+  /** SQLite: write receipt batches through this (the embedded writer thread). */
+  receiptBatchWriter?: BatchWriter;
 }
 
 export interface WebhooksSlice {
@@ -86,7 +89,7 @@ export function createWebhooksSlice(deps: WebhooksDeps): WebhooksSlice {
     inlineLimit: config.payloadInlineLimit,
     maxRetries: config.receiptMaxRetries,
     afterCommit: deps.afterReceiptsCommitted,
-    ingestGate: deps.ingestGate,
+    batchWriter: deps.receiptBatchWriter,
   });
   return {
     payloads,

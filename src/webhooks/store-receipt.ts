@@ -3,41 +3,32 @@
  * transaction; the HTTP layer answers only after this resolves (committed = acknowledged).
  *
  * Embedded SQLite uses group commit: deliveries that arrive while a batch is being written are
- * committed together in the next transaction (one WAL commit for many receipts), each in its own
- * savepoint so one bad row cannot fail its neighbours. PostgreSQL runs one short transaction per
- * delivery; concurrency there comes from the connection pool.
+ * committed together in the next transaction (one WAL commit for many receipts; see
+ * sqlite-receipt-batch.ts). The batch is written on this thread, or by the embedded writer thread
+ * when one runs. PostgreSQL runs one short transaction per delivery; concurrency there comes from
+ * the connection pool.
  */
-import type BetterSqlite3 from 'better-sqlite3';
 import type { Database } from '../db/index.js';
 import { newId, withSqlite } from '../db/index.js';
 import type { Queue } from '../jobs/index.js';
-import { enqueueSqliteSync } from '../jobs/index.js';
-import type { ReceiptFields } from './extract-receipt-fields.js';
+import { PROCESS_RECEIPT_JOB, receiptParams, repoParams, type IncomingDelivery, type StoreResult } from './receipt-rows.js';
 import type { PayloadStore } from './payload-store.js';
+import { writeReceiptBatch, type BatchItem, type BatchOutcome } from './sqlite-receipt-batch.js';
 
-export const PROCESS_RECEIPT_JOB = 'webhooks.process-receipt';
+export { PROCESS_RECEIPT_JOB } from './receipt-rows.js';
+export type { IncomingDelivery, StoreResult } from './receipt-rows.js';
 
 /** How long a batch waits for the SQLite write lock before its deliveries are answered 500. */
 const SQLITE_BUSY_TIMEOUT_MS = 5000;
-
-export interface IncomingDelivery {
-  deliveryId: string;
-  eventType: string;
-  /** GitHub's non-secret headers, kept for the event log. */
-  headers: Record<string, string>;
-  /** The raw body bytes, stored as received. */
-  body: Buffer;
-  fields: ReceiptFields;
-  receivedAt: string;
-}
-
-export type StoreResult = { status: 'received'; id: string } | { status: 'duplicate'; id: string | null };
 
 export interface ReceiptStore {
   store(delivery: IncomingDelivery): Promise<StoreResult>;
   /** Resolves once every delivery handed to store() has been written (or failed). */
   drain(): Promise<void>;
 }
+
+/** Writes one batch of receipts somewhere else (the embedded writer thread). */
+export type BatchWriter = (items: BatchItem[]) => Promise<BatchOutcome[]>;
 
 export interface ReceiptStoreDeps {
   db: Database;
@@ -47,8 +38,8 @@ export interface ReceiptStoreDeps {
   maxRetries: number;
   /** Called after receipts (and their jobs) commit; wakes workers in other threads. */
   afterCommit?: () => void;
-  /** SQLite: set to 1 while deliveries wait to be written, 0 (and notified) when none do. */
-  ingestGate?: Int32Array;
+  /** SQLite: write batches through this instead of on this thread's connection. */
+  batchWriter?: BatchWriter;
 }
 
 /** Picks the store for the database's dialect. */
@@ -56,169 +47,72 @@ export function createReceiptStore(deps: ReceiptStoreDeps): ReceiptStore {
   return deps.db.dialect === 'sqlite' ? createSqliteReceiptStore(deps) : createPostgresReceiptStore(deps);
 }
 
-interface Prepared {
-  exists: BetterSqlite3.Statement;
-  upsertRepo: BetterSqlite3.Statement;
-  insertReceipt: BetterSqlite3.Statement;
-  insertPayload: BetterSqlite3.Statement;
-}
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function prepareSqlite(sqlite: BetterSqlite3.Database): Prepared {
-  return {
-    exists: sqlite.prepare('select id from event_receipts where delivery_id = ?').pluck(),
-    upsertRepo: sqlite
-      .prepare(
-        `insert into repositories (id, github_id, owner, name, full_name, installation_id, is_private, default_branch, html_url,
-           event_count, last_event_at, status, failure_count, created_at, updated_at)
-         values (@id, @github_id, @owner, @name, @full_name, @installation_id, @is_private, @default_branch, @html_url,
-           1, @at, 'active', 0, @at, @at)
-         on conflict (github_id) do update set event_count = event_count + 1,
-           last_event_at = max(coalesce(last_event_at, ''), excluded.last_event_at),
-           installation_id = coalesce(excluded.installation_id, installation_id), updated_at = excluded.updated_at
-         returning id`,
-      )
-      .pluck(),
-    insertReceipt: sqlite.prepare(
-      `insert into event_receipts (id, delivery_id, source, event_type, event_action, installation_id, repository_id, actor,
-         target_object_ids, github_timestamp, received_at, headers, payload_storage, payload_size,
-         processing_status, retry_count, max_retries, created_at, updated_at)
-       values (@id, @delivery_id, 'github', @event_type, @event_action, @installation_id, @repository_id, @actor,
-         @target_object_ids, @github_timestamp, @received_at, @headers, @payload_storage, @payload_size,
-         'received', 0, @max_retries, @received_at, @received_at)`,
-    ),
-    insertPayload: sqlite.prepare('insert into event_payloads (receipt_id, body) values (?, ?)'),
+/**
+ * Writes a batch on this thread's connection. The write lock is tried without waiting: while
+ * another connection (the worker thread) holds it, the batch waits a millisecond on the event loop
+ * instead of blocking the thread that serves HTTP.
+ */
+function localBatchWriter(db: Database, maxRetries: number): BatchWriter {
+  return async (items) => {
+    const since = Date.now();
+    for (;;) {
+      try {
+        return await withSqlite(db, (handle) => {
+          handle.pragma('busy_timeout = 0');
+          try {
+            return writeReceiptBatch(handle, items, maxRetries);
+          } finally {
+            handle.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
+          }
+        });
+      } catch (e) {
+        if ((e as { code?: string }).code !== 'SQLITE_BUSY' || Date.now() - since >= SQLITE_BUSY_TIMEOUT_MS) throw e;
+        await sleep(1);
+      }
+    }
   };
 }
 
-function repoParams(d: IncomingDelivery) {
-  const r = d.fields.repository;
-  if (!r) return null;
-  return {
-    id: newId(),
-    github_id: r.githubId,
-    owner: r.owner,
-    name: r.name,
-    full_name: r.fullName,
-    installation_id: d.fields.installationId,
-    is_private: r.isPrivate ? 1 : 0,
-    default_branch: r.defaultBranch,
-    html_url: r.htmlUrl,
-    at: d.receivedAt,
-  };
-}
-
-function receiptParams(d: IncomingDelivery, id: string, repositoryId: string | null, storage: string | null, maxRetries: number) {
-  return {
-    id,
-    delivery_id: d.deliveryId,
-    event_type: d.eventType,
-    event_action: d.fields.action,
-    installation_id: d.fields.installationId,
-    repository_id: repositoryId,
-    actor: d.fields.actor,
-    target_object_ids: JSON.stringify(d.fields.targetObjectIds),
-    github_timestamp: d.fields.githubTimestamp,
-    received_at: d.receivedAt,
-    headers: JSON.stringify(d.headers),
-    payload_storage: storage,
-    payload_size: d.body.length,
-    max_retries: maxRetries,
-  };
-}
-
-interface Pending {
-  delivery: IncomingDelivery;
-  id: string;
-  storage: string | null;
+interface Pending extends BatchItem {
   resolve(r: StoreResult): void;
   reject(e: unknown): void;
 }
 
 function createSqliteReceiptStore(deps: ReceiptStoreDeps): ReceiptStore {
   const { db, payloads, inlineLimit, maxRetries } = deps;
-  const sqlite = db.sqlite;
-  if (!sqlite) throw new Error('SQLite receipt store needs the SQLite handle');
-  let prepared: Prepared | null = null;
+  const write = deps.batchWriter ?? localBatchWriter(db, maxRetries);
   let pending: Pending[] = [];
   let flushing = false;
   let flushed: Promise<void> = Promise.resolve();
 
-  const writeOne = (p: Pending, s: Prepared): StoreResult => {
-    const existing = s.exists.get(p.delivery.deliveryId) as string | undefined;
-    if (existing) return { status: 'duplicate', id: existing };
-    const repo = repoParams(p.delivery);
-    const repositoryId = repo ? (s.upsertRepo.get(repo) as string) : null;
-    s.insertReceipt.run(receiptParams(p.delivery, p.id, repositoryId, p.storage, maxRetries));
-    if (!p.storage) s.insertPayload.run(p.id, p.delivery.body);
-    enqueueSqliteSync(sqlite, PROCESS_RECEIPT_JOB, { receiptId: p.id }, { key: `receipt:${p.id}`, maxAttempts: 5 });
-    return { status: 'received', id: p.id };
-  };
-
-  /**
-   * Writes batches until nothing is pending. The write lock is tried without waiting: while the
-   * worker thread holds it, the batch waits a millisecond on the event loop (collecting more
-   * deliveries) instead of blocking the thread that serves HTTP.
-   */
-  const gate = deps.ingestGate;
+  /** Writes batches until nothing is pending; deliveries arriving meanwhile form the next batch. */
   const flush = async (): Promise<void> => {
-    flushing = true;
-    let batch: Pending[] = [];
-    let busySince = 0;
-    while (pending.length > 0 || batch.length > 0) {
-      batch = batch.concat(pending);
+    while (pending.length > 0) {
+      const batch = pending;
       pending = [];
-      const results: Array<{ ok: true; r: StoreResult } | { ok: false; e: unknown }> = [];
+      let outcomes: BatchOutcome[];
       try {
-        await withSqlite(db, (handle) => {
-          prepared ??= prepareSqlite(handle);
-          const s = prepared;
-          const one = handle.transaction((p: Pending) => writeOne(p, s));
-          handle.pragma('busy_timeout = 0');
-          try {
-            handle
-              .transaction(() => {
-                for (const p of batch) {
-                  try {
-                    results.push({ ok: true, r: one(p) });
-                  } catch (e) {
-                    results.push({ ok: false, e });
-                  }
-                }
-              })
-              .immediate();
-          } finally {
-            handle.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
-          }
-        });
+        outcomes = await write(batch.map(({ id, storage, delivery }) => ({ id, storage, delivery })));
       } catch (e) {
-        if ((e as { code?: string }).code === 'SQLITE_BUSY' && Date.now() - (busySince || Date.now()) < SQLITE_BUSY_TIMEOUT_MS) {
-          busySince ||= Date.now();
-          await new Promise((r) => setTimeout(r, 1));
-          continue;
-        }
         // The batch did not commit: nothing in it is acknowledged.
-        results.length = 0;
-        for (let i = 0; i < batch.length; i++) results.push({ ok: false, e });
+        const error = e instanceof Error ? e.message : String(e);
+        outcomes = batch.map(() => ({ ok: false, error }));
       }
-      busySince = 0;
-      if (results.some((r) => r.ok && r.r.status === 'received')) deps.afterCommit?.();
+      if (outcomes.some((o) => o.ok && o.result.status === 'received')) deps.afterCommit?.();
       batch.forEach((p, i) => {
-        const res = results[i];
-        if (res?.ok) {
-          if (res.r.status === 'duplicate' && p.storage) void payloads.remove(p.storage).catch(() => undefined);
-          p.resolve(res.r);
+        const o = outcomes[i];
+        if (o?.ok) {
+          if (o.result.status === 'duplicate' && p.storage) void payloads.remove(p.storage).catch(() => undefined);
+          p.resolve(o.result);
         } else {
           if (p.storage) void payloads.remove(p.storage).catch(() => undefined);
-          p.reject(res ? res.e : new Error('receipt batch failed'));
+          p.reject(new Error(`receipt was not stored: ${o ? o.error : 'no outcome'}`));
         }
       });
-      batch = [];
     }
     flushing = false;
-    if (gate) {
-      Atomics.store(gate, 0, 0);
-      Atomics.notify(gate, 0);
-    }
   };
 
   return {
@@ -228,7 +122,6 @@ function createSqliteReceiptStore(deps: ReceiptStoreDeps): ReceiptStore {
       const storage = delivery.body.length > inlineLimit ? await payloads.put(id, delivery.receivedAt, delivery.body) : null;
       return new Promise<StoreResult>((resolve, reject) => {
         pending.push({ delivery, id, storage, resolve, reject });
-        if (gate) Atomics.store(gate, 0, 1);
         if (!flushing) {
           flushing = true;
           flushed = new Promise<void>((done) => setImmediate(() => void flush().finally(done)));
