@@ -7,10 +7,10 @@
  * Messages, main → worker: `notify` (new receipts committed), `metrics` (reply with this thread's
  * metrics as JSON), `stop`. Worker → main: `ready`, `metrics`, `stopped`, `failed`.
  */
-import { Worker } from 'node:worker_threads';
 import type { MetricObjectWithValues, MetricValue } from 'prom-client';
 import type { Config } from '../config/index.js';
 import type { Logger } from '../log/index.js';
+import { startEmbeddedThread } from './embedded-thread.js';
 
 export interface EmbeddedWorker {
   /** Wakes the worker's job runner (new jobs were committed). Coalesced: cheap to call often. */
@@ -20,46 +20,16 @@ export interface EmbeddedWorker {
   stop(): Promise<void>;
 }
 
-type FromWorker =
-  | { type: 'ready' }
-  | { type: 'failed'; message: string }
-  | { type: 'stopped' }
-  | { type: 'metrics'; id: number; metrics: MetricObjectWithValues<MetricValue<string>>[] };
+type FromWorker = { type: 'metrics'; id: number; metrics: MetricObjectWithValues<MetricValue<string>>[] };
 
 /** Starts the worker thread and resolves once its job runner and scheduler run. */
 export async function startEmbeddedWorker(config: Config, log: Logger): Promise<EmbeddedWorker> {
-  const worker = new Worker(new URL('./worker-thread-entry.js', import.meta.url), { workerData: { config } });
   let notifyPending = false;
   let nextId = 1;
   const waiting = new Map<number, (m: MetricObjectWithValues<MetricValue<string>>[]) => void>();
-  let stopped: (() => void) | null = null;
-
-  await new Promise<void>((resolve, reject) => {
-    const onExit = (code: number) => reject(new Error(`embedded worker exited with code ${code} before it was ready`));
-    worker.once('exit', onExit);
-    worker.once('error', reject);
-    worker.on('message', (m: FromWorker) => {
-      if (m.type === 'ready') {
-        worker.off('exit', onExit);
-        resolve();
-      } else if (m.type === 'failed') {
-        reject(new Error(m.message));
-      } else if (m.type === 'metrics') {
-        waiting.get(m.id)?.(m.metrics);
-        waiting.delete(m.id);
-      } else if (m.type === 'stopped') {
-        stopped?.();
-      }
-    });
-  });
-  worker.on('error', (err) => log.error({ err }, 'embedded worker failed'));
-  worker.on('exit', (code) => {
-    if (!stopped) {
-      // The worker died on its own: nothing would process receipts. Stop the process so a
-      // supervisor restarts it; every acknowledged receipt is in the database.
-      log.fatal({ code }, 'embedded worker thread exited; stopping');
-      process.exit(1);
-    }
+  const thread = await startEmbeddedThread<FromWorker>('worker', new URL('./worker-thread-entry.js', import.meta.url), { config }, log, (m) => {
+    waiting.get(m.id)?.(m.metrics);
+    waiting.delete(m.id);
   });
 
   return {
@@ -68,7 +38,7 @@ export async function startEmbeddedWorker(config: Config, log: Logger): Promise<
       notifyPending = true;
       setImmediate(() => {
         notifyPending = false;
-        worker.postMessage({ type: 'notify' });
+        thread.post({ type: 'notify' });
       });
     },
     metrics() {
@@ -82,15 +52,9 @@ export async function startEmbeddedWorker(config: Config, log: Logger): Promise<
           clearTimeout(timer);
           resolve(m);
         });
-        worker.postMessage({ type: 'metrics', id });
+        thread.post({ type: 'metrics', id });
       });
     },
-    async stop() {
-      await new Promise<void>((resolve) => {
-        stopped = resolve;
-        worker.postMessage({ type: 'stop' });
-      });
-      await worker.terminate();
-    },
+    stop: () => thread.stop(),
   };
 }

@@ -41,7 +41,7 @@ port.on('message', (m: { type: 'write'; id: number; items: BatchItem[] } | { typ
   try {
     port.postMessage({ type: 'written', id: m.id, outcomes: writeWithRetry(items) });
   } catch (e) {
-    port.postMessage({ type: 'failed', id: m.id, error: e instanceof Error ? e.message : String(e) });
+    port.postMessage({ type: 'batch-failed', id: m.id, error: e instanceof Error ? e.message : String(e) });
   }
 });
 port.postMessage({ type: 'ready' });
