@@ -104,17 +104,40 @@ export async function projectInstallationRepositories(ctx: EventContext, tx: Exe
 /**
  * Any event that names an installation: make sure the installation exists (first sight) and that
  * the event's repository is linked to it, so what an installation can reach is known without
- * waiting for an installation event.
+ * waiting for an installation event. Links already in the database are remembered (up to 10,000)
+ * so most events skip the three statements; installation events clear that memory.
  */
-export async function projectInstallationLink(ctx: EventContext, tx: Executor): Promise<void> {
-  if (ctx.installationId === null || ctx.name === 'installation' || ctx.name === 'installation_repositories') return;
-  const now = nowIso();
-  await tx
-    .insertInto('installations')
-    .values({ id: newId(), github_id: ctx.installationId, account_login: null, account_id: null, account_type: null, target_type: null, repository_selection: null, permissions: '{}', events: '[]', status: 'active', suspended_at: null, deleted_at: null, github_updated_at: null, created_at: now, updated_at: now })
-    .onConflict((oc) => oc.column('github_id').doNothing())
-    .execute();
-  if (!ctx.repositoryId) return;
-  const inst = await tx.selectFrom('installations').select(['id', 'status']).where('github_id', '=', ctx.installationId).executeTakeFirst();
-  if (inst && inst.status !== 'deleted') await link(tx, inst.id, ctx.repositoryId);
+export function installationLinkProjector() {
+  const known = new Set<string>();
+  return async function projectInstallationLink(ctx: EventContext, tx: Executor): Promise<void> {
+    if (ctx.name === 'installation' || ctx.name === 'installation_repositories') {
+      known.clear();
+      return;
+    }
+    if (ctx.installationId === null) return;
+    const key = `${ctx.installationId}:${ctx.repositoryId ?? ''}`;
+    if (known.has(key)) return;
+    const now = nowIso();
+    const created = await tx
+      .insertInto('installations')
+      .values({ id: newId(), github_id: ctx.installationId, account_login: null, account_id: null, account_type: null, target_type: null, repository_selection: null, permissions: '{}', events: '[]', status: 'active', suspended_at: null, deleted_at: null, github_updated_at: null, created_at: now, updated_at: now })
+      .onConflict((oc) => oc.column('github_id').doNothing())
+      .executeTakeFirst();
+    let existed = Number(created.numInsertedOrUpdatedRows ?? 0) === 0;
+    if (ctx.repositoryId) {
+      const inst = await tx.selectFrom('installations').select(['id', 'status']).where('github_id', '=', ctx.installationId).executeTakeFirst();
+      if (!inst || inst.status === 'deleted') return;
+      const linked = await tx
+        .insertInto('installation_repositories')
+        .values({ installation_id: inst.id, repository_id: ctx.repositoryId, created_at: now })
+        .onConflict((oc) => oc.columns(['installation_id', 'repository_id']).doNothing())
+        .executeTakeFirst();
+      existed = existed && Number(linked.numInsertedOrUpdatedRows ?? 0) === 0;
+    }
+    // Remember only what was already committed: a row written now could still roll back.
+    if (existed) {
+      if (known.size >= 10_000) known.clear();
+      known.add(key);
+    }
+  };
 }

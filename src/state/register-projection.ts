@@ -1,7 +1,7 @@
 /** Subscribes the state projection to the events it understands, through the automation registry. */
 import type { Dialect } from '../db/index.js';
 import type { AutomationRegistry } from '../automations/registry.js';
-import { projectInstallation, projectInstallationLink, projectInstallationRepositories } from './project-installation.js';
+import { installationLinkProjector, projectInstallation, projectInstallationRepositories } from './project-installation.js';
 import { projectPush, projectRepositoryEvent, projectRepositoryMetadata } from './project-repository.js';
 import { pullRequestProjector } from './project-pull-request.js';
 import { projectCheckRun, projectCheckSuite, projectWorkflowJob, projectWorkflowRun } from './project-checks.js';
@@ -27,7 +27,7 @@ export function registerStateProjection(registry: AutomationRegistry, deps: { di
   // Order matters: repository metadata first, so later projectors see the repository row current.
   // star and watch need nothing more: their payload's repository carries the new counts.
   registry.project('state.repository-metadata', '*', projectRepositoryMetadata);
-  registry.project('state.installation-link', '*', projectInstallationLink);
+  registry.project('state.installation-link', '*', installationLinkProjector());
   registry.project('state.installation', 'installation', projectInstallation);
   registry.project('state.installation-repositories', 'installation_repositories', projectInstallationRepositories);
   registry.project('state.repository', 'repository', projectRepositoryEvent);

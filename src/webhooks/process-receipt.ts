@@ -4,7 +4,8 @@
  * job that runs twice changes nothing. A failure is recorded on the receipt and retried later with
  * exponential backoff and jitter; after `max_retries` retries the receipt is `dead`.
  */
-import type { Database } from '../db/index.js';
+import type { Selectable } from 'kysely';
+import type { Database, EventReceiptsTable } from '../db/index.js';
 import { forUpdate, nowIso } from '../db/index.js';
 import type { Queue, JobContext } from '../jobs/index.js';
 import { retryDelayMs } from '../jobs/index.js';
@@ -45,7 +46,11 @@ export function parseStoredPayload(bytes: Buffer, contentType: string | undefine
 /** Builds the handler context for a receipt. */
 export async function eventContextFor(deps: Pick<ProcessDeps, 'db' | 'payloads' | 'log'>, receiptId: string): Promise<EventContext | null> {
   const row = await deps.db.kysely.selectFrom('event_receipts').selectAll().where('id', '=', receiptId).executeTakeFirst();
-  if (!row) return null;
+  return row ? contextFromRow(deps, row) : null;
+}
+
+/** Builds the handler context from a receipt row (loads and parses its payload). */
+async function contextFromRow(deps: Pick<ProcessDeps, 'db' | 'payloads' | 'log'>, row: Selectable<EventReceiptsTable>): Promise<EventContext> {
   const headers = JSON.parse(row.headers) as Record<string, string>;
   const payload = parseStoredPayload(await loadPayload(deps.db, deps.payloads, row), headers['content-type']);
   return {
@@ -63,18 +68,11 @@ export async function eventContextFor(deps: Pick<ProcessDeps, 'db' | 'payloads' 
 /** Processes one receipt. Safe to run any number of times. */
 export async function processReceipt(deps: ProcessDeps, receiptId: string, job?: JobContext): Promise<void> {
   const { db, registry, queue, metrics } = deps;
-  const head = await db.kysely
-    .selectFrom('event_receipts')
-    .select(['processing_status', 'event_type'])
-    .where('id', '=', receiptId)
-    .executeTakeFirst();
+  const head = await db.kysely.selectFrom('event_receipts').selectAll().where('id', '=', receiptId).executeTakeFirst();
   if (!head || head.processing_status === 'processed' || head.processing_status === 'dead') return;
 
-  let ctx: EventContext | null = null;
   try {
-    ctx = await eventContextFor(deps, receiptId);
-    if (!ctx) return;
-    const c = ctx;
+    const c = await contextFromRow(deps, head);
     const done = await db.kysely.transaction().execute(async (tx) => {
       const row = await forUpdate(
         tx.selectFrom('event_receipts').select(['processing_status', 'received_at']).where('id', '=', receiptId),
