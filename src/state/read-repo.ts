@@ -94,6 +94,12 @@ export async function listRepositories(db: Database, p: { beforeId?: string; lim
   return (await q.orderBy('r.id', 'desc').limit(p.limit + 1).execute()).map(toRepo);
 }
 
+/** The id of a repository by owner/name (a live one before a deleted one of the same name). */
+export async function findRepositoryId(db: Database, fullName: string): Promise<string | null> {
+  const row = await db.kysely.selectFrom('repositories').select('id').where('full_name', '=', fullName).orderBy('is_deleted').orderBy('id', 'desc').executeTakeFirst();
+  return row?.id ?? null;
+}
+
 /** A repository by owner/name (a live one is preferred over a deleted one of the same name). */
 export async function getRepository(db: Database, fullName: string): Promise<RepositoryItem | null> {
   const row = await repositoriesQuery(db).where('r.full_name', '=', fullName).orderBy('r.is_deleted').orderBy('r.id', 'desc').executeTakeFirst();

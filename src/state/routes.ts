@@ -7,7 +7,7 @@ import { isUuid } from '../db/index.js';
 import { NotFound } from '../http/app-error.js';
 import { errorResponse } from '../http/error-handler.js';
 import { cursorSchema, decodeCursor, limitSchema, pageOf } from '../http/paging.js';
-import { getPullRequest, getRepository, listIssues, listPullRequests, listRepositories } from './read-repo.js';
+import { findRepositoryId, getPullRequest, getRepository, listIssues, listPullRequests, listRepositories } from './read-repo.js';
 
 const segment = z.string().min(1).max(100).regex(/^[\w.-]+$/, 'must be a GitHub owner or repository name');
 const repoParams = z.object({ owner: segment, name: segment });
@@ -106,6 +106,12 @@ export async function stateRoutes(app: FastifyInstance, deps: { db: Database }):
     if (!repo) throw new NotFound(`Repository ${owner}/${name}`);
     return repo;
   };
+  /** Nested routes need only the id, not the repository's counts. */
+  const repositoryIdOr404 = async (owner: string, name: string) => {
+    const id = await findRepositoryId(db, `${owner}/${name}`);
+    if (!id) throw new NotFound(`Repository ${owner}/${name}`);
+    return id;
+  };
 
   r.get(
     '/api/repositories',
@@ -134,10 +140,10 @@ export async function stateRoutes(app: FastifyInstance, deps: { db: Database }):
       },
     },
     async (req) => {
-      const repo = await repositoryOr404(req.params.owner, req.params.name);
+      const repositoryId = await repositoryIdOr404(req.params.owner, req.params.name);
       const beforeNumber = req.query.cursor ? decodeCursor(req.query.cursor, 'number', positiveNumber) : undefined;
       const state = req.query.state === 'all' ? undefined : req.query.state;
-      return pageOf(await listPullRequests(db, { repositoryId: repo.id, state, beforeNumber, limit: req.query.limit }), req.query.limit, (l) => l.number);
+      return pageOf(await listPullRequests(db, { repositoryId, state, beforeNumber, limit: req.query.limit }), req.query.limit, (l) => l.number);
     },
   );
 
@@ -152,9 +158,9 @@ export async function stateRoutes(app: FastifyInstance, deps: { db: Database }):
       },
     },
     async (req) => {
-      const repo = await repositoryOr404(req.params.owner, req.params.name);
-      const pr = await getPullRequest(db, repo.id, req.params.number);
-      if (!pr) throw new NotFound(`Pull request ${repo.full_name}#${req.params.number}`);
+      const repositoryId = await repositoryIdOr404(req.params.owner, req.params.name);
+      const pr = await getPullRequest(db, repositoryId, req.params.number);
+      if (!pr) throw new NotFound(`Pull request ${req.params.owner}/${req.params.name}#${req.params.number}`);
       return pr;
     },
   );
@@ -171,10 +177,10 @@ export async function stateRoutes(app: FastifyInstance, deps: { db: Database }):
       },
     },
     async (req) => {
-      const repo = await repositoryOr404(req.params.owner, req.params.name);
+      const repositoryId = await repositoryIdOr404(req.params.owner, req.params.name);
       const beforeNumber = req.query.cursor ? decodeCursor(req.query.cursor, 'number', positiveNumber) : undefined;
       const state = req.query.state === 'all' ? undefined : req.query.state;
-      return pageOf(await listIssues(db, { repositoryId: repo.id, state, beforeNumber, limit: req.query.limit }), req.query.limit, (l) => l.number);
+      return pageOf(await listIssues(db, { repositoryId, state, beforeNumber, limit: req.query.limit }), req.query.limit, (l) => l.number);
     },
   );
 }

@@ -74,8 +74,11 @@ const toItem = (r: Row): EventItem => ({ ...r, target_object_ids: parseJson(r.ta
 export async function listEvents(db: Database, f: EventFilters): Promise<EventItem[]> {
   let q = baseQuery(db.kysely);
   if (f.repository !== undefined) {
-    const repo = f.repository;
-    q = q.where('e.repository_id', 'in', (eb) => eb.selectFrom('repositories').select('id').where('full_name', '=', repo));
+    // Resolve the name first: `repository_id = ?` lets the (repository_id, id) index give the
+    // order; `in (subquery)` makes both databases read and sort every event of the repository.
+    const ids = (await db.kysely.selectFrom('repositories').select('id').where('full_name', '=', f.repository).execute()).map((r) => r.id);
+    if (ids.length === 0) return [];
+    q = ids.length === 1 ? q.where('e.repository_id', '=', ids[0]!) : q.where('e.repository_id', 'in', ids);
   }
   if (f.installation !== undefined) q = q.where('e.installation_id', '=', f.installation);
   if (f.type !== undefined) q = q.where('e.event_type', '=', f.type);

@@ -100,10 +100,11 @@ export async function up(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
     .execute();
   // Keyset pages order by id (UUIDv7, time-ordered); each filter has an index ending in id.
   await db.schema.createIndex('event_receipts_repo_id').on('event_receipts').columns(['repository_id', 'id']).execute();
-  await db.schema.createIndex('event_receipts_type_id').on('event_receipts').columns(['event_type', 'event_action', 'id']).execute();
+  await db.schema.createIndex('event_receipts_type_id').on('event_receipts').columns(['event_type', 'id']).execute();
+  await db.schema.createIndex('event_receipts_type_action_id').on('event_receipts').columns(['event_type', 'event_action', 'id']).execute();
+  await db.schema.createIndex('event_receipts_action_id').on('event_receipts').columns(['event_action', 'id']).execute();
   await db.schema.createIndex('event_receipts_status_id').on('event_receipts').columns(['processing_status', 'id']).execute();
   await db.schema.createIndex('event_receipts_installation_id').on('event_receipts').columns(['installation_id', 'id']).execute();
-  await db.schema.createIndex('event_receipts_received_at').on('event_receipts').column('received_at').execute();
 
   await db.schema
     .createTable('pull_requests')
