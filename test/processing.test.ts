@@ -91,6 +91,30 @@ describe.each(dialects)('processing (%s)', (dialect) => {
     expect(repoItem).toMatchObject({ full_name: 'acme/widgets', open_pull_requests: 1, failing_checks: 1 });
   });
 
+  it('counts only the latest run of each check on the head commit as failing', async () => {
+    const sha = 'f'.repeat(40);
+    await deliver('pull_request', pullRequest('opened', { number: 9, updatedAt: '2026-02-02T00:00:00Z', headSha: sha }));
+    await t.settle();
+    const failing = async () => (await t.getJson('/api/repositories/acme/widgets')).failing_checks as number;
+    const before = await failing();
+    await deliver('check_run', checkRun('completed', { id: 601, name: 'test', status: 'completed', conclusion: 'failure', headSha: sha, prNumbers: [9] }));
+    await t.settle();
+    expect(await failing()).toBe(before + 1);
+    // A re-run of the same check that passes: the failure no longer counts.
+    await deliver('check_run', checkRun('completed', { id: 602, name: 'test', status: 'completed', conclusion: 'success', headSha: sha, prNumbers: [9] }));
+    await t.settle();
+    expect(await failing()).toBe(before);
+    // A new head commit whose check fails, then the pull request closes: an open PR's failures only.
+    const sha2 = '9'.repeat(40);
+    await deliver('pull_request', pullRequest('synchronize', { number: 9, updatedAt: '2026-02-02T01:00:00Z', headSha: sha2 }));
+    await deliver('check_run', checkRun('completed', { id: 603, name: 'test', status: 'completed', conclusion: 'timed_out', headSha: sha2, prNumbers: [9] }));
+    await t.settle();
+    expect(await failing()).toBe(before + 1);
+    await deliver('pull_request', pullRequest('closed', { number: 9, state: 'closed', updatedAt: '2026-02-02T02:00:00Z', headSha: sha2 }));
+    await t.settle();
+    expect(await failing()).toBe(before);
+  });
+
   it('projects installations and their repositories', async () => {
     await deliver('installation', { action: 'created', installation: { ...installation, id: 777, account: { login: 'acme', id: 9, type: 'Organization' }, permissions: { checks: 'write' }, events: ['push'], repository_selection: 'selected' }, repositories: [{ id: 2001, name: 'one', full_name: 'acme/one', private: true }], sender });
     await t.settle();

@@ -114,6 +114,7 @@ export interface PullRequestsTable {
   github_created_at: string | null;
   github_updated_at: string | null;
   last_checked_at: string | null;
+  failing_checks: ColumnType<number, number | undefined, number>;
   created_at: string;
   updated_at: string;
 }

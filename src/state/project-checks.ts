@@ -8,6 +8,7 @@ import type { Executor } from '../db/index.js';
 import { newId, nowIso } from '../db/index.js';
 import { arr, num, objAt, str, toIsoTimestamp, type Obj } from '../github/index.js';
 import type { EventContext } from '../automations/registry.js';
+import { refreshFailingChecks } from './refresh-failing-checks.js';
 
 const STATUS_RANK: Record<string, number> = { requested: 0, waiting: 1, pending: 1, queued: 2, in_progress: 3, completed: 4 };
 const rank = (s: string | null | undefined) => (s ? (STATUS_RANK[s] ?? 2) : -1);
@@ -85,18 +86,18 @@ export async function projectCheckRun(ctx: EventContext, tx: Executor): Promise<
       .values({ id: newId(), repository_id: ctx.repositoryId, github_id: githubId, pull_request_id: prId, ...values, created_at: now, updated_at: now })
       .onConflict((oc) => oc.column('github_id').doNothing())
       .execute();
-    return;
-  }
-  if (rank(status) < rank(existing.status)) {
+  } else if (rank(status) < rank(existing.status)) {
     // A late, older status: keep the newer one, but learn the pull request link if we lacked it.
     if (!existing.pull_request_id && prId) await tx.updateTable('check_runs').set({ pull_request_id: prId }).where('id', '=', existing.id).execute();
-    return;
+  } else {
+    await tx
+      .updateTable('check_runs')
+      .set({ ...values, pull_request_id: prId ?? existing.pull_request_id, updated_at: now })
+      .where('id', '=', existing.id)
+      .execute();
   }
-  await tx
-    .updateTable('check_runs')
-    .set({ ...values, pull_request_id: prId ?? existing.pull_request_id, updated_at: now })
-    .where('id', '=', existing.id)
-    .execute();
+  const linked = prId ?? existing?.pull_request_id;
+  if (linked) await refreshFailingChecks(tx, linked);
 }
 
 export async function projectWorkflowRun(ctx: EventContext, tx: Executor): Promise<void> {

@@ -7,6 +7,7 @@ import type { Dialect, Executor } from '../db/index.js';
 import { forUpdate, newId, nowIso } from '../db/index.js';
 import { num, objAt, str, toIsoTimestamp } from '../github/index.js';
 import type { EventContext } from '../automations/registry.js';
+import { refreshFailingChecks } from './refresh-failing-checks.js';
 
 /** Thrown when a concurrent transaction created the same row first; the receipt is retried. */
 export class ConcurrentInsert extends Error {
@@ -89,5 +90,7 @@ export function pullRequestProjector(dialect: Dialect) {
         .where('pull_request_id', 'is', null)
         .execute();
     }
+    // A new head commit (or newly linked runs) changes which checks count.
+    if (!existing || existing.head_sha !== values.head_sha) await refreshFailingChecks(tx, id);
   };
 }

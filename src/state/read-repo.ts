@@ -1,9 +1,6 @@
 /** Read queries over the projected GitHub state (repositories, pull requests, checks, issues). */
-import { sql } from 'kysely';
 import type { Database } from '../db/index.js';
 import { parseJson, toBool } from '../db/index.js';
-
-const FAILING = ['failure', 'timed_out', 'action_required'];
 
 export interface RepositoryItem {
   id: string;
@@ -52,26 +49,12 @@ function repositoriesQuery(db: Database) {
       .whereRef('p.repository_id', '=', 'r.id')
       .where('p.state', '=', 'open')
       .as('open_pull_requests'),
-    // Latest run per check name on each open pull request's head commit that failed.
+    // Each pull request keeps its own count (refresh-failing-checks.ts); open ones add up.
     eb
-      .selectFrom('check_runs as c')
-      .innerJoin('pull_requests as p', (j) => j.onRef('p.id', '=', 'c.pull_request_id').onRef('p.head_sha', '=', 'c.head_sha'))
-      .select((e) => e.fn.countAll<number>().as('n'))
+      .selectFrom('pull_requests as p')
+      .select((e) => e.fn.coalesce(e.fn.sum<number>('p.failing_checks'), e.lit(0)).as('n'))
       .whereRef('p.repository_id', '=', 'r.id')
       .where('p.state', '=', 'open')
-      .where('c.conclusion', 'in', FAILING)
-      .where(({ not, exists, selectFrom }) =>
-        not(
-          exists(
-            selectFrom('check_runs as newer')
-              .select(sql<number>`1`.as('one'))
-              .whereRef('newer.pull_request_id', '=', 'c.pull_request_id')
-              .whereRef('newer.head_sha', '=', 'c.head_sha')
-              .whereRef('newer.name', '=', 'c.name')
-              .whereRef('newer.github_id', '>', 'c.github_id'),
-          ),
-        ),
-      )
       .as('failing_checks'),
   ]);
 }

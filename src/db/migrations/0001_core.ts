@@ -125,11 +125,14 @@ export async function up(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
     .addColumn('github_created_at', t.timestamp)
     .addColumn('github_updated_at', t.timestamp)
     .addColumn('last_checked_at', t.timestamp)
+    // Latest run per check name on the head commit that failed; kept by the projection.
+    .addColumn('failing_checks', 'integer', (c) => c.notNull().defaultTo(0))
     .addColumn('created_at', t.timestamp, (c) => c.notNull())
     .addColumn('updated_at', t.timestamp, (c) => c.notNull())
     .addUniqueConstraint('pull_requests_repo_number', ['repository_id', 'number'])
     .execute();
-  await db.schema.createIndex('pull_requests_repo_state').on('pull_requests').columns(['repository_id', 'state', 'id']).execute();
+  // Covers a repository's open pull request count and failing check sum.
+  await db.schema.createIndex('pull_requests_repo_state').on('pull_requests').columns(['repository_id', 'state', 'failing_checks']).execute();
   await db.schema.createIndex('pull_requests_head_sha').on('pull_requests').columns(['repository_id', 'head_sha']).execute();
 
   await db.schema
