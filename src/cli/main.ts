@@ -9,6 +9,7 @@ import { migrateToLatest, openDatabase } from '../db/index.js';
 import { runDoctor } from './doctor.js';
 import { startEmbeddedWorker, type EmbeddedWorker } from '../embedded/worker-thread.js';
 import { startEmbeddedWriter, type EmbeddedWriter } from '../embedded/writer-thread.js';
+import { startEmbeddedCheckpointer, type EmbeddedThread } from '../embedded/embedded-thread.js';
 import { eventsList, eventsReplay, eventsShow } from './events-commands.js';
 
 async function configOrExit(): Promise<Config> {
@@ -34,6 +35,7 @@ async function serve(roles: Roles): Promise<void> {
   const threaded = config.database.kind === 'sqlite' && roles.worker;
   let worker: EmbeddedWorker | null = null;
   let writer: EmbeddedWriter | null = null;
+  let checkpointer: EmbeddedThread | null = null;
   const app = await createSwitchyard(
     config,
     log,
@@ -47,6 +49,7 @@ async function serve(roles: Roles): Promise<void> {
   );
   if (threaded) {
     writer = await startEmbeddedWriter(config, log);
+    checkpointer = await startEmbeddedCheckpointer(config, log);
     worker = await startEmbeddedWorker(config, log);
     const w = worker;
     app.metrics.remoteSources.push(() => w.metrics());
@@ -62,6 +65,7 @@ async function serve(roles: Roles): Promise<void> {
       .stop()
       .then(() => worker?.stop())
       .then(() => writer?.stop())
+      .then(() => checkpointer?.stop())
       .then(() => process.exit(0))
       .catch((err) => {
         log.error({ err }, 'error while stopping');

@@ -84,12 +84,37 @@ function sqliteForKysely(db: BetterSqlite3.Database) {
       const stmt = prepare(sqlText);
       return {
         reader: stmt.reader,
-        all: (params: ReadonlyArray<unknown>) => stmt.all(norm(params)),
-        run: (params: ReadonlyArray<unknown>) => stmt.run(norm(params)),
+        all: (params: ReadonlyArray<unknown>) => waitingOutBusy(() => stmt.all(norm(params))),
+        run: (params: ReadonlyArray<unknown>) => waitingOutBusy(() => stmt.run(norm(params))),
         iterate: (params: ReadonlyArray<unknown>) => stmt.iterate(norm(params)) as IterableIterator<unknown>,
       };
     },
   };
+}
+
+/** How long a statement waits for another connection's write lock before SQLITE_BUSY surfaces. */
+export const SQLITE_BUSY_TIMEOUT_MS = 5000;
+const nap = new Int32Array(new SharedArrayBuffer(4));
+
+/**
+ * Runs a statement, retrying in 0.2 ms steps while another connection holds the write lock.
+ * SQLite's own busy handler sleeps 1, 2, 5, 10 … 100 ms between tries, which starves whichever
+ * embedded thread backs off against one that tries again at once. A statement that failed with
+ * SQLITE_BUSY changed nothing (write transactions take the lock at BEGIN IMMEDIATE), so it is
+ * safe to run again. (The embedded writer thread waits the same way for its batches.)
+ */
+export function waitingOutBusy<T>(fn: () => T): T {
+  let since = 0;
+  for (;;) {
+    try {
+      return fn();
+    } catch (e) {
+      if ((e as { code?: string }).code !== 'SQLITE_BUSY') throw e;
+      since ||= Date.now();
+      if (Date.now() - since > SQLITE_BUSY_TIMEOUT_MS) throw e;
+      Atomics.wait(nap, 0, 0, 0.2);
+    }
+  }
 }
 
 export interface SqliteOptions {
@@ -111,7 +136,8 @@ export function openSqlite(file: string, options: SqliteOptions = {}): Database 
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma(`synchronous = ${synchronous}`);
   sqlite.pragma('foreign_keys = ON');
-  sqlite.pragma('busy_timeout = 5000');
+  // Lock waits are handled by waitingOutBusy (Kysely) and by the receipt writers, in fine steps.
+  sqlite.pragma('busy_timeout = 0');
   sqlite.pragma('cache_size = -65536');
   sqlite.pragma('temp_store = MEMORY');
   if (!autoCheckpoint) sqlite.pragma('wal_autocheckpoint = 0');

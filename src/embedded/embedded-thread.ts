@@ -14,6 +14,11 @@ export interface EmbeddedThread {
   stop(): Promise<void>;
 }
 
+/** Starts the embedded checkpoint thread (checkpoint-thread-entry.ts). */
+export function startEmbeddedCheckpointer(config: object, log: Logger): Promise<EmbeddedThread> {
+  return startEmbeddedThread('checkpointer', new URL('./checkpoint-thread-entry.js', import.meta.url), { config }, log, () => undefined);
+}
+
 /** Starts `entry` (a module URL) with `workerData` and resolves once it says it is ready. */
 export async function startEmbeddedThread<M extends { type: string }>(
   name: string,

@@ -3,7 +3,6 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { Config } from '../config/index.js';
 import { createLogger } from '../log/index.js';
 import { createSwitchyard } from '../app.js';
-import { startCheckpointer } from '../db/index.js';
 
 const { config } = workerData as { config: Config };
 const port = parentPort!;
@@ -11,14 +10,12 @@ const log = createLogger(config.logLevel).child({ thread: 'worker' });
 
 try {
   const app = await createSwitchyard(config, log, { sqliteAutoCheckpoint: false, processMetrics: false });
-  const stopCheckpointer = startCheckpointer(app.db);
   await app.start({ web: false, worker: true, scheduler: true });
   port.on('message', (m: { type: string; id?: number }) => {
     if (m.type === 'notify') app.queue.notify();
     else if (m.type === 'metrics') {
       void app.metrics.registry.getMetricsAsJSON().then((metrics) => port.postMessage({ type: 'metrics', id: m.id, metrics }));
     } else if (m.type === 'stop') {
-      stopCheckpointer();
       void app
         .stop()
         .catch((err) => log.error({ err }, 'error while stopping the worker'))

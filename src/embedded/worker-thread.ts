@@ -1,8 +1,7 @@
 /**
  * The embedded worker thread. `switchyard start` on SQLite runs the HTTP server in the main
  * thread and the job worker and scheduler in this thread, each with its own SQLite connection, so
- * ingestion and processing use both cores instead of sharing one event loop. This thread also
- * checkpoints the WAL in the background, so commits in the main thread never pay for a checkpoint.
+ * ingestion and processing use both cores instead of sharing one event loop.
  *
  * Messages, main → worker: `notify` (new receipts committed), `metrics` (reply with this thread's
  * metrics as JSON), `stop`. Worker → main: `ready`, `metrics`, `stopped`, `failed`.

@@ -9,7 +9,7 @@
  * the connection pool.
  */
 import type { Database } from '../db/index.js';
-import { newId, withSqlite } from '../db/index.js';
+import { newId, SQLITE_BUSY_TIMEOUT_MS, withSqlite } from '../db/index.js';
 import type { Queue } from '../jobs/index.js';
 import { PROCESS_RECEIPT_JOB, receiptParams, repoParams, type IncomingDelivery, type StoreResult } from './receipt-rows.js';
 import type { PayloadStore } from './payload-store.js';
@@ -18,8 +18,6 @@ import { writeReceiptBatch, type BatchItem, type BatchOutcome } from './sqlite-r
 export { PROCESS_RECEIPT_JOB } from './receipt-rows.js';
 export type { IncomingDelivery, StoreResult } from './receipt-rows.js';
 
-/** How long a batch waits for the SQLite write lock before its deliveries are answered 500. */
-const SQLITE_BUSY_TIMEOUT_MS = 5000;
 
 export interface ReceiptStore {
   store(delivery: IncomingDelivery): Promise<StoreResult>;
@@ -59,14 +57,8 @@ function localBatchWriter(db: Database, maxRetries: number): BatchWriter {
     const since = Date.now();
     for (;;) {
       try {
-        return await withSqlite(db, (handle) => {
-          handle.pragma('busy_timeout = 0');
-          try {
-            return writeReceiptBatch(handle, items, maxRetries);
-          } finally {
-            handle.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
-          }
-        });
+        // The connection's busy timeout is 0 (open-database.ts): SQLITE_BUSY comes back at once.
+        return await withSqlite(db, (handle) => writeReceiptBatch(handle, items, maxRetries));
       } catch (e) {
         if ((e as { code?: string }).code !== 'SQLITE_BUSY' || Date.now() - since >= SQLITE_BUSY_TIMEOUT_MS) throw e;
         await sleep(1);
