@@ -75,6 +75,7 @@ async function serve(roles: Roles): Promise<void> {
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   await app.start(threaded ? { web: roles.web, worker: false, scheduler: false } : roles);
+  if (threaded) log.info('job worker, scheduler, receipt writer and checkpointer run in their own threads');
 }
 
 const positiveInt = (v: string) => {
