@@ -13,6 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { buildDataset } from './queries/data.mjs';
+import { describeMachine } from './lib/machine.mjs';
 import { buildCases, capturing, measureCase, recheckSlowest, summarize } from './queries/cases.mjs';
 import { createSqlite, explainSqlite, loadSqlite } from './queries/sqlite.mjs';
 import { createPostgres, explainPostgres, loadPostgres } from './queries/postgres.mjs';
@@ -59,27 +60,6 @@ async function importDist() {
     });
   if (stale.length) console.warn(`warning: dist/ is older than src/ for ${stale.join(', ')}: run \`npm run build\` to measure the current code`);
   return { db: await import(f('db/index.js')), events: await import(f('webhooks/events-repo.js')), read: await import(f('state/read-repo.js')) };
-}
-
-function machine() {
-  const cpus = os.cpus();
-  const pkg = (name) => {
-    try {
-      return JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'node_modules', name, 'package.json'), 'utf8')).version;
-    } catch {
-      return null;
-    }
-  };
-  return {
-    cpuModel: cpus[0]?.model?.trim() ?? 'unknown',
-    cores: cpus.length,
-    memoryGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
-    os: `${os.type()} ${os.release()} ${os.arch()}`,
-    node: process.version,
-    loadAvgAtStart: os.loadavg().map((v) => Math.round(v * 100) / 100),
-    tmpdir: os.tmpdir(),
-    packages: { kysely: pkg('kysely'), 'better-sqlite3': pkg('better-sqlite3'), pg: pkg('pg'), uuid: pkg('uuid') },
-  };
 }
 
 const log = (...a) => console.log(...a);
@@ -260,7 +240,7 @@ function markdown(report) {
 
 async function main() {
   const dist = await importDist();
-  const report = { startedAt: new Date().toISOString(), targetP99Ms: TARGET_MS, settings, machine: machine(), databases: [] };
+  const report = { startedAt: new Date().toISOString(), targetP99Ms: TARGET_MS, settings, machine: describeMachine({ packages: ['kysely', 'better-sqlite3', 'pg', 'uuid'] }), databases: [] };
   const now = Date.now();
   let failed = false;
   for (const kind of which) {

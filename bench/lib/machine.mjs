@@ -34,7 +34,10 @@ function filesystemOf(dir) {
   }
 }
 
-export function describeMachine({ dataRoot } = {}) {
+const HARNESS_PACKAGES = ['probot', '@octokit/webhooks', 'autocannon', 'better-sqlite3'];
+
+/** The machine, Node and the versions of `packages` (default: the ingestion harness's). */
+export function describeMachine({ dataRoot, packages = HARNESS_PACKAGES } = {}) {
   const cpus = os.cpus();
   const dataDir = dataRoot || os.tmpdir();
   return {
@@ -45,12 +48,7 @@ export function describeMachine({ dataRoot } = {}) {
     node: process.version,
     loadAvgAtStart: os.loadavg().map((v) => Math.round(v * 100) / 100),
     dataDir: { path: dataDir, filesystem: filesystemOf(dataDir) },
-    packages: {
-      probot: version('probot'),
-      '@octokit/webhooks': version('@octokit/webhooks'),
-      autocannon: version('autocannon'),
-      'better-sqlite3': version('better-sqlite3'),
-    },
+    packages: Object.fromEntries(packages.map((p) => [p, version(p)])),
   };
 }
 

@@ -1,6 +1,6 @@
 // The queries measured, each through the project's own functions (as the API calls them), with
 // fresh random parameters per iteration; and the timing loop.
-import { prng } from './data.mjs';
+import { prng, weightedPicker } from './data.mjs';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -19,20 +19,11 @@ export function buildCases(dist, data, seed = 7) {
     ? (db, fullName) => findRepositoryId(db, fullName)
     : async (db, fullName) => (await getRepository(db, fullName))?.id ?? null;
   const repos = data.repos;
-  const cum = [];
-  let s = 0;
-  for (const r of repos) cum.push((s += r.eventCount));
-  const byEvents = () => {
-    const x = rnd.next() * s;
-    let lo = 0;
-    let hi = cum.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (cum[mid] > x) hi = mid;
-      else lo = mid + 1;
-    }
-    return repos[lo];
-  };
+  const pickByEvents = weightedPicker(
+    repos.map((r) => r.eventCount),
+    rnd,
+  );
+  const byEvents = () => repos[pickByEvents()];
   /** Half the time any repository (mostly small ones), half the time weighted by its events (the busy ones). */
   const repoMixed = () => (rnd.next() < 0.5 ? rnd.pick(repos) : byEvents());
   const withActions = data.eventMix.filter((m) => m[1] !== null && m[0] !== 'installation' && m[0] !== 'installation_repositories');
