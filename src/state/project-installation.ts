@@ -31,12 +31,14 @@ export async function upsertInstallation(tx: Executor, inst: Obj, status: 'activ
   return row.id;
 }
 
-async function link(tx: Executor, installationId: string, repositoryId: string): Promise<void> {
-  await tx
+/** Links a repository to an installation; returns false when the link already existed. */
+async function link(tx: Executor, installationId: string, repositoryId: string): Promise<boolean> {
+  const r = await tx
     .insertInto('installation_repositories')
     .values({ installation_id: installationId, repository_id: repositoryId, created_at: nowIso() })
     .onConflict((oc) => oc.columns(['installation_id', 'repository_id']).doNothing())
-    .execute();
+    .executeTakeFirst();
+  return Number(r.numInsertedOrUpdatedRows ?? 0) > 0;
 }
 
 async function unlink(tx: Executor, installationId: string, repoGithubIds: number[]): Promise<void> {
@@ -127,12 +129,7 @@ export function installationLinkProjector() {
     if (ctx.repositoryId) {
       const inst = await tx.selectFrom('installations').select(['id', 'status']).where('github_id', '=', ctx.installationId).executeTakeFirst();
       if (!inst || inst.status === 'deleted') return;
-      const linked = await tx
-        .insertInto('installation_repositories')
-        .values({ installation_id: inst.id, repository_id: ctx.repositoryId, created_at: now })
-        .onConflict((oc) => oc.columns(['installation_id', 'repository_id']).doNothing())
-        .executeTakeFirst();
-      existed = existed && Number(linked.numInsertedOrUpdatedRows ?? 0) === 0;
+      existed = !(await link(tx, inst.id, ctx.repositoryId)) && existed;
     }
     // Remember only what was already committed: a row written now could still roll back.
     if (existed) {
