@@ -4,14 +4,10 @@
 //   PORT=3002 WEBHOOK_SECRET=... node bench/targets/bare-webhooks.mjs
 import http from 'node:http';
 import { Webhooks, createNodeMiddleware } from '@octokit/webhooks';
+import { requireSecret, serve, targetAddress } from './serve.mjs';
 
-const port = Number(process.env.PORT || 3002);
-const host = process.env.HOST || '127.0.0.1';
-const secret = process.env.WEBHOOK_SECRET;
-if (!secret) {
-  console.error('WEBHOOK_SECRET is required');
-  process.exit(1);
-}
+const { port, host } = targetAddress(3002);
+const secret = requireSecret();
 
 const quiet = { debug() {}, info() {}, warn: console.warn, error: console.error };
 const webhooks = new Webhooks({ secret, log: quiet });
@@ -23,12 +19,5 @@ const server = http.createServer((req, res) => {
     res.writeHead(404).end();
   });
 });
-server.keepAliveTimeout = 65000;
-server.listen(port, host, () => console.log(`bare @octokit/webhooks target listening on http://${host}:${port}`));
-function shutdown() {
-  server.close(() => process.exit(0));
-  server.closeAllConnections();
-  setTimeout(() => process.exit(0), 500).unref();
-}
-process.on('SIGTERM', shutdown);
-process.on('SIGINT', shutdown);
+await serve(server, { port, host });
+console.log(`bare @octokit/webhooks target listening on http://${host}:${port}`);

@@ -15,14 +15,10 @@
 import crypto from 'node:crypto';
 import http from 'node:http';
 import { Probot, createNodeMiddleware, createProbot, run } from 'probot';
+import { requireSecret, serve, targetAddress } from './serve.mjs';
 
-const port = Number(process.env.PORT || 3003);
-const host = process.env.HOST || '127.0.0.1';
-const secret = process.env.WEBHOOK_SECRET;
-if (!secret) {
-  console.error('WEBHOOK_SECRET is required');
-  process.exit(1);
-}
+const { port, host } = targetAddress(3003);
+const secret = requireSecret();
 const mode = process.env.PROBOT_TARGET_MODE || 'run';
 const logLevel = process.env.LOG_LEVEL || 'warn';
 
@@ -45,15 +41,7 @@ if (mode === 'middleware') {
       res.writeHead(404).end();
     });
   });
-  httpServer.keepAliveTimeout = 65000;
-  await new Promise((resolve) => httpServer.listen(port, host, resolve));
-  const shutdown = () => {
-    httpServer.close(() => process.exit(0));
-    httpServer.closeAllConnections();
-    setTimeout(() => process.exit(0), 500).unref();
-  };
-  process.on('SIGTERM', shutdown);
-  process.on('SIGINT', shutdown);
+  await serve(httpServer, { port, host });
 } else {
   await run(appFn, {
     env: {

@@ -2,9 +2,9 @@
 // against it is the ceiling of this client on this machine; a target close to it is client-bound.
 //   PORT=3001 node bench/targets/trivial.mjs
 import http from 'node:http';
+import { serve, targetAddress } from './serve.mjs';
 
-const port = Number(process.env.PORT || 3001);
-const host = process.env.HOST || '127.0.0.1';
+const { port, host } = targetAddress(3001);
 
 const server = http.createServer((req, res) => {
   req.on('data', () => {});
@@ -13,12 +13,5 @@ const server = http.createServer((req, res) => {
     res.end('{"status":"queued"}\n');
   });
 });
-server.keepAliveTimeout = 65000;
-server.listen(port, host, () => console.log(`trivial target listening on http://${host}:${port}`));
-function shutdown() {
-  server.close(() => process.exit(0));
-  server.closeAllConnections();
-  setTimeout(() => process.exit(0), 500).unref();
-}
-process.on('SIGTERM', shutdown);
-process.on('SIGINT', shutdown);
+await serve(server, { port, host });
+console.log(`trivial target listening on http://${host}:${port}`);
