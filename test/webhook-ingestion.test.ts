@@ -45,6 +45,14 @@ describe.each(dialects)('webhook ingestion (%s)', (dialect) => {
     }
   });
 
+  it('answers 400 when the event name or delivery id is not one GitHub sends', async () => {
+    for (const [event, delivery] of [['Pull Request', 'abc'], ['pull_request', 'x'.repeat(201)]] as const) {
+      const res = await post(pingBody, deliveryHeaders(event, pingBody, delivery));
+      expect(res.status).toBe(400);
+      expect(await res.json()).toMatchObject({ error: 'WEBHOOK_HEADER_INVALID' });
+    }
+  });
+
   it('answers 400 to a signed body that is not JSON, and stores nothing', async () => {
     const before = await count();
     for (const body of ['{"unterminated": ', '[1,2,3]', 'null', 'plain text']) {

@@ -11,6 +11,11 @@ export class MissingWebhookHeader extends AppError {
     super('WEBHOOK_HEADER_MISSING', 400, `Required headers missing: ${names.join(', ')}`);
   }
 }
+export class InvalidWebhookHeader extends AppError {
+  constructor(detail: string) {
+    super('WEBHOOK_HEADER_INVALID', 400, detail);
+  }
+}
 export class InvalidSignature extends AppError {
   constructor(missing: boolean) {
     super('WEBHOOK_SIGNATURE_INVALID', 401, missing ? 'X-Hub-Signature-256 header is missing' : 'Signature does not match the payload');

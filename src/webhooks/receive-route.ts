@@ -6,7 +6,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { nowIso } from '../db/index.js';
 import type { Metrics } from '../http/metrics.js';
 import { extractReceiptFields } from './extract-receipt-fields.js';
-import { InvalidSignature, MalformedPayload, MissingWebhookHeader, WebhookSecretMissing } from './errors.js';
+import { InvalidSignature, InvalidWebhookHeader, MalformedPayload, MissingWebhookHeader, WebhookSecretMissing } from './errors.js';
 import type { ReceiptStore } from './store-receipt.js';
 import { verifySignature } from './verify-signature.js';
 
@@ -64,9 +64,13 @@ export async function receiveRoute(app: FastifyInstance, deps: ReceiveRouteDeps)
       deps.metrics.deliveries.inc({ event: eventType ?? 'unknown', outcome: 'bad_request' });
       throw new MissingWebhookHeader(missing);
     }
-    if (deliveryId!.length > 200 || eventType!.length > 100 || !/^[a-z0-9_]+$/.test(eventType!)) {
+    if (eventType!.length > 100 || !/^[a-z0-9_]+$/.test(eventType!)) {
       deps.metrics.deliveries.inc({ event: 'unknown', outcome: 'bad_request' });
-      throw new MissingWebhookHeader(['valid X-GitHub-Event / X-GitHub-Delivery']);
+      throw new InvalidWebhookHeader('X-GitHub-Event must be a GitHub event name (lowercase letters, digits, underscores)');
+    }
+    if (deliveryId!.length > 200) {
+      deps.metrics.deliveries.inc({ event: eventType!, outcome: 'bad_request' });
+      throw new InvalidWebhookHeader('X-GitHub-Delivery is longer than 200 characters');
     }
     if (!deps.webhookSecret) throw new WebhookSecretMissing();
     const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
