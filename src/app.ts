@@ -18,6 +18,8 @@ import { buildServer } from './http/server.js';
 import { AutomationRegistry } from './automations/registry.js';
 import { registerStateProjection, stateRoutes } from './state/index.js';
 import { createWebhooksSlice, type BatchWriter, type WebhooksSlice } from './webhooks/index.js';
+import { createIdentitySlice, loadSecretBox, type IdentitySlice, type SecretBox } from './identity/index.js';
+import { createAppCredentialsStore, type AppCredentialsStore } from './github/app-credentials.js';
 
 export interface Roles {
   web: boolean;
@@ -32,6 +34,10 @@ export interface Switchyard {
   registry: AutomationRegistry;
   metrics: Metrics;
   webhooks: WebhooksSlice;
+  identity: IdentitySlice;
+  /** Encryption at rest (SWITCHYARD_SECRET_KEY or the data dir's key file). */
+  box: SecretBox;
+  appCredentials: AppCredentialsStore;
   http: FastifyInstance;
   /** Starts the roles; resolves once the HTTP server listens (when `web`). Returns the bound port. */
   start(roles: Roles): Promise<number | null>;
@@ -61,6 +67,11 @@ export interface CreateOptions {
 
 /** Opens, migrates and composes everything; nothing listens or runs until start(). */
 export async function createSwitchyard(config: Config, log: Logger, options: CreateOptions = {}): Promise<Switchyard> {
+  const secretKey = loadSecretBox(config);
+  if (secretKey.source === 'new key file') {
+    log.warn({ keyFile: secretKey.keyFile }, 'SWITCHYARD_SECRET_KEY is not set: created a key file in the data dir to encrypt secrets at rest (back it up, or set the variable)');
+  }
+  const box = secretKey.box;
   const db = openDatabase(config, { autoCheckpoint: options.sqliteAutoCheckpoint ?? true });
   try {
     const applied = await migrateToLatest(db);
@@ -72,6 +83,8 @@ export async function createSwitchyard(config: Config, log: Logger, options: Cre
   const metrics = createMetrics({ processMetrics: options.processMetrics });
   const queue = createQueue({ db, log: log.child({ slice: 'jobs' }), config });
   const registry = new AutomationRegistry();
+  const appCredentials = await createAppCredentialsStore({ db, box, config, log: log.child({ slice: 'github' }) });
+  const identity = createIdentitySlice({ config, db, box, queue, log });
   registerStateProjection(registry, { dialect: db.dialect });
   const webhooks = createWebhooksSlice({
     config,
@@ -82,6 +95,7 @@ export async function createSwitchyard(config: Config, log: Logger, options: Cre
     log,
     afterReceiptsCommitted: options.afterReceiptsCommitted,
     receiptBatchWriter: options.receiptBatchWriter,
+    webhookSecret: () => appCredentials.webhookSecret(),
   });
 
   metrics.addCollectedGauge('switchyard_queue_jobs', 'Jobs by queue and state', ['queue', 'state'], async () => {
@@ -95,10 +109,10 @@ export async function createSwitchyard(config: Config, log: Logger, options: Cre
     db,
     log,
     metrics,
-    apiToken: config.apiToken,
+    authenticate: (req) => identity.authenticate(req),
     version: packageVersion(),
     isolatedPlugins: [webhooks.receiver],
-    plugins: [webhooks.routes, (app) => stateRoutes(app, { db })],
+    plugins: [identity.routes, webhooks.routes, (app) => stateRoutes(app, { db })],
   });
 
   let started: Roles | null = null;
@@ -109,6 +123,9 @@ export async function createSwitchyard(config: Config, log: Logger, options: Cre
     registry,
     metrics,
     webhooks,
+    identity,
+    box,
+    appCredentials,
     http,
     async start(roles) {
       started = roles;
@@ -128,6 +145,7 @@ export async function createSwitchyard(config: Config, log: Logger, options: Cre
       await webhooks.drain();
       await queue.stop();
       if (!started?.web) await http.close();
+      appCredentials.close();
       await db.close();
     },
   };

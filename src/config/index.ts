@@ -22,8 +22,21 @@
  * | `WORKER_CONCURRENCY` | 8 | jobs one worker process runs at once |
  * | `SQLITE_SYNCHRONOUS` | NORMAL | SQLite `synchronous` pragma: NORMAL or FULL (see docs/architecture.md) |
  * | `JOB_LEASE_SECONDS` | 300 | a running job whose process died is run again after this long |
+ * | `PUBLIC_URL` | `http://localhost:<PORT>` | the address people and GitHub reach Switchyard at (OAuth callback, setup wizard, webhook URL) |
+ * | `APP_ID` | unset | the GitHub App's id (or set the app up with the setup wizard) |
+ * | `PRIVATE_KEY` / `PRIVATE_KEY_PATH` | unset | the App's private key (PEM; `\n` escapes allowed) or the path to its file |
+ * | `GITHUB_CLIENT_ID` / `GITHUB_CLIENT_SECRET` | unset | the App's OAuth client, for "Sign in with GitHub" |
+ * | `GITHUB_URL` | `https://github.com` | GitHub's web address (GitHub Enterprise Server: `https://ghe.example.com`) |
+ * | `GITHUB_API_URL` | `https://api.github.com` (or `<GITHUB_URL>/api/v3`) | GitHub's REST API |
+ * | `SWITCHYARD_SECRET_KEY` | a key file in the data dir | 32 random bytes, hex or base64: encrypts secrets at rest (AES-256-GCM) |
+ * | `SWITCHYARD_PREVIOUS_SECRET_KEYS` | unset | comma-separated older keys, still accepted for reading until `switchyard keys rotate` |
+ * | `SESSION_DAYS` | 30 | a session expires after this many days without use |
+ * | `RECONCILE_CRON` | `7 * * * *` | when installations and repositories are reconciled with GitHub (also at start) |
+ * | `DELIVERY_RECOVERY_CRON` | `*\/5 * * * *` | when missed deliveries are looked for and redelivered |
+ * | `DELIVERY_RECOVERY_HOURS` | 72 | how far back the first recovery run looks (GitHub keeps deliveries 3 days) |
  */
 import { z } from 'zod';
+import fs from 'node:fs';
 import path from 'node:path';
 
 export class ConfigError extends Error {
@@ -82,7 +95,34 @@ const envSchema = z.object({
     .transform((v) => (v ?? 'NORMAL').toUpperCase())
     .pipe(z.enum(['NORMAL', 'FULL'])),
   JOB_LEASE_SECONDS: int(300, 1),
+  PUBLIC_URL: optionalString.refine((v) => v === undefined || /^https?:\/\/[^/]+/.test(v), 'must be an http(s):// URL'),
+  APP_ID: optionalString.refine((v) => v === undefined || /^\d+$/.test(v.trim()), 'must be the numeric GitHub App id'),
+  PRIVATE_KEY: optionalString,
+  PRIVATE_KEY_PATH: optionalString,
+  GITHUB_CLIENT_ID: optionalString,
+  GITHUB_CLIENT_SECRET: optionalString,
+  GITHUB_URL: optionalString.refine((v) => v === undefined || /^https?:\/\/[^/]+/.test(v), 'must be an http(s):// URL'),
+  GITHUB_API_URL: optionalString.refine((v) => v === undefined || /^https?:\/\/[^/]+/.test(v), 'must be an http(s):// URL'),
+  SWITCHYARD_SECRET_KEY: optionalString,
+  SWITCHYARD_PREVIOUS_SECRET_KEYS: optionalString,
+  SESSION_DAYS: int(30, 1, 3650),
+  RECONCILE_CRON: optionalString.transform((v) => v ?? '7 * * * *'),
+  DELIVERY_RECOVERY_CRON: optionalString.transform((v) => v ?? '*/5 * * * *'),
+  DELIVERY_RECOVERY_HOURS: int(72, 1, 24 * 30),
 });
+
+/** The GitHub App as configured in the environment (the setup wizard stores one in the database instead). */
+export interface GitHubConfig {
+  /** GitHub's web address, without a trailing slash. */
+  url: string;
+  /** GitHub's REST API base, without a trailing slash. */
+  apiUrl: string;
+  appId: number | undefined;
+  /** PEM, from PRIVATE_KEY or read from PRIVATE_KEY_PATH. */
+  privateKey: string | undefined;
+  clientId: string | undefined;
+  clientSecret: string | undefined;
+}
 
 export interface Config {
   port: number;
@@ -101,6 +141,35 @@ export interface Config {
   workerConcurrency: number;
   sqliteSynchronous: 'NORMAL' | 'FULL';
   jobLeaseSeconds: number;
+  publicUrl: string;
+  github: GitHubConfig;
+  /** Raw key material as configured (parsed by src/identity/secret-box.ts); undefined = the data dir's key file. */
+  secretKey: string | undefined;
+  previousSecretKeys: string[];
+  sessionDays: number;
+  reconcileCron: string;
+  deliveryRecoveryCron: string;
+  deliveryRecoveryHours: number;
+}
+
+const trimSlash = (u: string) => u.replace(/\/+$/, '');
+
+/** Reads the App's private key: PRIVATE_KEY (with `\n` escapes, as in a .env file) or PRIVATE_KEY_PATH. */
+function readPrivateKey(inline: string | undefined, file: string | undefined, problems: string[]): string | undefined {
+  if (inline) {
+    const pem = inline.includes('\\n') ? inline.replace(/\\n/g, '\n') : inline;
+    if (!pem.includes('PRIVATE KEY-----')) problems.push('PRIVATE_KEY: must be a PEM private key (-----BEGIN RSA PRIVATE KEY----- …)');
+    return pem;
+  }
+  if (!file) return undefined;
+  try {
+    const pem = fs.readFileSync(file, 'utf8');
+    if (!pem.includes('PRIVATE KEY-----')) problems.push(`PRIVATE_KEY_PATH: ${file} does not hold a PEM private key`);
+    return pem;
+  } catch (err) {
+    problems.push(`PRIVATE_KEY_PATH: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+    return undefined;
+  }
 }
 
 /** Parses an environment into a Config; throws ConfigError listing every problem in plain words. */
@@ -111,6 +180,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   const e = parsed.data;
   const dataDir = path.resolve(e.SWITCHYARD_DATA_DIR);
+  const problems: string[] = [];
+  const privateKey = readPrivateKey(e.PRIVATE_KEY, e.PRIVATE_KEY_PATH, problems);
+  if (e.APP_ID && !privateKey) problems.push('APP_ID is set but neither PRIVATE_KEY nor PRIVATE_KEY_PATH is');
+  if (privateKey && !e.APP_ID) problems.push('a private key is set but APP_ID is not');
+  if (!!e.GITHUB_CLIENT_ID !== !!e.GITHUB_CLIENT_SECRET) problems.push('GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET go together');
+  if (problems.length > 0) throw new ConfigError(problems);
+  const githubUrl = trimSlash(e.GITHUB_URL ?? 'https://github.com');
+  const apiUrl = trimSlash(e.GITHUB_API_URL ?? (githubUrl === 'https://github.com' ? 'https://api.github.com' : `${githubUrl}/api/v3`));
   return {
     port: e.PORT,
     host: e.HOST,
@@ -130,6 +207,21 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     workerConcurrency: e.WORKER_CONCURRENCY,
     sqliteSynchronous: e.SQLITE_SYNCHRONOUS,
     jobLeaseSeconds: e.JOB_LEASE_SECONDS,
+    publicUrl: trimSlash(e.PUBLIC_URL ?? `http://localhost:${e.PORT}`),
+    github: {
+      url: githubUrl,
+      apiUrl,
+      appId: e.APP_ID ? Number(e.APP_ID) : undefined,
+      privateKey,
+      clientId: e.GITHUB_CLIENT_ID,
+      clientSecret: e.GITHUB_CLIENT_SECRET,
+    },
+    secretKey: e.SWITCHYARD_SECRET_KEY,
+    previousSecretKeys: (e.SWITCHYARD_PREVIOUS_SECRET_KEYS ?? '').split(',').map((k) => k.trim()).filter(Boolean),
+    sessionDays: e.SESSION_DAYS,
+    reconcileCron: e.RECONCILE_CRON,
+    deliveryRecoveryCron: e.DELIVERY_RECOVERY_CRON,
+    deliveryRecoveryHours: e.DELIVERY_RECOVERY_HOURS,
   };
 }
 

@@ -7,8 +7,9 @@ import { Migrator, type Migration, type MigrationProvider, type MigrationResultS
 import type { Database } from './open-database.js';
 import * as m0001 from './migrations/0001_core.js';
 import * as m0002 from './migrations/0002_jobs_claim_index.js';
+import * as m0003 from './migrations/0003_identity.js';
 
-const MIGRATIONS = { '0001_core': m0001, '0002_jobs_claim_index': m0002 } as const;
+const MIGRATIONS = { '0001_core': m0001, '0002_jobs_claim_index': m0002, '0003_identity': m0003 } as const;
 
 /** Names of every migration this build knows, in order. */
 export const MIGRATION_NAMES = Object.keys(MIGRATIONS);

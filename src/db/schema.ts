@@ -248,7 +248,132 @@ export interface ScheduleRunsTable {
   updated_at: string;
 }
 
+export interface UsersTable {
+  id: string;
+  github_id: number | null;
+  username: string;
+  email: string | null;
+  name: string | null;
+  avatar_url: string | null;
+  password_hash: string | null;
+  is_2fa_enabled: Bool;
+  /** Encrypted (src/identity/secret-box.ts). */
+  totp_secret: string | null;
+  /** Encrypted; an enrollment not yet confirmed with a first code. */
+  totp_pending_secret: string | null;
+  totp_last_step: number | null;
+  totp_failures: number;
+  totp_locked_until: string | null;
+  /** Encrypted. */
+  github_access_token: string | null;
+  is_admin: Bool;
+  is_active: Bool;
+  telegram_chat_id: string | null;
+  last_active_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface UserRecoveryCodesTable {
+  id: string;
+  user_id: string;
+  code_hash: string;
+  used_at: string | null;
+  created_at: string;
+}
+
+export interface UserSessionsTable {
+  id: string;
+  user_id: string;
+  token_hash: string;
+  method: string;
+  user_agent: string | null;
+  ip: string | null;
+  last_seen_at: string;
+  expires_at: string;
+  created_at: string;
+}
+
+export interface ApiTokensTable {
+  id: string;
+  user_id: string;
+  name: string;
+  token_hash: string;
+  token_hint: string;
+  last_used_at: string | null;
+  expires_at: string | null;
+  revoked_at: string | null;
+  created_at: string;
+}
+
+export interface UserInstallationsTable {
+  user_id: string;
+  installation_github_id: number;
+  source: 'github' | 'admin';
+  created_at: string;
+}
+
+export interface AppCredentialsTable {
+  id: string;
+  app_id: number;
+  slug: string | null;
+  name: string | null;
+  html_url: string | null;
+  owner_login: string | null;
+  client_id: string | null;
+  /** Encrypted. */
+  client_secret: string | null;
+  /** Encrypted. */
+  webhook_secret: string | null;
+  /** Encrypted. */
+  private_key: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface RateLimitsTable {
+  key: string;
+  window_start: string;
+  count: number;
+}
+
+export interface DeliveryRecoveryRunsTable {
+  id: string;
+  status: 'running' | 'completed' | 'failed';
+  trigger: string;
+  scanned: number;
+  missing: number;
+  redelivered: number;
+  newest_delivered_at: string | null;
+  error_message: string | null;
+  started_at: string;
+  finished_at: string | null;
+  created_at: string;
+}
+
+export interface DeliveryRedeliveriesTable {
+  guid: string;
+  github_delivery_id: number;
+  event: string;
+  action: string | null;
+  delivered_at: string | null;
+  github_status: string | null;
+  run_id: string;
+  outcome: 'requested' | 'failed';
+  error_message: string | null;
+  requested_at: string;
+}
+
 export interface Schema {
+  users: UsersTable;
+  user_recovery_codes: UserRecoveryCodesTable;
+  user_sessions: UserSessionsTable;
+  api_tokens: ApiTokensTable;
+  user_installations: UserInstallationsTable;
+  app_credentials: AppCredentialsTable;
+  rate_limits: RateLimitsTable;
+  delivery_recovery_runs: DeliveryRecoveryRunsTable;
+  delivery_redeliveries: DeliveryRedeliveriesTable;
   event_receipts: EventReceiptsTable;
   event_payloads: EventPayloadsTable;
   installations: InstallationsTable;

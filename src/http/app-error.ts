@@ -10,11 +10,15 @@ export class AppError extends Error {
     readonly code: string,
     readonly status: number,
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; headers?: Record<string, string> },
   ) {
-    super(message, options);
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'AppError';
+    this.headers = options?.headers;
   }
+
+  /** Response headers that go with the error (e.g. Retry-After). */
+  readonly headers: Record<string, string> | undefined;
 }
 
 export class NotFound extends AppError {

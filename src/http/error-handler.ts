@@ -13,6 +13,7 @@ export const errorResponse = z.object({ error: z.string(), message: z.string() }
 export function installErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError, req, reply) => {
     if (err instanceof AppError) {
+      if (err.headers) void reply.headers(err.headers);
       return reply.code(err.status).send({ error: err.code, message: err.message });
     }
     if (hasZodFastifySchemaValidationErrors(err)) {

@@ -2,14 +2,15 @@
  * Builds the Fastify app: error handling, the API token guard, metrics, health checks, the
  * OpenAPI document at /api/docs, and the slices' routes. Routes live with their slice.
  */
-import { timingSafeEqual, createHash } from 'node:crypto';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
+import fastifyCookie from '@fastify/cookie';
 import fastifySwagger from '@fastify/swagger';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Database } from '../db/index.js';
 import { pendingMigrations } from '../db/index.js';
 import type { Logger } from '../log/index.js';
 import { AppError } from './app-error.js';
+import type { Auth } from './auth-context.js';
 import { installErrorHandler } from './error-handler.js';
 import type { Metrics } from './metrics.js';
 
@@ -17,24 +18,13 @@ export interface ServerDeps {
   db: Database;
   log: Logger;
   metrics: Metrics;
-  apiToken: string | undefined;
+  /** Resolves a request's credentials (operator token, API token, session); null when it has none. */
+  authenticate(req: FastifyRequest): Promise<Auth | null>;
   /** Route plugins mounted after the core (each slice's `routes`). */
   plugins: Array<(app: FastifyInstance) => Promise<void>>;
   /** Plugins mounted in their own encapsulated context (the webhook receiver, with its body parser). */
   isolatedPlugins: Array<(app: FastifyInstance) => Promise<void>>;
   version: string;
-}
-
-const PUBLIC_API = new Set(['/api/github/webhooks', '/api/docs']);
-
-const digest = (s: string) => createHash('sha256').update(s).digest();
-
-/** True when the request's bearer token is the operator's token (constant time). */
-function authorized(header: string | undefined, token: string | undefined): boolean {
-  if (!token || !header) return false;
-  const m = /^Bearer\s+(.+)$/i.exec(header.trim());
-  if (!m?.[1]) return false;
-  return timingSafeEqual(digest(m[1]), digest(token));
 }
 
 export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
@@ -60,15 +50,17 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     transform: jsonSchemaTransform,
   });
 
+  await app.register(fastifyCookie);
+  app.decorateRequest('auth', null);
+  // Every /api route needs credentials unless its config says `auth: 'optional'` or `'none'`.
   app.addHook('onRequest', async (req) => {
     const path = req.url.split('?')[0] ?? '';
-    if (!path.startsWith('/api/') || PUBLIC_API.has(path)) return;
-    if (!authorized(req.headers.authorization, deps.apiToken)) {
-      throw new AppError(
-        'UNAUTHORIZED',
-        401,
-        deps.apiToken ? 'A valid bearer token is required (Authorization: Bearer <token>)' : 'The API is closed: SWITCHYARD_API_TOKEN is not configured',
-      );
+    const policy = req.routeOptions.config?.auth ?? 'required';
+    if (policy === 'none') return;
+    if (!path.startsWith('/api/') && policy !== 'optional') return;
+    req.auth = await deps.authenticate(req);
+    if (!req.auth && policy === 'required') {
+      throw new AppError('UNAUTHORIZED', 401, 'Sign in first, or send a bearer token (Authorization: Bearer <token>)');
     }
   });
 
@@ -93,7 +85,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     reply.header('content-type', deps.metrics.registry.contentType);
     return deps.metrics.render();
   });
-  app.get('/api/docs', { schema: { hide: true } }, async () => app.swagger());
+  app.get('/api/docs', { schema: { hide: true }, config: { auth: 'none' } }, async () => app.swagger());
 
   for (const plugin of deps.isolatedPlugins) await app.register(plugin);
   for (const plugin of deps.plugins) await app.register(async (scope) => plugin(scope));

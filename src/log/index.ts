@@ -14,6 +14,21 @@ const REDACT = [
   'config.webhookSecret',
   'config.apiToken',
   'config.database.url',
+  'config.github.privateKey',
+  'config.github.clientSecret',
+  'config.secretKey',
+  'config.previousSecretKeys',
+  '*.privateKey',
+  '*.private_key',
+  '*.pem',
+  '*.clientSecret',
+  '*.client_secret',
+  '*.webhookSecret',
+  '*.webhook_secret',
+  '*.access_token',
+  '*.accessToken',
+  '*.totp_secret',
+  '*.code',
   '*.password',
   '*.token',
   '*.secret',
@@ -35,6 +50,8 @@ export function createLogger(level: string, destination?: pino.DestinationStream
 /** Removes credentials from a connection URL or an error message before it is logged or shown. */
 export function scrubSecrets(text: string, secrets: Array<string | undefined> = []): string {
   let out = text.replace(/(\w+:\/\/)([^:@/\s]+):([^@/\s]+)@/g, '$1$2:***@');
+  // GitHub's and Switchyard's own token formats, wherever they appear.
+  out = out.replace(/\b(gh[opsur]_|github_pat_|sy[sp]_)[A-Za-z0-9_-]{8,}/g, '$1***');
   for (const s of secrets) if (s && s.length >= 4) out = out.split(s).join('***');
   return out;
 }

@@ -3,7 +3,7 @@ import { AppError } from '../http/app-error.js';
 
 export class WebhookSecretMissing extends AppError {
   constructor() {
-    super('WEBHOOK_SECRET_MISSING', 503, 'Webhooks are not accepted: WEBHOOK_SECRET is not configured');
+    super('WEBHOOK_SECRET_MISSING', 503, 'Webhooks are not accepted: no webhook secret is configured (set WEBHOOK_SECRET, or create the GitHub App with the setup wizard at /setup)');
   }
 }
 export class MissingWebhookHeader extends AppError {

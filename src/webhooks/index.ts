@@ -39,6 +39,8 @@ export interface WebhooksDeps {
   afterReceiptsCommitted?: () => void;
   /** SQLite: write receipt batches through this (the embedded writer thread). */
   receiptBatchWriter?: BatchWriter;
+  /** The current webhook secret (defaults to WEBHOOK_SECRET). */
+  webhookSecret?: () => string | undefined;
 }
 
 export interface WebhooksSlice {
@@ -93,7 +95,7 @@ export function createWebhooksSlice(deps: WebhooksDeps): WebhooksSlice {
   });
   return {
     payloads,
-    receiver: (app) => receiveRoute(app, { store, webhookSecret: config.webhookSecret, bodyLimit: config.webhookBodyLimit, metrics }),
+    receiver: (app) => receiveRoute(app, { store, webhookSecret: deps.webhookSecret ?? (() => config.webhookSecret), bodyLimit: config.webhookBodyLimit, metrics }),
     routes: (app) => eventsRoutes(app, { db, queue, payloads }),
     drain: () => store.drain(),
   };

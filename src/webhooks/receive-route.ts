@@ -12,7 +12,8 @@ import { verifySignature } from './verify-signature.js';
 
 export interface ReceiveRouteDeps {
   store: ReceiptStore;
-  webhookSecret: string | undefined;
+  /** The current webhook secret (environment or setup wizard), read on every delivery. */
+  webhookSecret: () => string | undefined;
   bodyLimit: number;
   metrics: Metrics;
 }
@@ -56,7 +57,7 @@ export async function receiveRoute(app: FastifyInstance, deps: ReceiveRouteDeps)
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: deps.bodyLimit }, (_req, body, done) => done(null, body));
 
-  app.post('/api/github/webhooks', { bodyLimit: deps.bodyLimit }, async (req, reply) => {
+  app.post('/api/github/webhooks', { bodyLimit: deps.bodyLimit, config: { auth: 'none' } }, async (req, reply) => {
     const eventType = header(req, 'x-github-event');
     const deliveryId = header(req, 'x-github-delivery');
     const missing = [!eventType && 'X-GitHub-Event', !deliveryId && 'X-GitHub-Delivery'].filter((x): x is string => !!x);
@@ -72,11 +73,12 @@ export async function receiveRoute(app: FastifyInstance, deps: ReceiveRouteDeps)
       deps.metrics.deliveries.inc({ event: eventType!, outcome: 'bad_request' });
       throw new InvalidWebhookHeader('X-GitHub-Delivery is longer than 200 characters');
     }
-    if (!deps.webhookSecret) throw new WebhookSecretMissing();
+    const secret = deps.webhookSecret();
+    if (!secret) throw new WebhookSecretMissing();
     const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     const text = body.toString('utf8');
     const signature = header(req, 'x-hub-signature-256');
-    if (!(await verifySignature(deps.webhookSecret, text, signature))) {
+    if (!(await verifySignature(secret, text, signature))) {
       deps.metrics.deliveries.inc({ event: eventType!, outcome: 'unauthorized' });
       throw new InvalidSignature(!signature);
     }

@@ -1,0 +1,25 @@
+/** Creating a local account (API and `switchyard user create`): validated, hashed, unique by name. */
+import type { Database } from '../db/index.js';
+import { BadRequest, Conflict } from './errors.js';
+import { hashPassword, passwordProblem } from './passwords.js';
+import { usernameSchema } from './schema.js';
+import { findUserByUsername, insertUser, type UserRow } from './users-repo.js';
+
+export async function createLocalUser(
+  db: Database,
+  p: { username: string; password: string; email?: string; name?: string; isAdmin: boolean },
+): Promise<UserRow> {
+  const parsed = usernameSchema.safeParse(p.username);
+  if (!parsed.success) throw new BadRequest('USERNAME_INVALID', `username: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+  const problem = passwordProblem(p.password, parsed.data);
+  if (problem) throw new BadRequest('PASSWORD_WEAK', `password ${problem}`);
+  if (await findUserByUsername(db.kysely, parsed.data)) throw new Conflict('USERNAME_TAKEN', `The username ${parsed.data} is taken`);
+  const passwordHash = await hashPassword(p.password);
+  try {
+    return await insertUser(db.kysely, { username: parsed.data, email: p.email ?? null, name: p.name ?? null, password_hash: passwordHash, is_admin: p.isAdmin });
+  } catch (err) {
+    // Two creations racing for one name: the unique index decides.
+    if (await findUserByUsername(db.kysely, parsed.data)) throw new Conflict('USERNAME_TAKEN', `The username ${parsed.data} is taken`);
+    throw err;
+  }
+}

@@ -1,0 +1,66 @@
+/**
+ * The identity slice: people (GitHub and local accounts), sessions, two-factor, personal API
+ * tokens, sign-in rate limits, encryption at rest, and the authentication of every API request.
+ * Owns users, user_sessions, user_recovery_codes, api_tokens, user_installations, rate_limits.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Config } from '../config/index.js';
+import type { Database } from '../db/index.js';
+import type { Auth } from '../http/auth-context.js';
+import type { Queue } from '../jobs/index.js';
+import type { Logger } from '../log/index.js';
+import { accountRoutes } from './account-routes.js';
+import { authenticate } from './authenticate.js';
+import { purgeRateLimits } from './rate-limit.js';
+import type { SecretBox } from './secret-box.js';
+import type { SessionCookieDeps } from './session-cookie.js';
+import { purgeExpiredSessions } from './sessions.js';
+import { usersRoutes } from './users-routes.js';
+
+export { loadSecretBox, createSecretBox, parseKey, generateKey, SecretUnreadable, SecretKeyInvalid } from './secret-box.js';
+export type { SecretBox } from './secret-box.js';
+export { issueSession, clearSessionCookies } from './session-cookie.js';
+export type { SessionCookieDeps } from './session-cookie.js';
+export { createLocalUser } from './create-user.js';
+export { findUserByGithubId, findUserByUsername, insertUser, updateUser, replaceGithubInstallations, presentUser, countUsers } from './users-repo.js';
+export type { UserRow, PublicUser } from './users-repo.js';
+export { hashToken } from './random-tokens.js';
+export { currentTotp } from './totp.js';
+export { rotateKeys, ENCRYPTED_COLUMNS } from './rotate-keys.js';
+export { hit as rateLimitHit } from './rate-limit.js';
+
+export const IDENTITY_PURGE_JOB = 'identity.purge';
+
+export interface IdentityDeps {
+  config: Config;
+  db: Database;
+  box: SecretBox;
+  queue: Queue;
+  log: Logger;
+}
+
+export interface IdentitySlice {
+  authenticate(req: FastifyRequest): Promise<Auth | null>;
+  cookies: SessionCookieDeps;
+  routes(app: FastifyInstance): Promise<void>;
+}
+
+export function createIdentitySlice(deps: IdentityDeps): IdentitySlice {
+  const { config, db, box, queue } = deps;
+  const log = deps.log.child({ slice: 'identity' });
+  const secureCookies = config.publicUrl.startsWith('https://');
+  queue.register(IDENTITY_PURGE_JOB, async () => {
+    const sessions = await purgeExpiredSessions(db);
+    const windows = await purgeRateLimits(db, new Date(Date.now() - 86_400_000));
+    if (sessions + windows > 0) log.info({ sessions, windows }, 'purged expired sessions and rate-limit windows');
+  });
+  queue.schedule(IDENTITY_PURGE_JOB, '23 * * * *');
+  return {
+    authenticate: (req) => authenticate({ db, box, operatorToken: config.apiToken, sessionDays: config.sessionDays }, req),
+    cookies: { db, box, sessionDays: config.sessionDays, secure: secureCookies },
+    async routes(app) {
+      await accountRoutes(app, { db, box, sessionDays: config.sessionDays, secureCookies });
+      await usersRoutes(app, { db });
+    },
+  };
+}

@@ -1,0 +1,32 @@
+/**
+ * Bearer secrets (session tokens, personal API tokens, recovery codes): 256 random bits, shown to
+ * their owner once; only a SHA-256 hash is stored, so a database leak yields nothing usable.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+
+/** Prefixes make a leaked token recognisable to secret scanners. */
+export const SESSION_PREFIX = 'sys_';
+export const API_TOKEN_PREFIX = 'syp_';
+
+export function newToken(prefix: string): string {
+  return `${prefix}${randomBytes(32).toString('base64url')}`;
+}
+
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
+
+/** Ten recovery codes, `xxxxx-xxxxx` from an unambiguous alphabet (50 random bits each). */
+export function newRecoveryCodes(count = 10): string[] {
+  const alphabet = 'abcdefghjkmnpqrstuvwxyz23456789'; // 31 symbols, no 0/o/1/l/i
+  return Array.from({ length: count }, () => {
+    const bytes = randomBytes(10);
+    const chars = [...bytes].map((b) => alphabet[b % alphabet.length]).join('');
+    return `${chars.slice(0, 5)}-${chars.slice(5, 10)}`;
+  });
+}
+
+/** Recovery codes are compared case- and dash-insensitively. */
+export function normaliseRecoveryCode(code: string): string {
+  return code.trim().toLowerCase().replace(/[\s-]/g, '');
+}

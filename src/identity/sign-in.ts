@@ -1,0 +1,95 @@
+/**
+ * Local sign-in: username + password (argon2id), then the second factor when the account has one
+ * (a TOTP code or a single-use recovery code). Unknown user, inactive user and wrong password get
+ * the same answer in the same time. Attempts are rate-limited per account and per address; wrong
+ * second-factor codes lock two-factor sign-in for a while.
+ */
+import type { Database } from '../db/index.js';
+import { toBool } from '../db/index.js';
+import { InvalidCredentials, TwoFactorInvalid, TwoFactorLocked, TwoFactorRequired } from './errors.js';
+import { hashPassword, needsRehash, verifyDummy, verifyPassword } from './passwords.js';
+import { hit, LOGIN_PER_ACCOUNT, LOGIN_PER_ADDRESS, TOTP_LOCK_AFTER, TOTP_LOCK_SECONDS, TOTP_PER_ACCOUNT } from './rate-limit.js';
+import { normaliseRecoveryCode } from './random-tokens.js';
+import type { SecretBox } from './secret-box.js';
+import { checkTotp } from './totp.js';
+import { findUserByUsername, updateUser, useRecoveryCode, type UserRow } from './users-repo.js';
+
+export interface SignInDeps {
+  db: Database;
+  box: SecretBox;
+}
+
+export const TOTP_COLUMN = 'users.totp_secret';
+export const TOTP_PENDING_COLUMN = 'users.totp_pending_secret';
+
+/** The stored form of a recovery code: a keyed hash (a leaked table alone cannot be brute-forced). */
+export function recoveryCodeHash(box: SecretBox, code: string): string {
+  return box.mac('recovery-code', normaliseRecoveryCode(code));
+}
+
+/**
+ * Checks a second factor for a user with two-factor enabled. Returns how it was satisfied; throws
+ * TwoFactorRequired / TwoFactorInvalid / TwoFactorLocked.
+ */
+export async function checkSecondFactor(
+  deps: SignInDeps,
+  user: UserRow,
+  p: { totpCode?: string; recoveryCode?: string },
+  now = new Date(),
+): Promise<'totp' | 'recovery_code'> {
+  if (user.totp_locked_until && Date.parse(user.totp_locked_until) > now.getTime()) {
+    throw new TwoFactorLocked((Date.parse(user.totp_locked_until) - now.getTime()) / 1000);
+  }
+  if (!p.totpCode && !p.recoveryCode) throw new TwoFactorRequired();
+  await hit(deps.db, `2fa:user:${user.id}`, TOTP_PER_ACCOUNT, now.getTime());
+  if (p.recoveryCode) {
+    if (await useRecoveryCode(deps.db, user.id, recoveryCodeHash(deps.box, p.recoveryCode))) {
+      await updateUser(deps.db.kysely, user.id, { totp_failures: 0 });
+      return 'recovery_code';
+    }
+  } else if (p.totpCode && user.totp_secret) {
+    const secret = deps.box.open(user.totp_secret, TOTP_COLUMN);
+    const step = checkTotp(secret, p.totpCode, user.totp_last_step === null ? null : Number(user.totp_last_step), now.getTime());
+    if (step !== null) {
+      // Conditional on the last step: two concurrent requests with the same code cannot both pass.
+      const r = await deps.db.kysely
+        .updateTable('users')
+        .set({ totp_last_step: step, totp_failures: 0 })
+        .where('id', '=', user.id)
+        .where((eb) => eb.or([eb('totp_last_step', 'is', null), eb('totp_last_step', '<', step)]))
+        .executeTakeFirst();
+      if (Number(r.numUpdatedRows) === 1) return 'totp';
+    }
+  }
+  const failures = user.totp_failures + 1;
+  if (failures >= TOTP_LOCK_AFTER) {
+    await updateUser(deps.db.kysely, user.id, { totp_failures: 0, totp_locked_until: new Date(now.getTime() + TOTP_LOCK_SECONDS * 1000).toISOString() });
+    throw new TwoFactorLocked(TOTP_LOCK_SECONDS);
+  }
+  await updateUser(deps.db.kysely, user.id, { totp_failures: failures });
+  throw new TwoFactorInvalid();
+}
+
+/** Verifies a local sign-in; returns the user and the method (for the session record). */
+export async function verifySignIn(
+  deps: SignInDeps,
+  p: { username: string; password: string; totpCode?: string; recoveryCode?: string; ip: string },
+): Promise<{ user: UserRow; method: string }> {
+  await hit(deps.db, `login:addr:${p.ip}`, LOGIN_PER_ADDRESS);
+  await hit(deps.db, `login:user:${p.username.toLowerCase()}`, LOGIN_PER_ACCOUNT);
+  const user = await findUserByUsername(deps.db.kysely, p.username);
+  if (!user || !user.password_hash || !toBool(user.is_active)) {
+    await verifyDummy(p.password);
+    throw new InvalidCredentials();
+  }
+  if (!(await verifyPassword(user.password_hash, p.password))) throw new InvalidCredentials();
+  let method = 'password';
+  if (toBool(user.is_2fa_enabled)) {
+    const second = await checkSecondFactor(deps, user, p);
+    method = second === 'totp' ? 'password+totp' : 'password+recovery_code';
+  }
+  if (needsRehash(user.password_hash)) {
+    await updateUser(deps.db.kysely, user.id, { password_hash: await hashPassword(p.password) });
+  }
+  return { user, method };
+}

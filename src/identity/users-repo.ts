@@ -1,0 +1,174 @@
+/** Kysely queries for users, recovery codes and user_installations: one function per operation. */
+import { sql, type Selectable } from 'kysely';
+import type { Database, Executor, UsersTable } from '../db/index.js';
+import { newId, nowIso, toBool } from '../db/index.js';
+
+export type UserRow = Selectable<UsersTable>;
+
+/** What the API shows of a user (never hashes, secrets or tokens). */
+export interface PublicUser {
+  id: string;
+  username: string;
+  email: string | null;
+  name: string | null;
+  avatar_url: string | null;
+  github_id: number | null;
+  is_admin: boolean;
+  is_active: boolean;
+  is_2fa_enabled: boolean;
+  has_password: boolean;
+  last_active_at: string | null;
+  created_at: string;
+}
+
+export function presentUser(u: UserRow): PublicUser {
+  return {
+    id: u.id,
+    username: u.username,
+    email: u.email,
+    name: u.name,
+    avatar_url: u.avatar_url,
+    github_id: u.github_id === null ? null : Number(u.github_id),
+    is_admin: toBool(u.is_admin),
+    is_active: toBool(u.is_active),
+    is_2fa_enabled: toBool(u.is_2fa_enabled),
+    has_password: u.password_hash !== null,
+    last_active_at: u.last_active_at,
+    created_at: u.created_at,
+  };
+}
+
+export async function getUser(db: Executor, id: string): Promise<UserRow | undefined> {
+  return db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export async function findUserByUsername(db: Executor, username: string): Promise<UserRow | undefined> {
+  return db
+    .selectFrom('users')
+    .selectAll()
+    .where(sql<string>`lower(username)`, '=', username.toLowerCase())
+    .executeTakeFirst();
+}
+
+export async function findUserByGithubId(db: Executor, githubId: number): Promise<UserRow | undefined> {
+  return db.selectFrom('users').selectAll().where('github_id', '=', githubId).executeTakeFirst();
+}
+
+export async function countUsers(db: Executor): Promise<number> {
+  const r = await db.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  return Number(r.n);
+}
+
+export async function insertUser(
+  db: Executor,
+  u: Pick<UserRow, 'username'> & Partial<Pick<UserRow, 'email' | 'name' | 'avatar_url' | 'password_hash' | 'github_id' | 'github_access_token'>> & { is_admin?: boolean },
+): Promise<UserRow> {
+  const now = nowIso();
+  const row = {
+    id: newId(),
+    username: u.username,
+    email: u.email ?? null,
+    name: u.name ?? null,
+    avatar_url: u.avatar_url ?? null,
+    password_hash: u.password_hash ?? null,
+    github_id: u.github_id ?? null,
+    github_access_token: u.github_access_token ?? null,
+    is_admin: u.is_admin ?? false,
+    is_active: true,
+    is_2fa_enabled: false,
+    totp_failures: 0,
+    created_at: now,
+    updated_at: now,
+  };
+  await db.insertInto('users').values(row).execute();
+  return (await getUser(db, row.id))!;
+}
+
+export async function updateUser(
+  db: Executor,
+  id: string,
+  patch: Partial<Omit<UserRow, 'id' | 'created_at' | 'is_admin' | 'is_active' | 'is_2fa_enabled'>> & {
+    is_admin?: boolean;
+    is_active?: boolean;
+    is_2fa_enabled?: boolean;
+  },
+): Promise<void> {
+  await db
+    .updateTable('users')
+    .set({ ...patch, updated_at: nowIso() })
+    .where('id', '=', id)
+    .execute();
+}
+
+export async function listUsers(db: Executor, p: { afterId?: string; limit: number }): Promise<UserRow[]> {
+  let q = db.selectFrom('users').selectAll().orderBy('id', 'asc').limit(p.limit + 1);
+  if (p.afterId) q = q.where('id', '>', p.afterId);
+  return q.execute();
+}
+
+/** Installations (GitHub ids) a user may see. */
+export async function userInstallationIds(db: Executor, userId: string): Promise<number[]> {
+  const rows = await db.selectFrom('user_installations').select('installation_github_id').where('user_id', '=', userId).execute();
+  return rows.map((r) => Number(r.installation_github_id));
+}
+
+/** Replaces the installations learned from GitHub for a user (administrator grants stay). */
+export async function replaceGithubInstallations(db: Executor, userId: string, installationIds: number[]): Promise<void> {
+  await db.deleteFrom('user_installations').where('user_id', '=', userId).where('source', '=', 'github').execute();
+  const granted = new Set(await userInstallationIds(db, userId));
+  const now = nowIso();
+  const rows = [...new Set(installationIds)]
+    .filter((id) => !granted.has(id))
+    .map((id) => ({ user_id: userId, installation_github_id: id, source: 'github' as const, created_at: now }));
+  if (rows.length > 0) await db.insertInto('user_installations').values(rows).execute();
+}
+
+export async function grantInstallation(db: Executor, userId: string, installationId: number): Promise<void> {
+  await db
+    .insertInto('user_installations')
+    .values({ user_id: userId, installation_github_id: installationId, source: 'admin', created_at: nowIso() })
+    .onConflict((oc) => oc.columns(['user_id', 'installation_github_id']).doUpdateSet({ source: 'admin' }))
+    .execute();
+}
+
+export async function revokeInstallation(db: Executor, userId: string, installationId: number): Promise<boolean> {
+  const r = await db
+    .deleteFrom('user_installations')
+    .where('user_id', '=', userId)
+    .where('installation_github_id', '=', installationId)
+    .executeTakeFirst();
+  return Number(r.numDeletedRows) > 0;
+}
+
+export async function replaceRecoveryCodes(db: Executor, userId: string, codeHashes: string[]): Promise<void> {
+  await db.deleteFrom('user_recovery_codes').where('user_id', '=', userId).execute();
+  const now = nowIso();
+  if (codeHashes.length > 0) {
+    await db
+      .insertInto('user_recovery_codes')
+      .values(codeHashes.map((h) => ({ id: newId(), user_id: userId, code_hash: h, used_at: null, created_at: now })))
+      .execute();
+  }
+}
+
+/** Marks an unused recovery code used; true when it existed (each works once). */
+export async function useRecoveryCode(db: Database, userId: string, codeHash: string): Promise<boolean> {
+  const r = await db.kysely
+    .updateTable('user_recovery_codes')
+    .set({ used_at: nowIso() })
+    .where('user_id', '=', userId)
+    .where('code_hash', '=', codeHash)
+    .where('used_at', 'is', null)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) > 0;
+}
+
+export async function remainingRecoveryCodes(db: Executor, userId: string): Promise<number> {
+  const r = await db
+    .selectFrom('user_recovery_codes')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('user_id', '=', userId)
+    .where('used_at', 'is', null)
+    .executeTakeFirstOrThrow();
+  return Number(r.n);
+}
