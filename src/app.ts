@@ -19,7 +19,7 @@ import { AutomationRegistry } from './automations/registry.js';
 import { registerStateProjection, stateRoutes } from './state/index.js';
 import { createWebhooksSlice, type BatchWriter, type WebhooksSlice } from './webhooks/index.js';
 import { createIdentitySlice, loadSecretBox, type IdentitySlice, type SecretBox } from './identity/index.js';
-import { createAppCredentialsStore, type AppCredentialsStore } from './github/app-credentials.js';
+import { createAppCredentialsStore, createGitHubSlice, type AppCredentialsStore, type GitHubSlice } from './github/index.js';
 
 export interface Roles {
   web: boolean;
@@ -38,6 +38,7 @@ export interface Switchyard {
   /** Encryption at rest (SWITCHYARD_SECRET_KEY or the data dir's key file). */
   box: SecretBox;
   appCredentials: AppCredentialsStore;
+  github: GitHubSlice;
   http: FastifyInstance;
   /** Starts the roles; resolves once the HTTP server listens (when `web`). Returns the bound port. */
   start(roles: Roles): Promise<number | null>;
@@ -85,6 +86,7 @@ export async function createSwitchyard(config: Config, log: Logger, options: Cre
   const registry = new AutomationRegistry();
   const appCredentials = await createAppCredentialsStore({ db, box, config, log: log.child({ slice: 'github' }) });
   const identity = createIdentitySlice({ config, db, box, queue, log });
+  const github = createGitHubSlice({ config, db, box, queue, metrics, log, credentials: appCredentials, cookies: identity.cookies });
   registerStateProjection(registry, { dialect: db.dialect });
   const webhooks = createWebhooksSlice({
     config,
@@ -112,7 +114,7 @@ export async function createSwitchyard(config: Config, log: Logger, options: Cre
     authenticate: (req) => identity.authenticate(req),
     version: packageVersion(),
     isolatedPlugins: [webhooks.receiver],
-    plugins: [identity.routes, webhooks.routes, (app) => stateRoutes(app, { db })],
+    plugins: [identity.routes, github.routes, webhooks.routes, (app) => stateRoutes(app, { db })],
   });
 
   let started: Roles | null = null;
@@ -126,10 +128,12 @@ export async function createSwitchyard(config: Config, log: Logger, options: Cre
     identity,
     box,
     appCredentials,
+    github,
     http,
     async start(roles) {
       started = roles;
       await queue.start({ work: roles.worker, schedule: roles.scheduler });
+      if (roles.scheduler) await github.kickOff();
       if (!roles.web) {
         await http.ready();
         return null;

@@ -1,7 +1,9 @@
 /** `switchyard doctor`: checks configuration, database and migrations, in plain words. */
 import fs from 'node:fs';
 import { ConfigError, loadConfig } from '../config/index.js';
+import path from 'node:path';
 import { openDatabase, pendingMigrations } from '../db/index.js';
+import { createSecretBox, parseKey, type SecretBox } from '../identity/index.js';
 import { scrubSecrets } from '../log/index.js';
 
 /** Prints one line per check; returns the exit code (0 when nothing is wrong). */
@@ -25,10 +27,24 @@ export async function runDoctor(env: Record<string, string | undefined>): Promis
     }
     throw err;
   }
-  if (config.webhookSecret) ok('WEBHOOK_SECRET is set');
-  else bad('WEBHOOK_SECRET is not set: GitHub deliveries will be refused. Set it to the secret of your GitHub App webhook.');
-  if (config.apiToken) ok('SWITCHYARD_API_TOKEN is set');
-  else warn('SWITCHYARD_API_TOKEN is not set: the API answers 401 until you set one (openssl rand -hex 32).');
+  if (config.apiToken) ok('SWITCHYARD_API_TOKEN is set (the operator token)');
+  else warn('SWITCHYARD_API_TOKEN is not set: there is no operator token; people sign in, scripts use personal API tokens.');
+  let box: SecretBox | null = null;
+  const keyFile = path.join(config.dataDir, 'secret.key');
+  try {
+    const previous = config.previousSecretKeys.map((k) => parseKey(k, 'SWITCHYARD_PREVIOUS_SECRET_KEYS'));
+    if (config.secretKey) {
+      box = createSecretBox(parseKey(config.secretKey), previous);
+      ok(`SWITCHYARD_SECRET_KEY is set (key ${box.keyId})`);
+    } else if (fs.existsSync(keyFile)) {
+      box = createSecretBox(parseKey(fs.readFileSync(keyFile, 'utf8'), keyFile), previous);
+      warn(`secrets are encrypted with the key file ${keyFile} (key ${box.keyId}): back it up, or move it into SWITCHYARD_SECRET_KEY`);
+    } else {
+      warn(`SWITCHYARD_SECRET_KEY is not set: a key file will be created at ${keyFile} on first start`);
+    }
+  } catch (err) {
+    bad(err instanceof Error ? err.message : String(err));
+  }
   if (config.database.kind === 'sqlite') {
     try {
       fs.mkdirSync(config.dataDir, { recursive: true });
@@ -46,6 +62,25 @@ export async function runDoctor(env: Record<string, string | undefined>): Promis
     ok(`database reachable (${where})`);
     if (pending.length === 0) ok('database schema is up to date');
     else bad(`database schema is behind: ${pending.length} migration(s) pending (${pending.join(', ')}). Run \`switchyard migrate\`.`);
+    const stored = pending.length === 0 ? await db.kysely.selectFrom('app_credentials').selectAll().where('id', '=', 'default').executeTakeFirst() : undefined;
+    if (stored && box) {
+      try {
+        box.open(stored.private_key, 'app_credentials.private_key');
+        ok(`the GitHub App created by the setup wizard (id ${stored.app_id}) decrypts with the configured key`);
+      } catch (err) {
+        bad(`the stored GitHub App credentials cannot be decrypted: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
+    if (config.github.appId) ok(`GitHub App ${config.github.appId} is configured from the environment (API ${config.github.apiUrl})`);
+    else if (!stored) warn(`no GitHub App is configured: open ${config.publicUrl}/setup after \`switchyard start\` (or run \`switchyard setup\`), or set APP_ID and PRIVATE_KEY`);
+    if (config.webhookSecret) ok('WEBHOOK_SECRET is set');
+    else if (stored?.webhook_secret) ok('the webhook secret comes from the setup wizard');
+    else bad('WEBHOOK_SECRET is not set (and no App was created with the setup wizard): GitHub deliveries will be refused. Set it to the secret of your GitHub App webhook.');
+    if (pending.length === 0) {
+      const users = await db.kysely.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+      if (Number(users.n) === 0) warn('no accounts yet: `switchyard user create <name> --admin`, or sign in with GitHub (the first person becomes the administrator)');
+      else ok(`${users.n} account(s)`);
+    }
   } catch (err) {
     const msg = scrubSecrets(err instanceof Error ? err.message : String(err), [config.database.kind === 'postgres' ? config.database.url : undefined]);
     bad(`cannot reach the database (${where}): ${msg}`);

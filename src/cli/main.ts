@@ -1,5 +1,6 @@
 /**
- * The `switchyard` command: start | web | worker | migrate | events list|show|replay | doctor.
+ * The `switchyard` command: start | web | worker | migrate | events list|show|replay | setup |
+ * user create|list|grant | keys generate|rotate | doctor.
  */
 import { Command, InvalidArgumentError } from 'commander';
 import { ConfigError, loadConfig, loadDotEnv, type Config } from '../config/index.js';
@@ -11,6 +12,7 @@ import { startEmbeddedWorker, type EmbeddedWorker } from '../embedded/worker-thr
 import { startEmbeddedWriter, type EmbeddedWriter } from '../embedded/writer-thread.js';
 import { startEmbeddedCheckpointer, type EmbeddedThread } from '../embedded/embedded-thread.js';
 import { eventsList, eventsReplay, eventsShow } from './events-commands.js';
+import { registerIdentityCommands } from './identity-commands.js';
 
 async function configOrExit(): Promise<Config> {
   await loadDotEnv();
@@ -29,8 +31,6 @@ async function configOrExit(): Promise<Config> {
 async function serve(roles: Roles): Promise<void> {
   const config = await configOrExit();
   const log: Logger = createLogger(config.logLevel);
-  if (!config.webhookSecret && roles.web) log.warn('WEBHOOK_SECRET is not set: webhook deliveries will be refused (503)');
-  if (!config.apiToken && roles.web) log.warn('SWITCHYARD_API_TOKEN is not set: the API answers 401 to every request');
   // Embedded: the job worker and scheduler run in a worker thread with their own connection.
   const threaded = config.database.kind === 'sqlite' && roles.worker;
   let worker: EmbeddedWorker | null = null;
@@ -75,6 +75,9 @@ async function serve(roles: Roles): Promise<void> {
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   await app.start(threaded ? { web: roles.web, worker: false, scheduler: false } : roles);
+  if (roles.web && !app.appCredentials.current()) {
+    log.warn(`No GitHub App is configured: open ${config.publicUrl}/setup to create one (or set APP_ID and PRIVATE_KEY)`);
+  }
   if (threaded) log.info('job worker, scheduler, receipt writer and checkpointer run in their own threads');
 }
 
@@ -133,6 +136,8 @@ export function buildCli(): Command {
     .command('replay <delivery_id>')
     .description('process a delivery again (a running worker picks it up)')
     .action(async (id: string) => eventsReplay(await configOrExit(), id));
+
+  registerIdentityCommands(program, configOrExit);
 
   program
     .command('doctor')

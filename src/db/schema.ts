@@ -360,6 +360,7 @@ export interface DeliveryRedeliveriesTable {
   github_status: string | null;
   run_id: string;
   outcome: 'requested' | 'failed';
+  attempts: number;
   error_message: string | null;
   requested_at: string;
 }

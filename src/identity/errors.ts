@@ -55,4 +55,11 @@ export class Conflict extends AppError {
   }
 }
 
-export { NotFound, BadRequest } from '../http/app-error.js';
+/** A request refused with a stable code (400). Code first, as Conflict (http's BadRequest takes the message first). */
+export class BadRequest extends AppError {
+  constructor(code: string, message: string) {
+    super(code, 400, message);
+  }
+}
+
+export { NotFound } from '../http/app-error.js';

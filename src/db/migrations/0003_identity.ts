@@ -138,6 +138,7 @@ export async function up(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
     .addColumn('github_status', 'text')
     .addColumn('run_id', t.id, (c) => c.notNull())
     .addColumn('outcome', 'text', (c) => c.notNull()) // requested, failed
+    .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(1))
     .addColumn('error_message', 'text')
     .addColumn('requested_at', t.timestamp, (c) => c.notNull())
     .execute();

@@ -1,0 +1,178 @@
+/**
+ * "Sign in with GitHub": the OAuth web flow of the App's OAuth client.
+ * - `GET /api/auth/github` sets a random `state` in a short-lived HttpOnly cookie and sends the
+ *   browser to `{GITHUB_URL}/login/oauth/authorize`;
+ * - `GET /api/auth/github/callback` checks the state, exchanges the code for the person's token
+ *   (stored encrypted), reads `GET /user` and `GET /user/installations` (the App's installations
+ *   this person can reach: that is what they may see here, refreshed at every sign-in), creates or
+ *   updates the user, starts a session and returns to the page they came from.
+ * The first person to sign in on a server with no accounts at all becomes its administrator.
+ */
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { Config } from '../config/index.js';
+import type { Database } from '../db/index.js';
+import { toBool } from '../db/index.js';
+import { escapeHtml, htmlPage } from '../http/html-page.js';
+import {
+  countUsers,
+  findUserByGithubId,
+  findUserByUsername,
+  insertUser,
+  issueSession,
+  replaceGithubInstallations,
+  updateUser,
+  type SecretBox,
+  type SessionCookieDeps,
+} from '../identity/index.js';
+import type { Logger } from '../log/index.js';
+import { scrubSecrets } from '../log/index.js';
+import type { AppCredentialsStore } from './app-credentials.js';
+import type { GitHubClients } from './client.js';
+
+const STATE_COOKIE = 'sy_oauth_state';
+const COOKIE_PATH = '/api/auth/github';
+export const GITHUB_TOKEN_COLUMN = 'users.github_access_token';
+
+export interface OAuthDeps {
+  config: Config;
+  db: Database;
+  box: SecretBox;
+  credentials: AppCredentialsStore;
+  clients: () => GitHubClients;
+  cookies: SessionCookieDeps;
+  log: Logger;
+}
+
+const same = (a: string, b: string) => timingSafeEqual(createHash('sha256').update(a).digest(), createHash('sha256').update(b).digest());
+
+/** Only same-site relative paths: never an open redirect. */
+export function safeReturnTo(v: string | undefined): string {
+  if (!v || !v.startsWith('/') || v.startsWith('//') || v.startsWith('/\\') || /[\r\n]/.test(v)) return '/';
+  return v.slice(0, 500);
+}
+
+function failure(reply: FastifyReply, status: number, message: string) {
+  return reply
+    .code(status)
+    .type('text/html; charset=utf-8')
+    .header('cache-control', 'no-store')
+    .send(htmlPage('Sign-in failed', `<h1>Sign-in with GitHub failed</h1><p class="error">${escapeHtml(message)}</p><p><a href="/api/auth/github">Try again</a></p>`));
+}
+
+interface GitHubUser {
+  id: number;
+  login: string;
+  name?: string | null;
+  email?: string | null;
+  avatar_url?: string | null;
+}
+
+export async function oauthRoutes(app: FastifyInstance, deps: OAuthDeps): Promise<void> {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  const secure = deps.config.publicUrl.startsWith('https://');
+  const redirectUri = `${deps.config.publicUrl}/api/auth/github/callback`;
+
+  r.get(
+    '/api/auth/github',
+    {
+      config: { auth: 'none' },
+      schema: { tags: ['auth'], summary: 'Start "Sign in with GitHub" (redirects to GitHub)', security: [], querystring: z.object({ return_to: z.string().max(500).optional() }) },
+    },
+    async (req, reply) => {
+      const creds = deps.credentials.current();
+      if (!creds?.clientId || !creds.clientSecret) {
+        return failure(reply, 503, 'GitHub sign-in is not configured: the App has no OAuth client (set GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET, or create the App with the setup wizard).');
+      }
+      const state = randomBytes(24).toString('base64url');
+      const value = `${state}.${Buffer.from(safeReturnTo(req.query.return_to)).toString('base64url')}`;
+      void reply.setCookie(STATE_COOKIE, value, { path: COOKIE_PATH, httpOnly: true, sameSite: 'lax', secure, maxAge: 600 });
+      const url = new URL(`${deps.config.github.url}/login/oauth/authorize`);
+      url.searchParams.set('client_id', creds.clientId);
+      url.searchParams.set('redirect_uri', redirectUri);
+      url.searchParams.set('state', state);
+      return reply.redirect(url.toString(), 302);
+    },
+  );
+
+  r.get(
+    '/api/auth/github/callback',
+    {
+      config: { auth: 'none' },
+      schema: {
+        tags: ['auth'],
+        summary: 'Where GitHub returns after sign-in: checks state, signs the person in, redirects',
+        security: [],
+        querystring: z.object({ code: z.string().max(200).optional(), state: z.string().max(200).optional(), error: z.string().max(200).optional(), error_description: z.string().max(500).optional() }),
+      },
+    },
+    async (req, reply) => {
+      const creds = deps.credentials.current();
+      if (!creds?.clientId || !creds.clientSecret) return failure(reply, 503, 'GitHub sign-in is not configured.');
+      const cookie = req.cookies[STATE_COOKIE] ?? '';
+      void reply.clearCookie(STATE_COOKIE, { path: COOKIE_PATH });
+      const [expectedState, returnB64] = cookie.split('.');
+      if (req.query.error) return failure(reply, 400, `GitHub said: ${req.query.error_description ?? req.query.error}`);
+      if (!req.query.code || !req.query.state || !expectedState || !same(req.query.state, expectedState)) {
+        return failure(reply, 400, 'The sign-in state does not match (the link is stale or was not started here).');
+      }
+      const returnTo = safeReturnTo(returnB64 ? Buffer.from(returnB64, 'base64url').toString('utf8') : '/');
+
+      let token: string;
+      try {
+        const res = await deps.clients().anonymous().request('POST /login/oauth/access_token', {
+          baseUrl: deps.config.github.url,
+          headers: { accept: 'application/json' },
+          client_id: creds.clientId,
+          client_secret: creds.clientSecret,
+          code: req.query.code,
+          redirect_uri: redirectUri,
+        });
+        const data = res.data as { access_token?: string; error?: string; error_description?: string };
+        if (!data.access_token) return failure(reply, 400, `GitHub refused the code: ${data.error_description ?? data.error ?? 'no token'}`);
+        token = data.access_token;
+      } catch (err) {
+        deps.log.warn({ status: (err as { status?: number }).status, err: scrubSecrets((err as Error).message, deps.credentials.secrets()) }, 'OAuth code exchange failed');
+        return failure(reply, 502, 'GitHub could not be reached to finish the sign-in.');
+      }
+
+      let ghUser: GitHubUser;
+      let installationIds: number[];
+      try {
+        const client = deps.clients().user(token);
+        ghUser = (await client.request('GET /user')).data as GitHubUser;
+        const installations = (await client.paginate('GET /user/installations', { per_page: 100 })) as unknown as Array<{ id: number }>;
+        installationIds = installations.map((i) => Number(i.id));
+      } catch (err) {
+        deps.log.warn({ status: (err as { status?: number }).status, err: scrubSecrets((err as Error).message) }, 'reading the GitHub user failed');
+        return failure(reply, 502, 'GitHub did not tell us who you are.');
+      }
+
+      const sealed = deps.box.seal(token, GITHUB_TOKEN_COLUMN);
+      const profile = { email: ghUser.email ?? null, name: ghUser.name ?? null, avatar_url: ghUser.avatar_url ?? null, github_access_token: sealed };
+      const user = await deps.db.kysely.transaction().execute(async (tx) => {
+        const existing = await findUserByGithubId(tx, ghUser.id);
+        if (existing) {
+          // A renamed GitHub account follows its new login, unless a local account holds that name.
+          const holder = await findUserByUsername(tx, ghUser.login);
+          const username = !holder || holder.id === existing.id ? ghUser.login : existing.username;
+          await updateUser(tx, existing.id, { ...profile, username });
+          await replaceGithubInstallations(tx, existing.id, installationIds);
+          return { ...existing, created: false };
+        }
+        const first = (await countUsers(tx)) === 0;
+        // A local account may already use this name: the GitHub account gets a suffixed one, never the local account.
+        const taken = await findUserByUsername(tx, ghUser.login);
+        const created = await insertUser(tx, { username: taken ? `${ghUser.login}-github` : ghUser.login, github_id: ghUser.id, is_admin: first, ...profile });
+        await replaceGithubInstallations(tx, created.id, installationIds);
+        return { ...created, created: true };
+      });
+      if (!toBool(user.is_active)) return failure(reply, 403, 'This account has been deactivated by an administrator.');
+      await issueSession(deps.cookies, req, reply, user.id, 'github');
+      req.log.info({ userId: user.id, created: user.created, installations: installationIds.length }, 'signed in with GitHub');
+      return reply.redirect(returnTo, 302);
+    },
+  );
+}

@@ -1,0 +1,511 @@
+/**
+ * The fake GitHub: a node:http server on 127.0.0.1 (ephemeral port) serving GitHub's web pages at the
+ * root and the REST API under `/api/v3` (as GitHub Enterprise Server does), over in-memory state a
+ * test seeds. Every JSON response of the REST API is validated against GitHub's OpenAPI description;
+ * a mismatch is recorded in `validationErrors` and turned into a 500 so the caller notices.
+ */
+import http, { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { parseAuthorization, rateLimitBucket, type AuthKind } from './auth.js';
+import { DOCS_ROOT, etagFor, githubError, htmlPage, HttpError, ifNoneMatchMatches, parseBody, readBody, type FakeResponse } from './http-kit.js';
+import { requestId } from './ids.js';
+import { pooledKeyCount, prewarmKeys } from './keys.js';
+import { operationFor, validateResponse } from './openapi-validator.js';
+import * as render from './representations.js';
+import type { AccountJson, InstallationJson, RepositoryJson, Urls } from './representations.js';
+import { Router, type RouteContext, type Services } from './router.js';
+import { registerAppRoutes } from './routes-app.js';
+import { registerInstallationRoutes } from './routes-installation.js';
+import { registerManifestApiRoutes, registerManifestWebRoutes } from './routes-manifest.js';
+import { registerOAuthRoutes } from './routes-oauth.js';
+import { registerUserRoutes } from './routes-user.js';
+import {
+  FakeState,
+  type AddInstallationOptions,
+  type AddRepositoryOptions,
+  type AddUserOptions,
+  type AppRecord,
+  type CreateAppOptions,
+  type FakeApp,
+  type HookDelivery,
+} from './state.js';
+import { WebhookDispatcher, type DeliverOptions, type DeliveryOutcome } from './webhook-sender.js';
+
+export const API_PREFIX = '/api/v3';
+
+/** Options of `startFakeGitHub()`. */
+export interface StartFakeGitHubOptions {
+  /** Default webhook target of apps (createApp / setWebhookTarget can change it). */
+  webhookUrl?: string;
+  /** Default webhook secret of apps created later. */
+  webhookSecret?: string;
+  /** Validate REST responses against the OpenAPI description (default true). */
+  validate?: boolean;
+  /** Requests per hour per authenticated bucket (installation / user / app), default 5000. */
+  rateLimit?: number;
+  /** Requests per hour for unauthenticated callers, default 60. */
+  unauthenticatedRateLimit?: number;
+  /** How long a webhook target may take to answer before the delivery is "timed out" (GitHub: 10 s). */
+  webhookTimeoutMs?: number;
+}
+
+/** One entry of `fake.requests`. */
+export interface RequestLogEntry {
+  method: string;
+  /** The request path without the query string (API paths keep their `/api/v3` prefix). */
+  path: string;
+  /** The query string including `?`, or ''. */
+  query: string;
+  status: number;
+  auth: AuthKind;
+  /** The OpenAPI operationId for REST requests (e.g. `apps/create-installation-access-token`). */
+  operation?: string;
+}
+
+/** An injected failure (see `failNext`). */
+export interface FailureSpec {
+  status: number;
+  headers?: Record<string, string>;
+  /** A JSON body (object) or raw text; defaults to GitHub's error for the status. */
+  body?: unknown;
+}
+
+interface PendingFailure {
+  method: string;
+  pattern: RegExp;
+  spec: FailureSpec;
+  remaining: number;
+}
+
+interface PendingCorruption {
+  pattern: RegExp;
+  mutate: (body: unknown) => unknown;
+}
+
+interface RateBucket {
+  limit: number;
+  used: number;
+  resetAt: number;
+}
+
+const SECONDARY_RATE_LIMIT_DOCS = 'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits';
+const PRIMARY_RATE_LIMIT_DOCS = 'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-primary-rate-limits';
+
+function defaultFailureBody(status: number, docsUrl: string, reqId: string): unknown {
+  switch (status) {
+    case 403:
+    case 429:
+      return {
+        message: `You have exceeded a secondary rate limit. Please wait a few minutes before you try again. If you reach out to GitHub Support for help, please include the request ID ${reqId}.`,
+        documentation_url: SECONDARY_RATE_LIMIT_DOCS,
+        status: String(status),
+      };
+    case 401:
+      return { message: 'Bad credentials', documentation_url: docsUrl, status: '401' };
+    case 422:
+      return { message: 'Validation Failed', documentation_url: docsUrl, status: '422' };
+    case 500:
+    case 502:
+      return { message: 'Server Error', documentation_url: docsUrl, status: String(status) };
+    default:
+      return { message: STATUS_CODES[status] ?? 'Error', documentation_url: docsUrl, status: String(status) };
+  }
+}
+
+/** The running fake. Create it with `startFakeGitHub()`. */
+export class FakeGitHub {
+  /** Web base, e.g. `http://127.0.0.1:PORT` (use as GITHUB_URL). */
+  readonly url: string;
+  /** REST base, `url + '/api/v3'` (use as GITHUB_API_URL). */
+  readonly apiUrl: string;
+  /** Every request the fake answered, oldest first. */
+  readonly requests: RequestLogEntry[] = [];
+  /** Responses that did not match GitHub's OpenAPI description (each was replaced by a 500). */
+  readonly validationErrors: string[] = [];
+  /** Exceptions thrown by the fake's own route code (answered with 500). */
+  readonly internalErrors: string[] = [];
+
+  private readonly state = new FakeState();
+  private readonly webhooks: WebhookDispatcher;
+  private readonly services: Services;
+  private readonly apiRouter = new Router();
+  private readonly webRouter = new Router();
+  private readonly failures: PendingFailure[] = [];
+  private readonly corruptions: PendingCorruption[] = [];
+  private readonly rateBuckets = new Map<string, RateBucket>();
+
+  /** @internal use startFakeGitHub() */
+  constructor(
+    private readonly server: http.Server,
+    port: number,
+    private readonly options: StartFakeGitHubOptions,
+  ) {
+    this.url = `http://127.0.0.1:${port}`;
+    this.apiUrl = `${this.url}${API_PREFIX}`;
+    this.state.webhookDefaults = { url: options.webhookUrl ?? null, secret: options.webhookSecret ?? null };
+    this.webhooks = new WebhookDispatcher(this.state, options.webhookTimeoutMs ?? 10_000);
+    const urls: Urls = { web: this.url, api: this.apiUrl };
+    this.services = { state: this.state, urls, webhooks: this.webhooks };
+    registerAppRoutes(this.apiRouter);
+    registerInstallationRoutes(this.apiRouter);
+    registerUserRoutes(this.apiRouter);
+    registerManifestApiRoutes(this.apiRouter);
+    registerOAuthRoutes(this.webRouter);
+    registerManifestWebRoutes(this.webRouter);
+  }
+
+  // ---- seeding -------------------------------------------------------------------------------
+
+  /** Creates an app with its own RSA key pair; the first app created is the default for other calls. */
+  createApp(opts: CreateAppOptions = {}): FakeApp {
+    return this.appCredentials(this.state.createApp(opts));
+  }
+
+  /** Installs an app (default: the first created) on an account (created as an Organization unless it exists). */
+  addInstallation(opts: AddInstallationOptions): InstallationJson {
+    const inst = this.state.addInstallation(opts);
+    return render.installation(this.services.urls, inst, this.state.requireApp(inst.appId));
+  }
+
+  /** Adds a repository to an installation (owner defaults to the installation's account). */
+  addRepository(installationId: number, opts: AddRepositoryOptions): RepositoryJson {
+    return render.repository(this.services.urls, this.state.addRepository(installationId, opts));
+  }
+
+  /** Removes a repository from an installation (its tokens stop seeing it). */
+  removeRepository(installationId: number, repoId: number): void {
+    this.state.removeRepository(installationId, repoId);
+  }
+
+  /** Uninstalls: the installation disappears (404) and its tokens stop working (401). */
+  removeInstallation(installationId: number): void {
+    this.state.removeInstallation(installationId);
+  }
+
+  /** Suspends an installation: new access tokens are refused with GitHub's 403. */
+  suspendInstallation(installationId: number, byLogin?: string): void {
+    const inst = this.state.requireInstallation(installationId);
+    inst.suspendedAt = Date.now();
+    inst.suspendedBy = byLogin ? this.state.ensureAccount({ login: byLogin, type: 'User' }) : null;
+  }
+
+  /** Lifts a suspension. */
+  unsuspendInstallation(installationId: number): void {
+    const inst = this.state.requireInstallation(installationId);
+    inst.suspendedAt = null;
+    inst.suspendedBy = null;
+  }
+
+  /** Adds a user account (for the OAuth flow and `GET /user`). */
+  addUser(opts: AddUserOptions): { id: number; login: string; email: string | null; name: string | null; avatarUrl: string | null } {
+    const u = this.state.addUser(opts);
+    return { id: u.id, login: u.login, email: u.email, name: u.name, avatarUrl: u.avatarUrl };
+  }
+
+  /** Lets `login` see an installation in `GET /user/installations`. */
+  grantInstallation(login: string, installationId: number): void {
+    this.state.grantInstallation(login, installationId);
+  }
+
+  /** The browser's GitHub session: the user the authorize page and the manifest form act as (null = signed out). */
+  signInAs(login: string | null): void {
+    this.state.signedInUserId = login === null ? null : this.state.requireUser(login).id;
+  }
+
+  /** Makes every installation access token issued so far expire now (the next use gets 401). */
+  expireInstallationTokens(): void {
+    for (const t of this.state.installationTokens.values()) t.expiresAt = Date.now() - 1;
+  }
+
+  // ---- reading state --------------------------------------------------------------------------
+
+  /** An installation as GitHub renders it (also what installation webhooks carry). */
+  getInstallation(id: number): InstallationJson {
+    const inst = this.state.requireInstallation(id);
+    return render.installation(this.services.urls, inst, this.state.requireApp(inst.appId));
+  }
+
+  /** A repository as GitHub renders it. */
+  getRepository(id: number): RepositoryJson {
+    return render.repository(this.services.urls, this.state.requireRepository(id));
+  }
+
+  /** The repositories of an installation, in the order they were added. */
+  listRepositories(installationId: number): RepositoryJson[] {
+    return this.state.requireInstallation(installationId).repositoryIds.map((id) => this.getRepository(id));
+  }
+
+  /** An account (user or organization) as `simple-user`. */
+  getAccount(login: string): AccountJson {
+    const account = this.state.findAccount(login);
+    if (!account) throw new Error(`no account ${login}`);
+    return render.simpleUser(this.services.urls, account);
+  }
+
+  /** The credentials of an app (default: the first created). */
+  getApp(appId?: number): FakeApp {
+    return this.appCredentials(this.state.requireApp(appId));
+  }
+
+  /** Installation access tokens issued so far (to check a client caches them). */
+  get tokensIssued(): number {
+    return this.state.tokensIssued;
+  }
+
+  /** Hook deliveries recorded so far, oldest first (redeliveries included). */
+  get deliveries(): HookDelivery[] {
+    return this.state.deliveries.map((d) => d.delivery);
+  }
+
+  /** OAuth authorizations the signed-in user approved, oldest first. */
+  get authorizations(): readonly { appId: number; login: string; state: string | null; redirectUri: string; code: string }[] {
+    return this.state.authorizations;
+  }
+
+  // ---- webhooks -------------------------------------------------------------------------------
+
+  /**
+   * Where deliveries go. Without `appId`: every existing app and apps created later; with it, that app.
+   * `secret` (optional) replaces the apps' webhook secret.
+   */
+  setWebhookTarget(url: string | null, secret?: string, appId?: number): void {
+    const apps: AppRecord[] = appId === undefined ? [...this.state.apps.values()] : [this.state.requireApp(appId)];
+    for (const app of apps) {
+      app.webhookUrl = url;
+      if (secret !== undefined) app.webhookSecret = secret;
+    }
+    if (appId === undefined) this.state.webhookDefaults = { url, secret: secret ?? this.state.webhookDefaults.secret };
+  }
+
+  /** Sends a signed delivery of `event` to the app's webhook target and records it. */
+  deliver(event: string, payload: Record<string, unknown>, opts: DeliverOptions = {}): Promise<DeliveryOutcome> {
+    return this.webhooks.deliver(event, payload, opts);
+  }
+
+  /** Resolves once no delivery or scheduled redelivery is in flight. */
+  settled(): Promise<void> {
+    return this.webhooks.settled();
+  }
+
+  // ---- failure injection and validation -------------------------------------------------------
+
+  /**
+   * The next `times` requests matching `method` ('*' for any) and `pathPattern` (tested against the
+   * REST path without `/api/v3` and against the full path) get this response instead of being handled.
+   * Without a body, the body is GitHub's error for the status (403/429: the secondary-rate-limit
+   * message, plus `retry-after: 1` unless headers set one).
+   */
+  failNext(method: string, pathPattern: RegExp, spec: FailureSpec, times = 1): void {
+    this.failures.push({ method: method.toUpperCase(), pattern: pathPattern, spec, remaining: times });
+  }
+
+  /**
+   * Test-only: the next REST response whose path matches gets its JSON body passed through `mutate`
+   * (which may edit it in place or return a replacement) before validation - to prove that a wrong
+   * shape is caught.
+   */
+  corruptNext(pathPattern: RegExp, mutate: (body: unknown) => unknown): void {
+    this.corruptions.push({ pattern: pathPattern, mutate });
+  }
+
+  /** Throws if any response failed validation or the fake itself threw. */
+  assertValid(): void {
+    const problems = [...this.validationErrors, ...this.internalErrors.map((e) => `internal error: ${e}`)];
+    if (problems.length > 0) throw new Error(`fake GitHub saw ${problems.length} problem(s):\n- ${problems.join('\n- ')}`);
+  }
+
+  /** Stops the server (open connections are closed) after in-flight deliveries finish. */
+  async close(): Promise<void> {
+    await this.webhooks.settled();
+    await new Promise<void>((resolve) => {
+      this.server.close(() => resolve());
+      this.server.closeAllConnections();
+    });
+  }
+
+  // ---- request pipeline -----------------------------------------------------------------------
+
+  /** @internal the node:http request listener. */
+  async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const method = (req.method ?? 'GET').toUpperCase();
+    const url = new URL(req.url ?? '/', this.url);
+    const isApi = url.pathname === API_PREFIX || url.pathname.startsWith(`${API_PREFIX}/`);
+    const path = isApi ? url.pathname.slice(API_PREFIX.length) || '/' : url.pathname;
+    const credentials = parseAuthorization(req.headers.authorization);
+    const reqId = requestId();
+    const raw = await readBody(req);
+    const validate = isApi && this.options.validate !== false;
+    const op = validate ? operationFor(method, path) : {};
+    const docsUrl = op.docsUrl ?? DOCS_ROOT;
+
+    let response: FakeResponse;
+    let injected = false;
+    const failure = this.takeFailure(method, url.pathname, path);
+    const bucket = isApi ? this.bucket(credentials) : undefined;
+    if (failure) {
+      injected = true;
+      response = this.failureResponse(failure, docsUrl, reqId);
+    } else if (bucket && bucket.state.used >= bucket.state.limit) {
+      response = githubError(403, bucket.exceededMessage, PRIMARY_RATE_LIMIT_DOCS);
+    } else {
+      response = await this.route(isApi, method, path, url, req, raw, credentials, docsUrl);
+    }
+    if (isApi && !injected) response = this.corruptAndValidate(method, path, url.pathname, response, validate);
+
+    const headers: Record<string, string> = {};
+    let body: string | undefined = response.json !== undefined ? JSON.stringify(response.json) : response.text;
+    let status = response.status;
+    if (isApi) {
+      Object.assign(headers, {
+        'content-type': 'application/json; charset=utf-8',
+        'x-github-media-type': 'github.v3; format=json',
+        'x-github-api-version-selected': '2022-11-28',
+        vary: 'Accept, Authorization, Cookie, X-GitHub-OTP, Accept-Encoding',
+        'cache-control': method === 'GET' && status === 200 ? 'private, max-age=60, s-maxage=60' : 'no-cache',
+      });
+      if (method === 'GET' && status === 200 && body !== undefined) {
+        const etag = etagFor(body);
+        headers.etag = etag;
+        if (ifNoneMatchMatches(req.headers['if-none-match'], etag)) {
+          status = 304;
+          body = undefined;
+        }
+      }
+      if (bucket) {
+        // 304s are free, as on GitHub.
+        if (status !== 304 && bucket.state.used < bucket.state.limit) bucket.state.used += 1;
+        Object.assign(headers, {
+          'x-ratelimit-limit': String(bucket.state.limit),
+          'x-ratelimit-remaining': String(Math.max(0, bucket.state.limit - bucket.state.used)),
+          'x-ratelimit-reset': String(bucket.state.resetAt),
+          'x-ratelimit-used': String(bucket.state.used),
+          'x-ratelimit-resource': 'core',
+        });
+      }
+    }
+    headers['x-github-request-id'] = reqId;
+    Object.assign(headers, response.headers ?? {});
+    if (status === 304 || status === 204) {
+      delete headers['content-type'];
+      body = undefined;
+    }
+    this.requests.push({ method, path: url.pathname, query: url.search, status, auth: credentials.kind, operation: op.operationId });
+    res.writeHead(status, headers);
+    res.end(body);
+  }
+
+  private appCredentials(app: AppRecord): FakeApp {
+    return { id: app.id, slug: app.slug, name: app.name, nodeId: app.nodeId, clientId: app.clientId, clientSecret: app.clientSecret, webhookSecret: app.webhookSecret, privateKey: app.privateKey };
+  }
+
+  private async route(isApi: boolean, method: string, path: string, url: URL, req: IncomingMessage, raw: Buffer, credentials: RouteContext['credentials'], docsUrl: string): Promise<FakeResponse> {
+    const matched = (isApi ? this.apiRouter : this.webRouter).match(method, path);
+    if (!matched) return isApi ? githubError(404, 'Not Found', DOCS_ROOT) : htmlPage(404, 'Page not found', 'This is not the web page you are looking for.');
+    let parsed: Record<string, unknown> | undefined;
+    const ctx: RouteContext = {
+      method,
+      path,
+      params: matched.params,
+      query: url.searchParams,
+      headers: req.headers,
+      body: () => (parsed ??= parseBody(raw, req.headers['content-type'])),
+      credentials,
+      docsUrl,
+      publicUrl: `${this.url}${url.pathname}${url.search}`,
+      services: this.services,
+    };
+    try {
+      return await matched.handler(ctx);
+    } catch (err) {
+      if (err instanceof HttpError) return err.response;
+      const message = err instanceof Error ? (err.stack ?? err.message) : String(err);
+      this.internalErrors.push(`${method} ${url.pathname}: ${message}`);
+      return isApi ? githubError(500, `fake-github internal error: ${err instanceof Error ? err.message : String(err)}`) : htmlPage(500, 'Server Error', String(err));
+    }
+  }
+
+  private corruptAndValidate(method: string, path: string, fullPath: string, response: FakeResponse, validate: boolean): FakeResponse {
+    let out = response;
+    const index = this.corruptions.findIndex((c) => c.pattern.test(path) || c.pattern.test(fullPath));
+    const corruption = index >= 0 ? this.corruptions.splice(index, 1)[0] : undefined;
+    if (corruption && out.json !== undefined) {
+      const body = out.json;
+      const replaced = corruption.mutate(body);
+      out = { ...out, json: replaced === undefined ? body : replaced };
+    }
+    if (!validate) return out;
+    const verdict = validateResponse({ method, path, status: out.status, body: out.json });
+    if (!verdict.error) return out;
+    this.validationErrors.push(verdict.error);
+    return githubError(500, `fake-github: response does not match GitHub's OpenAPI description: ${verdict.error}`);
+  }
+
+  private takeFailure(method: string, fullPath: string, path: string): FailureSpec | undefined {
+    const index = this.failures.findIndex((f) => (f.method === '*' || f.method === method) && (f.pattern.test(path) || f.pattern.test(fullPath)));
+    const found = index >= 0 ? this.failures[index] : undefined;
+    if (!found) return undefined;
+    found.remaining -= 1;
+    if (found.remaining <= 0) this.failures.splice(index, 1);
+    return found.spec;
+  }
+
+  private failureResponse(spec: FailureSpec, docsUrl: string, reqId: string): FakeResponse {
+    const headers: Record<string, string> = {};
+    const given = Object.fromEntries(Object.entries(spec.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
+    if (spec.body === undefined && (spec.status === 403 || spec.status === 429) && !('retry-after' in given) && !('x-ratelimit-remaining' in given)) {
+      headers['retry-after'] = '1';
+    }
+    Object.assign(headers, given);
+    if (spec.body === undefined) return { status: spec.status, headers, json: defaultFailureBody(spec.status, docsUrl, reqId) };
+    if (typeof spec.body === 'string') return { status: spec.status, headers: { 'content-type': 'text/plain; charset=utf-8', ...headers }, text: spec.body };
+    return { status: spec.status, headers, json: spec.body };
+  }
+
+  private bucket(credentials: RouteContext['credentials']): { state: RateBucket; exceededMessage: string } {
+    const { key, authenticated } = rateLimitBucket(this.state, credentials);
+    const now = Math.floor(Date.now() / 1000);
+    let bucket = this.rateBuckets.get(key);
+    if (!bucket || bucket.resetAt <= now) {
+      const limit = authenticated ? (this.options.rateLimit ?? 5000) : (this.options.unauthenticatedRateLimit ?? 60);
+      bucket = { limit, used: 0, resetAt: now + 3600 };
+      this.rateBuckets.set(key, bucket);
+    }
+    const [kind, id] = key.split(':');
+    const exceededMessage =
+      kind === 'installation'
+        ? `API rate limit exceeded for installation ID ${id}.`
+        : kind === 'user'
+          ? `API rate limit exceeded for user ID ${id}.`
+          : kind === 'app'
+            ? `API rate limit exceeded for app ID ${id}.`
+            : "API rate limit exceeded for 127.0.0.1. (But here's the good news: Authenticated requests get a higher rate limit. Check out the documentation for more details.)";
+    return { state: bucket, exceededMessage };
+  }
+}
+
+/** Starts a fake GitHub on 127.0.0.1 (ephemeral port). */
+export async function startFakeGitHub(options: StartFakeGitHubOptions = {}): Promise<FakeGitHub> {
+  // First start in a process: have one key ready without blocking the event loop, a second one coming.
+  if (pooledKeyCount() === 0) await prewarmKeys(1);
+  void prewarmKeys(2);
+  const holder: { fake?: FakeGitHub } = {};
+  const server = http.createServer((req, res) => {
+    const fake = holder.fake;
+    if (!fake) {
+      res.writeHead(503).end();
+      return;
+    }
+    fake.handle(req, res).catch((err: unknown) => {
+      fake.internalErrors.push(String(err));
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
+      res.end(String(err));
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const fake = new FakeGitHub(server, (server.address() as AddressInfo).port, options);
+  holder.fake = fake;
+  return fake;
+}

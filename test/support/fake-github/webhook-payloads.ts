@@ -1,0 +1,129 @@
+/**
+ * Realistic webhook payloads built from the fake's state (the same installation / repository objects
+ * its API returns), shaped like GitHub's and valid against the description's `x-webhooks` schemas.
+ */
+import { createHash } from 'node:crypto';
+import { nodeId } from './ids.js';
+import type { Json, RepositoryJson } from './representations.js';
+import type { FakeGitHub } from './server.js';
+
+const ZERO_SHA = '0'.repeat(40);
+
+function sha(seed: string): string {
+  return createHash('sha1').update(seed).digest('hex');
+}
+
+function shortRepo(r: RepositoryJson): Json {
+  return { id: r.id, node_id: r.node_id, name: r.name, full_name: r.full_name, private: r.private };
+}
+
+/** The `sender`: the named account, else the installation's account. */
+function senderFor(fake: FakeGitHub, installationId: number, login?: string): Json {
+  return login ? fake.getAccount(login) : fake.getInstallation(installationId).account;
+}
+
+/** An `installation` event (`created`, `deleted`, `suspend`, `unsuspend`, `new_permissions_accepted`). */
+export function installationPayload(
+  fake: FakeGitHub,
+  installationId: number,
+  action: 'created' | 'deleted' | 'suspend' | 'unsuspend' | 'new_permissions_accepted' = 'created',
+  opts: { sender?: string } = {},
+): Json {
+  return {
+    action,
+    installation: fake.getInstallation(installationId),
+    repositories: fake.listRepositories(installationId).map(shortRepo),
+    requester: null,
+    sender: senderFor(fake, installationId, opts.sender),
+  };
+}
+
+/** An `installation_repositories` event for repositories added to / removed from an installation. */
+export function installationRepositoriesPayload(
+  fake: FakeGitHub,
+  installationId: number,
+  action: 'added' | 'removed',
+  repositoryIds: number[],
+  opts: { sender?: string } = {},
+): Json {
+  const installation = fake.getInstallation(installationId);
+  const repos = repositoryIds.map((id) => shortRepo(fake.getRepository(id)));
+  return {
+    action,
+    installation,
+    repository_selection: installation.repository_selection,
+    repositories_added: action === 'added' ? repos : [],
+    repositories_removed: action === 'removed' ? repos : [],
+    requester: null,
+    sender: senderFor(fake, installationId, opts.sender),
+  };
+}
+
+/** Options of `pushPayload`. */
+export interface PushOptions {
+  /** Defaults to `refs/heads/<default branch>`. */
+  ref?: string;
+  before?: string;
+  after?: string;
+  commits?: { message: string; id?: string; added?: string[]; removed?: string[]; modified?: string[] }[];
+  /** Login of the pusher / sender; defaults to the installation's account. */
+  sender?: string;
+}
+
+/** A `push` event to a repository of an installation. */
+export function pushPayload(fake: FakeGitHub, installationId: number, repositoryId: number, opts: PushOptions = {}): Json {
+  const repo = fake.getRepository(repositoryId);
+  const sender = senderFor(fake, installationId, opts.sender);
+  const ref = opts.ref ?? `refs/heads/${repo.default_branch}`;
+  const commitsIn = opts.commits ?? [{ message: 'Update README.md' }];
+  const before = opts.before ?? sha(`${repo.full_name}:${ref}:before:${Date.now()}`);
+  const now = new Date();
+  const timestamp = now.toISOString().replace(/\.\d{3}Z$/, '+00:00');
+  const author = { name: String(sender.login), email: `${String(sender.id)}+${String(sender.login)}@users.noreply.github.com`, username: String(sender.login) };
+  const commits = commitsIn.map((c, i) => {
+    const id = c.id ?? (i === commitsIn.length - 1 && opts.after ? opts.after : sha(`${repo.full_name}:${c.message}:${i}:${now.getTime()}`));
+    return {
+      id,
+      tree_id: sha(`tree:${id}`),
+      distinct: true,
+      message: c.message,
+      timestamp,
+      url: `${String(repo.html_url)}/commit/${id}`,
+      author,
+      committer: author,
+      added: c.added ?? [],
+      removed: c.removed ?? [],
+      modified: c.modified ?? ['README.md'],
+    };
+  });
+  const head = commits[commits.length - 1] ?? null;
+  const after = opts.after ?? head?.id ?? ZERO_SHA;
+  const createdAt = Math.floor(new Date(String(repo.created_at)).getTime() / 1000);
+  const pushedAt = Math.floor(now.getTime() / 1000);
+  return {
+    ref,
+    before,
+    after,
+    repository: {
+      ...repo,
+      // Push payloads carry the owner with name/email and the timestamps as Unix seconds.
+      owner: { ...repo.owner, name: repo.owner.login, email: null },
+      created_at: createdAt,
+      pushed_at: pushedAt,
+      stargazers: repo.stargazers_count,
+      master_branch: repo.default_branch,
+      ...(repo.owner.type === 'Organization' ? { organization: repo.owner.login } : {}),
+      custom_properties: {},
+    },
+    pusher: { name: String(sender.login), email: author.email },
+    sender,
+    installation: { id: installationId, node_id: nodeId('IntegrationInstallation', installationId) },
+    created: before === ZERO_SHA,
+    deleted: after === ZERO_SHA,
+    forced: false,
+    base_ref: null,
+    compare: `${String(repo.html_url)}/compare/${before.slice(0, 12)}...${after.slice(0, 12)}`,
+    commits,
+    head_commit: head,
+  };
+}
