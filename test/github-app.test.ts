@@ -37,6 +37,10 @@ const cookieHeader = (c: Record<string, string>) =>
     .map(([k, v]) => `${k}=${encodeURIComponent(v)}`)
     .join('; ');
 
+/** A response body as loosely typed JSON (the tests assert its shape). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+const json = async (res: Response | Promise<Response>): Promise<any> => (await res).json();
+
 async function until<T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs = 20_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -86,7 +90,7 @@ describe.each(dialects)('Switchyard as a GitHub App (%s)', (dialect) => {
   it('refuses deliveries until an App is configured', async () => {
     const res = await fetch(`${t.url}/api/github/webhooks`, { method: 'POST', headers: { 'x-github-event': 'ping', 'x-github-delivery': 'd-1', 'content-type': 'application/json' }, body: '{}' });
     expect(res.status).toBe(503);
-    expect((await (await fetch(`${t.url}/api/setup/status`)).json()).configured).toBe(false);
+    expect((await json(fetch(`${t.url}/api/setup/status`))).configured).toBe(false);
   });
 
   it('registers an App from a manifest with the setup wizard and stores its credentials encrypted', async () => {
@@ -123,7 +127,7 @@ describe.each(dialects)('Switchyard as a GitHub App (%s)', (dialect) => {
     expect(JSON.stringify(row)).not.toContain(app.clientSecret);
     // The wizard is closed once an App exists.
     expect((await fetch(`${t.url}/setup`)).status).toBe(409);
-    const status = await (await fetch(`${t.url}/api/setup/status`)).json();
+    const status = await json(fetch(`${t.url}/api/setup/status`));
     expect(status).toMatchObject({ configured: true, source: 'setup', github_sign_in: true });
   });
 
@@ -134,7 +138,7 @@ describe.each(dialects)('Switchyard as a GitHub App (%s)', (dialect) => {
     const sent = await fake.deliver('installation', installationPayload(fake, installationA));
     expect(sent.statusCode).toBe(202);
     await t.settle();
-    const repos = await (await admin('/api/repositories')).json();
+    const repos = await json(admin('/api/repositories'));
     expect(repos.items.map((r: { full_name: string }) => r.full_name)).toContain('acme/widgets');
   });
 
@@ -148,7 +152,7 @@ describe.each(dialects)('Switchyard as a GitHub App (%s)', (dialect) => {
     const before = fake.tokensIssued;
     expect((await admin('/api/admin/reconcile', { method: 'POST' })).status).toBe(202);
     const names = await until('reconciled repositories', async () => {
-      const items = (await (await admin('/api/repositories')).json()).items.map((r: { full_name: string }) => r.full_name).sort();
+      const items = (await json(admin('/api/repositories'))).items.map((r: { full_name: string }) => r.full_name).sort();
       return items.length === 3 ? items : null;
     });
     expect(names).toEqual(['acme/gadgets', 'acme/widgets', 'globex/rockets']);
@@ -200,7 +204,7 @@ describe.each(dialects)('Switchyard as a GitHub App (%s)', (dialect) => {
     expect(session.sy_session).toMatch(/^sys_/);
     secretsSeen.push(session.sy_session!);
 
-    const me = await (await fetch(`${t.url}/api/me`, { headers: { cookie: cookieHeader(session) } })).json();
+    const me = await json(fetch(`${t.url}/api/me`, { headers: { cookie: cookieHeader(session) } }));
     expect(me.user).toMatchObject({ username: 'octocat', email: 'octo@example.com', is_admin: false, github_id: expect.any(Number) });
     expect(me.installation_ids).toEqual([installationA]);
 
@@ -212,7 +216,7 @@ describe.each(dialects)('Switchyard as a GitHub App (%s)', (dialect) => {
     const again = await fetch(`${t.url}/api/auth/github`, { redirect: 'manual' });
     const approved2 = await fetch(new URL(again.headers.get('location')!), { redirect: 'manual' });
     const signedIn2 = await fetch(new URL(approved2.headers.get('location')!), { redirect: 'manual', headers: { cookie: cookieHeader(cookiesOf(again)) } });
-    const me2 = await (await fetch(`${t.url}/api/me`, { headers: { cookie: cookieHeader(cookiesOf(signedIn2)) } })).json();
+    const me2 = await json(fetch(`${t.url}/api/me`, { headers: { cookie: cookieHeader(cookiesOf(signedIn2)) } }));
     expect(me2.installation_ids.sort()).toEqual([installationA, installationB].sort());
     expect(me2.user.id).toBe(me.user.id);
   });
@@ -228,12 +232,12 @@ describe.each(dialects)('Switchyard as a GitHub App (%s)', (dialect) => {
     expect((await admin('/api/admin/recovery-runs', { method: 'POST' })).status).toBe(202);
     const ev = await until('the recovered delivery', async () => {
       const res = await admin(`/api/events/${missed.guid}`);
-      return res.status === 200 ? res.json() : null;
+      return res.status === 200 ? json(res) : null;
     });
     expect(ev.event_type).toBe('push');
     await t.settle();
     const runs = await until('a completed run', async () => {
-      const body = await (await admin('/api/admin/recovery-runs')).json();
+      const body = await json(admin('/api/admin/recovery-runs'));
       return body.items[0]?.status === 'completed' ? body : null;
     });
     expect(runs.items[0]).toMatchObject({ missing: 1, redelivered: 1 });
@@ -246,7 +250,7 @@ describe.each(dialects)('Switchyard as a GitHub App (%s)', (dialect) => {
     const runsBefore = runs.items.length;
     await admin('/api/admin/recovery-runs', { method: 'POST' });
     const second = await until('a second completed run', async () => {
-      const body = await (await admin('/api/admin/recovery-runs')).json();
+      const body = await json(admin('/api/admin/recovery-runs'));
       return body.items.length === runsBefore + 1 && body.items[0].status === 'completed' ? body : null;
     });
     expect(second.items[0]).toMatchObject({ missing: 0, redelivered: 0 });

@@ -2,6 +2,8 @@
 // fresh random parameters per iteration; and the timing loop.
 import { prng, weightedPicker } from './data.mjs';
 
+/** The operator's scope (sees every installation): the bench measures the unscoped queries. */
+const ALL = { all: true };
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
@@ -16,8 +18,8 @@ export function buildCases(dist, data, seed = 7) {
   // The nested repository routes look up the id only (findRepositoryId, since a505ba3); before,
   // they loaded the whole repository with its counts (getRepository).
   const repositoryIdOf = findRepositoryId
-    ? (db, fullName) => findRepositoryId(db, fullName)
-    : async (db, fullName) => (await getRepository(db, fullName))?.id ?? null;
+    ? (db, fullName) => findRepositoryId(db, fullName, ALL)
+    : async (db, fullName) => (await getRepository(db, fullName, ALL))?.id ?? null;
   const repos = data.repos;
   const pickByEvents = weightedPicker(
     repos.map((r) => r.eventCount),
@@ -33,7 +35,7 @@ export function buildCases(dist, data, seed = 7) {
   const repoIdsDesc = repos.map((r) => r.id).sort().reverse();
   const LIMIT = 50;
 
-  const ev = (name, key, params, note) => ({ key, name, note, group: 'events', params, run: (db, p) => listEvents(db, p) });
+  const ev = (name, key, params, note) => ({ key, name, note, group: 'events', params, run: (db, p) => listEvents(db, { ...p, scope: ALL }) });
 
   return [
     ev('events: first page, unfiltered', 'a', () => ({ limit: LIMIT }), 'GET /api/events'),
@@ -90,7 +92,7 @@ export function buildCases(dist, data, seed = 7) {
       group: 'repos',
       note: 'listRepositories limit 50; half the first page, half after a random cursor',
       params: () => ({ beforeId: rnd.next() < 0.5 ? undefined : rnd.pick(repoIdsDesc), limit: LIMIT }),
-      run: (db, p) => listRepositories(db, p),
+      run: (db, p) => listRepositories(db, { ...p, scope: ALL }),
     },
     {
       key: 'j',
@@ -98,7 +100,7 @@ export function buildCases(dist, data, seed = 7) {
       group: 'repos',
       note: 'GET /api/repositories/:owner/:name = getRepository: open pull requests and failing checks counted on every call',
       params: () => ({ fullName: repoMixed().fullName }),
-      run: (db, p) => getRepository(db, p.fullName),
+      run: (db, p) => getRepository(db, p.fullName, ALL),
     },
   ];
 }

@@ -95,7 +95,7 @@ async function run(kind) {
     await apply('covering indexes for the counts', COUNT_INDEXES);
     await m(`(i) ${byKey.i.name}: with the covering indexes`, byKey.i);
     await m(`(j) ${byKey.j.name}: with the covering indexes`, byKey.j);
-    const original = await Promise.all(data.repos.map((r) => dist.read.getRepository(db, r.fullName)));
+    const original = await Promise.all(data.repos.map((r) => dist.read.getRepository(db, r.fullName, { all: true })));
     await apply('pull_requests.failing_checks', PRECOMPUTED);
     const counts = (r) => `${Number(r.open_pull_requests)}/${Number(r.failing_checks)}`;
     for (const [i, r] of data.repos.entries()) {

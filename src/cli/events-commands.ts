@@ -14,6 +14,9 @@ async function withDb<T>(config: Config, fn: (db: Database) => Promise<T>): Prom
   }
 }
 
+/** The CLI reads the database directly, as the operator does: every installation's events. */
+const OPERATOR_SCOPE = { all: true } as const;
+
 const STATUSES = new Set(['received', 'processing', 'processed', 'failed', 'dead']);
 
 export async function eventsList(config: Config, opts: { repository?: string; type?: string; action?: string; status?: string; limit: number; json?: boolean }): Promise<void> {
@@ -23,7 +26,7 @@ export async function eventsList(config: Config, opts: { repository?: string; ty
     return;
   }
   await withDb(config, async (db) => {
-    const items = (await listEvents(db, { repository: opts.repository, type: opts.type, action: opts.action, status: opts.status, limit: opts.limit })).slice(0, opts.limit);
+    const items = (await listEvents(db, { repository: opts.repository, type: opts.type, action: opts.action, status: opts.status, limit: opts.limit, scope: OPERATOR_SCOPE })).slice(0, opts.limit);
     if (opts.json) {
       console.log(JSON.stringify(items, null, 2));
       return;
@@ -41,7 +44,7 @@ export async function eventsList(config: Config, opts: { repository?: string; ty
 
 export async function eventsShow(config: Config, deliveryId: string): Promise<void> {
   await withDb(config, async (db) => {
-    const e = await getEvent(db, deliveryId);
+    const e = await getEvent(db, deliveryId, OPERATOR_SCOPE);
     if (!e) {
       console.error(`No event with delivery id ${deliveryId}`);
       process.exitCode = 1;
@@ -65,7 +68,7 @@ export async function eventsReplay(config: Config, deliveryId: string): Promise<
     const queue = createQueue({ db, log: createLogger('warn'), config });
     await queue.start({ work: false, schedule: false });
     try {
-      await replayReceipt({ db, queue }, deliveryId);
+      await replayReceipt({ db, queue }, deliveryId, OPERATOR_SCOPE);
       console.log(`Replay of ${deliveryId} queued; a running worker will process it.`);
     } catch (err) {
       console.error(err instanceof Error ? err.message : String(err));

@@ -193,6 +193,7 @@ export async function accountRoutes(app: FastifyInstance, deps: AccountRoutesDep
       const step = checkTotp(secret, req.body.code, null);
       if (step === null) throw new BadRequest('TWO_FACTOR_INVALID', 'The code does not match: check the device clock and try the current code');
       const codes = newRecoveryCodes();
+      const hashes = await Promise.all(codes.map((c) => recoveryCodeHash(c)));
       await db.kysely.transaction().execute(async (tx) => {
         await updateUser(tx, user.id, {
           totp_secret: box.seal(secret, TOTP_COLUMN),
@@ -202,7 +203,7 @@ export async function accountRoutes(app: FastifyInstance, deps: AccountRoutesDep
           totp_locked_until: null,
           is_2fa_enabled: true,
         });
-        await replaceRecoveryCodes(tx, user.id, codes.map((c) => recoveryCodeHash(box, c)));
+        await replaceRecoveryCodes(tx, user.id, hashes);
       });
       req.log.info({ userId: user.id }, 'two-factor enabled');
       return { recovery_codes: codes };
@@ -225,7 +226,7 @@ export async function accountRoutes(app: FastifyInstance, deps: AccountRoutesDep
       if (!toBool(user.is_2fa_enabled)) throw new Conflict('TWO_FACTOR_DISABLED', 'Two-factor authentication is off');
       await checkSecondFactor({ db, box }, user, { totpCode: req.body.code });
       const codes = newRecoveryCodes();
-      await replaceRecoveryCodes(db.kysely, user.id, codes.map((c) => recoveryCodeHash(box, c)));
+      await replaceRecoveryCodes(db.kysely, user.id, await Promise.all(codes.map((c) => recoveryCodeHash(c))));
       return { recovery_codes: codes };
     },
   );

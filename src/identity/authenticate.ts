@@ -64,7 +64,8 @@ export async function authenticate(deps: AuthenticateDeps, req: FastifyRequest):
   const csrfToken = csrfTokenFor(deps.box, session.token_hash);
   if (!SAFE_METHODS.has(req.method)) {
     const sent = req.headers[CSRF_HEADER];
-    if (typeof sent !== 'string' || !same(sent, csrfToken)) throw new CsrfRejected();
+    // Any configured key's token is accepted: a key rotation does not break open pages.
+    if (typeof sent !== 'string' || !deps.box.macs('csrf', session.token_hash).some((t) => same(sent, t))) throw new CsrfRejected();
   }
   return {
     viewer: { kind: 'user', isAdmin: toBool(user.is_admin), userId: user.id, username: user.username, via: 'session', sessionId: session.id, csrfToken },

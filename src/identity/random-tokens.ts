@@ -2,7 +2,7 @@
  * Bearer secrets (session tokens, personal API tokens, recovery codes): 256 random bits, shown to
  * their owner once; only a SHA-256 hash is stored, so a database leak yields nothing usable.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, randomInt } from 'node:crypto';
 
 /** Prefixes make a leaked token recognisable to secret scanners. */
 export const SESSION_PREFIX = 'sys_';
@@ -16,12 +16,11 @@ export function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');
 }
 
-/** Ten recovery codes, `xxxxx-xxxxx` from an unambiguous alphabet (50 random bits each). */
+/** Ten recovery codes, `xxxxx-xxxxx` from an unambiguous alphabet (49.5 random bits each). */
 export function newRecoveryCodes(count = 10): string[] {
   const alphabet = 'abcdefghjkmnpqrstuvwxyz23456789'; // 31 symbols, no 0/o/1/l/i
   return Array.from({ length: count }, () => {
-    const bytes = randomBytes(10);
-    const chars = [...bytes].map((b) => alphabet[b % alphabet.length]).join('');
+    const chars = Array.from({ length: 10 }, () => alphabet[randomInt(alphabet.length)]).join('');
     return `${chars.slice(0, 5)}-${chars.slice(5, 10)}`;
   });
 }

@@ -31,8 +31,10 @@ export interface SecretBox {
   openNullable(ciphertext: string | null, column: string): string | null;
   /** The key id a ciphertext was sealed with (null if it is not one of ours). */
   keyIdOf(ciphertext: string): string | null;
-  /** A keyed hash for values that must be compared, never read back (CSRF tokens). */
+  /** A keyed hash for values that must be compared, never read back (CSRF tokens), under the current key. */
   mac(purpose: string, value: string): string;
+  /** The same under every configured key (current first): what to accept while keys rotate. */
+  macs(purpose: string, value: string): string[];
 }
 
 /** Parses key material: 32 bytes as 64 hex characters or as base64. */
@@ -59,7 +61,8 @@ export function createSecretBox(current: Buffer, previous: Buffer[] = []): Secre
   const keys = new Map<string, Buffer>();
   for (const k of [current, ...previous]) keys.set(keyIdOf(k), k);
   const currentId = keyIdOf(current);
-  const macKey = Buffer.from(hkdfSync('sha256', current, Buffer.alloc(0), 'switchyard mac', 32));
+  const macKeys = [current, ...previous].map((k) => Buffer.from(hkdfSync('sha256', k, Buffer.alloc(0), 'switchyard mac', 32)));
+  const macWith = (key: Buffer, purpose: string, value: string) => createHash('sha256').update(key).update(purpose).update('\0').update(value).digest('base64url');
 
   const parse = (ciphertext: string): { kid: string; blob: Buffer } | null => {
     if (!ciphertext.startsWith(PREFIX)) return null;
@@ -104,7 +107,8 @@ export function createSecretBox(current: Buffer, previous: Buffer[] = []): Secre
     open,
     openNullable: (ciphertext, column) => (ciphertext === null ? null : open(ciphertext, column)),
     keyIdOf: (ciphertext) => parse(ciphertext)?.kid ?? null,
-    mac: (purpose, value) => createHash('sha256').update(macKey).update(purpose).update('\0').update(value).digest('base64url'),
+    mac: (purpose, value) => macWith(macKeys[0]!, purpose, value),
+    macs: (purpose, value) => macKeys.map((k) => macWith(k, purpose, value)),
   };
 }
 

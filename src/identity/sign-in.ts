@@ -12,7 +12,7 @@ import { hit, LOGIN_PER_ACCOUNT, LOGIN_PER_ADDRESS, TOTP_LOCK_AFTER, TOTP_LOCK_S
 import { normaliseRecoveryCode } from './random-tokens.js';
 import type { SecretBox } from './secret-box.js';
 import { checkTotp } from './totp.js';
-import { findUserByUsername, updateUser, useRecoveryCode, type UserRow } from './users-repo.js';
+import { findUserByUsername, updateUser, type UserRow } from './users-repo.js';
 
 export interface SignInDeps {
   db: Database;
@@ -22,9 +22,27 @@ export interface SignInDeps {
 export const TOTP_COLUMN = 'users.totp_secret';
 export const TOTP_PENDING_COLUMN = 'users.totp_pending_secret';
 
-/** The stored form of a recovery code: a keyed hash (a leaked table alone cannot be brute-forced). */
-export function recoveryCodeHash(box: SecretBox, code: string): string {
-  return box.mac('recovery-code', normaliseRecoveryCode(code));
+/**
+ * The stored form of a recovery code: an argon2id hash, like a password (50 random bits would not
+ * survive an offline search against a fast hash), independent of the encryption key so rotating
+ * keys leaves codes working.
+ */
+export function recoveryCodeHash(code: string): Promise<string> {
+  return hashPassword(normaliseRecoveryCode(code));
+}
+
+/** Uses one of a user's unused recovery codes; true when the code matched one (each works once). */
+async function useRecoveryCode(db: Database, userId: string, code: string): Promise<boolean> {
+  const unused = await db.kysely.selectFrom('user_recovery_codes').select(['id', 'code_hash']).where('user_id', '=', userId).where('used_at', 'is', null).execute();
+  const clean = normaliseRecoveryCode(code);
+  for (const row of unused) {
+    if (await verifyPassword(row.code_hash, clean)) {
+      // Conditional: two concurrent sign-ins with the same code cannot both use it.
+      const r = await db.kysely.updateTable('user_recovery_codes').set({ used_at: new Date().toISOString() }).where('id', '=', row.id).where('used_at', 'is', null).executeTakeFirst();
+      return Number(r.numUpdatedRows) === 1;
+    }
+  }
+  return false;
 }
 
 /**
@@ -43,7 +61,7 @@ export async function checkSecondFactor(
   if (!p.totpCode && !p.recoveryCode) throw new TwoFactorRequired();
   await hit(deps.db, `2fa:user:${user.id}`, TOTP_PER_ACCOUNT, now.getTime());
   if (p.recoveryCode) {
-    if (await useRecoveryCode(deps.db, user.id, recoveryCodeHash(deps.box, p.recoveryCode))) {
+    if (await useRecoveryCode(deps.db, user.id, p.recoveryCode)) {
       await updateUser(deps.db.kysely, user.id, { totp_failures: 0 });
       return 'recovery_code';
     }
@@ -61,12 +79,18 @@ export async function checkSecondFactor(
       if (Number(r.numUpdatedRows) === 1) return 'totp';
     }
   }
-  const failures = user.totp_failures + 1;
+  // Counted in SQL: concurrent wrong codes each count.
+  const counted = await deps.db.kysely
+    .updateTable('users')
+    .set((eb) => ({ totp_failures: eb('totp_failures', '+', 1) }))
+    .where('id', '=', user.id)
+    .returning('totp_failures')
+    .executeTakeFirstOrThrow();
+  const failures = Number(counted.totp_failures);
   if (failures >= TOTP_LOCK_AFTER) {
     await updateUser(deps.db.kysely, user.id, { totp_failures: 0, totp_locked_until: new Date(now.getTime() + TOTP_LOCK_SECONDS * 1000).toISOString() });
     throw new TwoFactorLocked(TOTP_LOCK_SECONDS);
   }
-  await updateUser(deps.db.kysely, user.id, { totp_failures: failures });
   throw new TwoFactorInvalid();
 }
 

@@ -1,6 +1,6 @@
 /** Kysely queries for users, recovery codes and user_installations: one function per operation. */
 import { sql, type Selectable } from 'kysely';
-import type { Database, Executor, UsersTable } from '../db/index.js';
+import type { Executor, UsersTable } from '../db/index.js';
 import { newId, nowIso, toBool } from '../db/index.js';
 
 export type UserRow = Selectable<UsersTable>;
@@ -149,18 +149,6 @@ export async function replaceRecoveryCodes(db: Executor, userId: string, codeHas
       .values(codeHashes.map((h) => ({ id: newId(), user_id: userId, code_hash: h, used_at: null, created_at: now })))
       .execute();
   }
-}
-
-/** Marks an unused recovery code used; true when it existed (each works once). */
-export async function useRecoveryCode(db: Database, userId: string, codeHash: string): Promise<boolean> {
-  const r = await db.kysely
-    .updateTable('user_recovery_codes')
-    .set({ used_at: nowIso() })
-    .where('user_id', '=', userId)
-    .where('code_hash', '=', codeHash)
-    .where('used_at', 'is', null)
-    .executeTakeFirst();
-  return Number(r.numUpdatedRows) > 0;
 }
 
 export async function remainingRecoveryCodes(db: Executor, userId: string): Promise<number> {

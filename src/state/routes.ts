@@ -1,12 +1,18 @@
-/** The GitHub state API: repositories, their pull requests (with check runs and history) and issues. */
+/**
+ * The GitHub state API: installations (installations-routes.ts), repositories, their pull requests
+ * (with check runs and history) and issues. Each answers within the viewer's scope (read-repo.ts):
+ * what is outside it is not listed, and answers 404 exactly as if it did not exist.
+ */
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Database } from '../db/index.js';
 import { isUuid } from '../db/index.js';
 import { NotFound } from '../http/app-error.js';
+import { authOf, type Scope } from '../http/auth-context.js';
 import { errorResponse } from '../http/error-handler.js';
 import { cursorSchema, decodeCursor, limitSchema, pageOf } from '../http/paging.js';
+import { installationsRoutes } from './installations-routes.js';
 import { findRepositoryId, getPullRequest, getRepository, listIssues, listPullRequests, listRepositories } from './read-repo.js';
 
 const segment = z.string().min(1).max(100).regex(/^[\w.-]+$/, 'must be a GitHub owner or repository name');
@@ -101,14 +107,17 @@ export async function stateRoutes(app: FastifyInstance, deps: { db: Database }):
   const r = app.withTypeProvider<ZodTypeProvider>();
   const { db } = deps;
 
-  const repositoryOr404 = async (owner: string, name: string) => {
-    const repo = await getRepository(db, `${owner}/${name}`);
+  await installationsRoutes(app, { db });
+
+  // Out of scope and missing answer alike: the same 404, so a scope does not reveal what exists beyond it.
+  const repositoryOr404 = async (owner: string, name: string, scope: Scope) => {
+    const repo = await getRepository(db, `${owner}/${name}`, scope);
     if (!repo) throw new NotFound(`Repository ${owner}/${name}`);
     return repo;
   };
   /** Nested routes need only the id, not the repository's counts. */
-  const repositoryIdOr404 = async (owner: string, name: string) => {
-    const id = await findRepositoryId(db, `${owner}/${name}`);
+  const repositoryIdOr404 = async (owner: string, name: string, scope: Scope) => {
+    const id = await findRepositoryId(db, `${owner}/${name}`, scope);
     if (!id) throw new NotFound(`Repository ${owner}/${name}`);
     return id;
   };
@@ -117,15 +126,16 @@ export async function stateRoutes(app: FastifyInstance, deps: { db: Database }):
     '/api/repositories',
     { schema: { tags: ['state'], summary: 'Repositories, newest first', querystring: z.object(page), response: { 200: pageOfSchema(repositoryItem), 400: errorResponse } } },
     async (req) => {
+      const { scope } = authOf(req);
       const beforeId = req.query.cursor ? decodeCursor(req.query.cursor, 'string', isUuid) : undefined;
-      return pageOf(await listRepositories(db, { beforeId, limit: req.query.limit }), req.query.limit, (l) => l.id);
+      return pageOf(await listRepositories(db, { scope, beforeId, limit: req.query.limit }), req.query.limit, (l) => l.id);
     },
   );
 
   r.get(
     '/api/repositories/:owner/:name',
     { schema: { tags: ['state'], summary: 'One repository', params: repoParams, response: { 200: repositoryItem, 404: errorResponse } } },
-    async (req) => repositoryOr404(req.params.owner, req.params.name),
+    async (req) => repositoryOr404(req.params.owner, req.params.name, authOf(req).scope),
   );
 
   r.get(
@@ -140,7 +150,7 @@ export async function stateRoutes(app: FastifyInstance, deps: { db: Database }):
       },
     },
     async (req) => {
-      const repositoryId = await repositoryIdOr404(req.params.owner, req.params.name);
+      const repositoryId = await repositoryIdOr404(req.params.owner, req.params.name, authOf(req).scope);
       const beforeNumber = req.query.cursor ? decodeCursor(req.query.cursor, 'number', positiveNumber) : undefined;
       const state = req.query.state === 'all' ? undefined : req.query.state;
       return pageOf(await listPullRequests(db, { repositoryId, state, beforeNumber, limit: req.query.limit }), req.query.limit, (l) => l.number);
@@ -158,7 +168,7 @@ export async function stateRoutes(app: FastifyInstance, deps: { db: Database }):
       },
     },
     async (req) => {
-      const repositoryId = await repositoryIdOr404(req.params.owner, req.params.name);
+      const repositoryId = await repositoryIdOr404(req.params.owner, req.params.name, authOf(req).scope);
       const pr = await getPullRequest(db, repositoryId, req.params.number);
       if (!pr) throw new NotFound(`Pull request ${req.params.owner}/${req.params.name}#${req.params.number}`);
       return pr;
@@ -177,7 +187,7 @@ export async function stateRoutes(app: FastifyInstance, deps: { db: Database }):
       },
     },
     async (req) => {
-      const repositoryId = await repositoryIdOr404(req.params.owner, req.params.name);
+      const repositoryId = await repositoryIdOr404(req.params.owner, req.params.name, authOf(req).scope);
       const beforeNumber = req.query.cursor ? decodeCursor(req.query.cursor, 'number', positiveNumber) : undefined;
       const state = req.query.state === 'all' ? undefined : req.query.state;
       return pageOf(await listIssues(db, { repositoryId, state, beforeNumber, limit: req.query.limit }), req.query.limit, (l) => l.number);

@@ -1,10 +1,14 @@
-/** The event log API: `GET /api/events`, `GET /api/events/:delivery_id`, `POST /api/events/:delivery_id/replay`. */
+/**
+ * The event log API: `GET /api/events`, `GET /api/events/:delivery_id`, `POST /api/events/:delivery_id/replay`.
+ * Each answers within the viewer's scope: an event of another installation is not listed and answers 404.
+ */
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Database } from '../db/index.js';
 import { isUuid } from '../db/index.js';
 import type { Queue } from '../jobs/index.js';
+import { authOf } from '../http/auth-context.js';
 import { cursorSchema, decodeCursor, limitSchema, pageOf } from '../http/paging.js';
 import { errorResponse } from '../http/error-handler.js';
 import { getEvent, listEvents } from './events-repo.js';
@@ -77,9 +81,10 @@ export async function eventsRoutes(app: FastifyInstance, deps: EventsRoutesDeps)
       },
     },
     async (req) => {
+      const { scope } = authOf(req);
       const q = req.query;
       const beforeId = q.cursor ? decodeCursor(q.cursor, 'string', isUuid) : undefined;
-      const rows = await listEvents(deps.db, { ...q, beforeId, limit: q.limit });
+      const rows = await listEvents(deps.db, { ...q, scope, beforeId, limit: q.limit });
       return pageOf(rows, q.limit, (last) => last.id);
     },
   );
@@ -95,7 +100,7 @@ export async function eventsRoutes(app: FastifyInstance, deps: EventsRoutesDeps)
       },
     },
     async (req) => {
-      const e = await getEvent(deps.db, req.params.delivery_id);
+      const e = await getEvent(deps.db, req.params.delivery_id, authOf(req).scope);
       if (!e) throw new ReceiptNotFound(req.params.delivery_id);
       const bytes = await loadPayload(deps.db, deps.payloads, e).catch(() => null);
       let payload: unknown = null;
@@ -122,7 +127,7 @@ export async function eventsRoutes(app: FastifyInstance, deps: EventsRoutesDeps)
       },
     },
     async (req, reply) => {
-      const id = await replayReceipt(deps, req.params.delivery_id);
+      const id = await replayReceipt(deps, req.params.delivery_id, authOf(req).scope);
       return reply.code(202).send({ id, delivery_id: req.params.delivery_id, status: 'queued' as const });
     },
   );

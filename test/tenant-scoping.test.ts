@@ -1,0 +1,392 @@
+/**
+ * Tenant scoping of the whole API: a user sees the installations granted to them and what lives in
+ * them (repositories, events, pull requests, issues); an administrator and the operator see all.
+ * What is out of scope is never listed (not through filters, counts or cursors) and answers 404
+ * exactly as a missing object does.
+ *
+ * The endpoints come from the OpenAPI document, so a new endpoint fails the first test until it
+ * gets a scoping check below, joins the administrators-only list, or is listed as not being about
+ * GitHub objects (with the reason).
+ */
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestApp, type TestApp } from './support/app.js';
+import { dialects } from './support/databases.js';
+import { pullRequest, repo, sender } from './support/payloads.js';
+import { deliveryHeaders, TEST_API_TOKEN } from './support/sign.js';
+import { bearerClient, createApiToken, createUser, grantInstallation, json, sessionClient, signIn, type Client } from './support/users.js';
+
+type Tenant = 'A' | 'B';
+type Who = 'alice' | 'bob' | 'carol' | 'dave' | 'root' | 'operator';
+
+/** What each viewer may see: its installations, or everything (administrator, operator). */
+const SEES: Record<Who, Tenant[] | 'all'> = { alice: ['A'], bob: ['B'], carol: [], dave: ['A', 'B'], root: 'all', operator: 'all' };
+
+const TENANTS = {
+  A: { installationId: 71_001, login: 'alpha-org', repoId: 81_001, repo: 'alpha-org/app' },
+  B: { installationId: 72_002, login: 'beta-org', repoId: 82_002, repo: 'beta-org/api' },
+} as const;
+/** A repository that only ever sent a `ping` (no installation): administrators only. */
+const LONE_REPO = { id: 83_003, fullName: 'lone/hook' };
+
+const MISSING = { delivery: () => randomUUID(), repo: 'nobody/nothing', installation: 987_654_321 };
+
+/** Endpoints that are not about GitHub objects, and why they need no scoping check. */
+const NOT_GITHUB_OBJECTS: Record<string, string> = {
+  'POST /api/github/webhooks': 'GitHub posts deliveries here, authenticated by their signature; nothing is read back',
+  'POST /api/auth/login': 'signs a person in; answers only their own account',
+  'POST /api/auth/logout': 'ends the caller’s own session',
+  'GET /api/auth/github': 'redirects to GitHub to start "Sign in with GitHub"',
+  'GET /api/auth/github/callback': 'where GitHub returns after sign-in; signs the person in',
+  'GET /api/setup/status': 'public: whether a GitHub App is configured (no installation data)',
+  'GET /api/me': 'the caller’s own account and scope (checked below: installation_ids is the scope)',
+  'GET /api/me/sessions': 'the caller’s own sessions (identity.test.ts)',
+  'DELETE /api/me/sessions/{id}': 'the caller’s own sessions (identity.test.ts: another user’s session answers 404)',
+  'POST /api/me/password': 'the caller’s own password (identity.test.ts)',
+  'POST /api/me/2fa/enroll': 'the caller’s own two-factor (identity.test.ts)',
+  'POST /api/me/2fa/confirm': 'the caller’s own two-factor (identity.test.ts)',
+  'POST /api/me/2fa/recovery-codes': 'the caller’s own two-factor (identity.test.ts)',
+  'DELETE /api/me/2fa': 'the caller’s own two-factor (identity.test.ts)',
+  'GET /api/me/tokens': 'the caller’s own API tokens (identity.test.ts)',
+  'POST /api/me/tokens': 'the caller’s own API tokens (identity.test.ts)',
+  'DELETE /api/me/tokens/{id}': 'the caller’s own API tokens (identity.test.ts)',
+};
+
+/** Endpoints for administrators only: everyone else gets 403 (bodies valid, so the 403 is not a 400). */
+const ADMIN_ONLY: Record<string, { body?: unknown }> = {
+  'GET /api/users': {},
+  'POST /api/users': { body: { username: 'mallory', password: 'mallory-password-1' } },
+  'GET /api/users/{id}': {},
+  'PATCH /api/users/{id}': { body: { is_admin: true } },
+  'PUT /api/users/{id}/installations/{installation_id}': {},
+  'DELETE /api/users/{id}/installations/{installation_id}': {},
+  'GET /api/admin/recovery-runs': {},
+  'POST /api/admin/recovery-runs': {},
+  'POST /api/admin/reconcile': {},
+};
+
+interface Viewer extends Client {
+  who: Who;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Json = any;
+
+describe.each(dialects)('tenant scoping (%s)', (dialect) => {
+  let t: TestApp;
+  const viewers: Viewer[] = [];
+  const userIds: Partial<Record<Who, string>> = {};
+  /** Delivery ids by tenant and event, and the installation-less ping. */
+  const deliveries = { A: {} as Record<string, string>, B: {} as Record<string, string>, ping: '' };
+
+  const deliver = async (event: string, payload: object): Promise<string> => {
+    const body = JSON.stringify(payload);
+    const id = randomUUID();
+    const res = await fetch(`${t.url}/api/github/webhooks`, { method: 'POST', headers: deliveryHeaders(event, body, id), body });
+    expect(res.status, `deliver ${event}`).toBe(202);
+    return id;
+  };
+
+  /** The tenants a viewer sees, and whether it sees what belongs to no installation. */
+  const tenantsOf = (who: Who): Tenant[] => (SEES[who] === 'all' ? ['A', 'B'] : (SEES[who] as Tenant[]));
+  const seesAll = (who: Who) => SEES[who] === 'all';
+  const expectedDeliveries = (who: Who, pick: (tenant: Tenant) => string[] = (x) => Object.values(deliveries[x])) =>
+    [...tenantsOf(who).flatMap(pick), ...(seesAll(who) ? [deliveries.ping] : [])].sort();
+
+  /** Every item of a list, page by page (small pages, so the cursor crosses installations). */
+  const pageAll = async (v: Client, path: string, limit = 2): Promise<Json[]> => {
+    const items: Json[] = [];
+    let cursor: string | null = null;
+    for (let pages = 0; ; pages++) {
+      if (pages > 100) throw new Error(`${path}: paging does not end`);
+      const res = await v.fetch(`${path}${path.includes('?') ? '&' : '?'}limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`);
+      expect(res.status, `${v.label} ${path}`).toBe(200);
+      const page = (await res.json()) as { items: Json[]; next_cursor: string | null };
+      items.push(...page.items);
+      cursor = page.next_cursor;
+      if (!cursor) return items;
+    }
+  };
+
+  /** The answer to an object out of scope equals the answer to a missing one (identifiers aside). */
+  const expectHidden = async (v: Client, path: string, ident: string, missingIdent: string, init: RequestInit = {}) => {
+    const [res, miss] = await Promise.all([v.fetch(path, init), v.fetch(path.replace(ident, missingIdent), init)]);
+    const [body, missBody] = [await res.text(), await miss.text()];
+    expect(res.status, `${v.label} ${init.method ?? 'GET'} ${path}: ${body}`).toBe(404);
+    expect(miss.status).toBe(404);
+    expect(body.replaceAll(ident, '<id>'), `${v.label} ${path}`).toBe(missBody.replaceAll(missingIdent, '<id>'));
+  };
+
+  const deliveryIds = (items: Json[]) => items.map((i) => i.delivery_id as string);
+
+  beforeAll(async () => {
+    t = await startTestApp(dialect);
+    // Installation events first (as GitHub sends them), then interleaved activity of both tenants.
+    for (const x of ['A', 'B'] as const) {
+      const n = TENANTS[x];
+      deliveries[x].installation = await deliver('installation', {
+        action: 'created',
+        installation: { id: n.installationId, account: { login: n.login, id: n.installationId + 1, type: 'Organization' }, target_type: 'Organization', repository_selection: 'selected', permissions: { pull_requests: 'read' }, events: ['pull_request'] },
+        repositories: [{ id: n.repoId, name: n.repo.split('/')[1], full_name: n.repo, private: true }],
+        sender,
+      });
+    }
+    for (const x of ['A', 'B'] as const) {
+      const n = TENANTS[x];
+      const payload = pullRequest('opened', { number: 1, updatedAt: '2026-01-01T00:00:00Z', title: `${x} pull request` });
+      deliveries[x].pull_request = await deliver('pull_request', { ...payload, repository: repo(n.repoId, n.repo), installation: { id: n.installationId } });
+    }
+    for (const x of ['A', 'B'] as const) {
+      const n = TENANTS[x];
+      deliveries[x].issues = await deliver('issues', {
+        action: 'opened',
+        issue: { id: n.repoId * 10, number: 1, title: `${x} issue`, state: 'open', labels: [], user: { login: 'octocat' }, updated_at: '2026-01-01T00:00:00Z' },
+        repository: repo(n.repoId, n.repo),
+        installation: { id: n.installationId },
+        sender,
+      });
+    }
+    for (const x of ['A', 'B'] as const) {
+      const n = TENANTS[x];
+      deliveries[x].push = await deliver('push', { ref: 'refs/heads/main', before: 'c'.repeat(40), after: 'd'.repeat(40), repository: repo(n.repoId, n.repo), installation: { id: n.installationId }, sender });
+    }
+    deliveries.ping = await deliver('ping', { zen: 'Design for failure.', hook_id: 1, repository: repo(LONE_REPO.id, LONE_REPO.fullName), sender });
+    await t.settle();
+
+    viewers.push({ who: 'operator', ...bearerClient(t, TEST_API_TOKEN, 'operator') });
+    for (const who of ['alice', 'bob', 'carol', 'dave', 'root'] as const) {
+      const user = await createUser(t, { username: who, isAdmin: who === 'root' });
+      userIds[who] = user.id;
+      const sees = SEES[who];
+      if (sees !== 'all') for (const x of sees) await grantInstallation(t, user.id, TENANTS[x].installationId);
+      const session = sessionClient(t, await signIn(t, user), `${who} (session)`);
+      const { token } = await createApiToken(session, `${who}'s script`);
+      viewers.push({ who, ...session }, { who, ...bearerClient(t, token, `${who} (API token)`) });
+    }
+  });
+
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  /** The scoping check of each endpoint that serves GitHub objects. */
+  const SCOPED: Record<string, { behaviour: string; check(): Promise<void> }> = {
+    'GET /api/events': {
+      behaviour: 'lists only the viewer’s events, across pages and through every filter',
+      async check() {
+        for (const v of viewers) {
+          const items = await pageAll(v, '/api/events');
+          expect(deliveryIds(items).sort(), v.label).toEqual(expectedDeliveries(v.who));
+          const ids = items.map((i) => i.id as string);
+          expect(ids, `${v.label}: newest first, no repeats`).toEqual([...new Set(ids)].sort().reverse());
+          const typed = await pageAll(v, '/api/events?type=pull_request', 1);
+          expect(deliveryIds(typed).sort(), `${v.label} type`).toEqual(expectedDeliveries(v.who, (x) => [deliveries[x].pull_request!]).filter((d) => d !== deliveries.ping));
+          for (const x of ['A', 'B'] as const) {
+            const sees = tenantsOf(v.who).includes(x);
+            const own = sees ? Object.values(deliveries[x]).sort() : [];
+            const byInstallation = await pageAll(v, `/api/events?installation=${TENANTS[x].installationId}`);
+            expect(deliveryIds(byInstallation).sort(), `${v.label} installation=${x}`).toEqual(own);
+            const byRepository = await pageAll(v, `/api/events?repository=${TENANTS[x].repo}`);
+            expect(deliveryIds(byRepository).sort(), `${v.label} repository=${x}`).toEqual(own.filter((d) => d !== deliveries[x].installation));
+            const combined = await pageAll(v, `/api/events?installation=${TENANTS[x].installationId}&type=issues&since=2000-01-01T00:00:00Z`);
+            expect(deliveryIds(combined), `${v.label} installation=${x}&type=issues`).toEqual(sees ? [deliveries[x].issues] : []);
+          }
+          const lone = await pageAll(v, `/api/events?repository=${LONE_REPO.fullName}`);
+          expect(deliveryIds(lone), `${v.label} repository without installation`).toEqual(seesAll(v.who) ? [deliveries.ping] : []);
+          expect(await pageAll(v, `/api/events?installation=${MISSING.installation}`)).toEqual([]);
+        }
+      },
+    },
+    'GET /api/events/{delivery_id}': {
+      behaviour: 'shows the viewer’s events; others answer 404 as a missing one does',
+      async check() {
+        for (const v of viewers) {
+          for (const x of ['A', 'B', null] as const) {
+            const ids = x ? Object.values(deliveries[x]) : [deliveries.ping];
+            const sees = x ? tenantsOf(v.who).includes(x) : seesAll(v.who);
+            for (const id of ids) {
+              if (!sees) {
+                await expectHidden(v, `/api/events/${id}`, id, MISSING.delivery());
+                continue;
+              }
+              const res = await v.fetch(`/api/events/${id}`);
+              expect(res.status, `${v.label} /api/events/${id}`).toBe(200);
+              expect(((await res.json()) as Json).delivery_id).toBe(id);
+            }
+          }
+        }
+      },
+    },
+    'POST /api/events/{delivery_id}/replay': {
+      behaviour: 'replays the viewer’s events; others answer 404 as a missing one does, and stay untouched',
+      async check() {
+        const rows = () => t.app.db.kysely.selectFrom('event_receipts').select(['delivery_id', 'processing_status', 'retry_count', 'updated_at']).orderBy('delivery_id').execute();
+        const before = await rows();
+        for (const v of viewers) {
+          for (const x of ['A', 'B', null] as const) {
+            const id = x ? deliveries[x].pull_request! : deliveries.ping;
+            const sees = x ? tenantsOf(v.who).includes(x) : seesAll(v.who);
+            if (!sees) await expectHidden(v, `/api/events/${id}/replay`, id, MISSING.delivery(), { method: 'POST' });
+          }
+        }
+        // Nothing was replayed.
+        expect(await rows()).toEqual(before);
+        for (const v of viewers.filter((w) => w.who === 'alice' || w.who === 'operator')) {
+          const res = await v.fetch(`/api/events/${deliveries.A.push}/replay`, { method: 'POST' });
+          expect(res.status, `${v.label} replays its own event`).toBe(202);
+          await t.settle();
+        }
+      },
+    },
+    'GET /api/repositories': {
+      behaviour: 'lists only the viewer’s repositories, across pages',
+      async check() {
+        for (const v of viewers) {
+          const names = (await pageAll(v, '/api/repositories', 1)).map((r) => r.full_name as string).sort();
+          expect(names, v.label).toEqual([...tenantsOf(v.who).map((x) => TENANTS[x].repo), ...(seesAll(v.who) ? [LONE_REPO.fullName] : [])].sort());
+        }
+      },
+    },
+    'GET /api/repositories/{owner}/{name}': {
+      behaviour: 'shows the viewer’s repositories; others answer 404 as a missing one does',
+      async check() {
+        await checkRepositoryRoute((name) => `/api/repositories/${name}`, (body, x) => expect(body.installation_id).toBe(x ? TENANTS[x].installationId : null));
+      },
+    },
+    'GET /api/repositories/{owner}/{name}/pulls': {
+      behaviour: 'lists the pull requests of the viewer’s repositories; others answer 404',
+      async check() {
+        await checkRepositoryRoute(
+          (name) => `/api/repositories/${name}/pulls?state=all`,
+          (body, x) => expect(body.items.map((p: Json) => p.title)).toEqual(x ? [`${x} pull request`] : []),
+        );
+      },
+    },
+    'GET /api/repositories/{owner}/{name}/pulls/{number}': {
+      behaviour: 'shows pull requests of the viewer’s repositories; others answer 404',
+      async check() {
+        await checkRepositoryRoute((name) => `/api/repositories/${name}/pulls/1`, (body, x) => expect(body.title).toBe(`${x} pull request`), { skipLone: true });
+      },
+    },
+    'GET /api/repositories/{owner}/{name}/issues': {
+      behaviour: 'lists the issues of the viewer’s repositories; others answer 404',
+      async check() {
+        await checkRepositoryRoute(
+          (name) => `/api/repositories/${name}/issues`,
+          (body, x) => expect(body.items.map((i: Json) => i.title)).toEqual(x ? [`${x} issue`] : []),
+        );
+      },
+    },
+    'GET /api/installations': {
+      behaviour: 'lists only the viewer’s installations, across pages, with their repository counts',
+      async check() {
+        for (const v of viewers) {
+          const items = await pageAll(v, '/api/installations', 1);
+          expect(items.map((i) => i.github_id as number).sort(), v.label).toEqual(tenantsOf(v.who).map((x) => TENANTS[x].installationId).sort());
+          for (const i of items) {
+            const x = i.github_id === TENANTS.A.installationId ? 'A' : 'B';
+            expect(i, v.label).toMatchObject({ account_login: TENANTS[x].login, account_type: 'Organization', target_type: 'Organization', repository_selection: 'selected', status: 'active', repository_count: 1 });
+          }
+        }
+      },
+    },
+    'GET /api/installations/{installation_id}': {
+      behaviour: 'shows the viewer’s installations; others answer 404 as a missing one does',
+      async check() {
+        for (const v of viewers) {
+          for (const x of ['A', 'B'] as const) {
+            const id = String(TENANTS[x].installationId);
+            if (!tenantsOf(v.who).includes(x)) {
+              await expectHidden(v, `/api/installations/${id}`, id, String(MISSING.installation));
+              continue;
+            }
+            const res = await v.fetch(`/api/installations/${id}`);
+            expect(res.status, `${v.label} installation ${x}`).toBe(200);
+            expect(await res.json()).toMatchObject({ github_id: TENANTS[x].installationId, account_login: TENANTS[x].login, repository_count: 1 });
+          }
+        }
+      },
+    },
+  };
+
+  /** A route under /api/repositories/{owner}/{name}: each viewer reaches its repositories only. */
+  async function checkRepositoryRoute(path: (fullName: string) => string, ok: (body: Json, tenant: Tenant | null) => void, opts: { skipLone?: boolean } = {}) {
+    for (const v of viewers) {
+      const cases: Array<[Tenant | null, string]> = [['A', TENANTS.A.repo], ['B', TENANTS.B.repo], ...(opts.skipLone ? [] : [[null, LONE_REPO.fullName] as [null, string]])];
+      for (const [x, name] of cases) {
+        const sees = x ? tenantsOf(v.who).includes(x) : seesAll(v.who);
+        if (!sees) {
+          await expectHidden(v, path(name), name, MISSING.repo);
+          continue;
+        }
+        const res = await v.fetch(path(name));
+        expect(res.status, `${v.label} ${path(name)}`).toBe(200);
+        ok(await res.json(), x);
+      }
+    }
+  }
+
+  it('every API endpoint is scoped, for administrators only, or listed as not about GitHub objects', async () => {
+    const doc = (await (await fetch(`${t.url}/api/docs`)).json()) as { paths: Record<string, Record<string, unknown>> };
+    const documented = Object.entries(doc.paths)
+      .filter(([p]) => p.startsWith('/api/'))
+      .flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${p}`));
+    const covered = new Set([...Object.keys(SCOPED), ...Object.keys(ADMIN_ONLY), ...Object.keys(NOT_GITHUB_OBJECTS)]);
+    expect(documented.filter((e) => !covered.has(e)), 'endpoints without a scoping check: add one to SCOPED, ADMIN_ONLY or NOT_GITHUB_OBJECTS').toEqual([]);
+    expect([...covered].filter((e) => !documented.includes(e)), 'listed endpoints that no longer exist').toEqual([]);
+  });
+
+  for (const [endpoint, spec] of Object.entries(SCOPED)) {
+    it(`${endpoint} ${spec.behaviour}`, () => spec.check());
+  }
+
+  it('non-administrators get 403 from every administrators-only endpoint, and nothing changes', async () => {
+    const usersBefore = await t.app.db.kysely.selectFrom('users').select(['id', 'is_admin', 'is_active']).orderBy('id').execute();
+    const grantsBefore = await t.app.db.kysely.selectFrom('user_installations').select(['user_id', 'installation_github_id']).orderBy('user_id').orderBy('installation_github_id').execute();
+    for (const v of viewers.filter((w) => !seesAll(w.who))) {
+      for (const [endpoint, { body }] of Object.entries(ADMIN_ONLY)) {
+        const [method, template] = endpoint.split(' ') as [string, string];
+        // The viewer's own id and installation: even about themselves they may not act.
+        const own = SEES[v.who] as Tenant[];
+        const path = template.replace('{id}', userIds[v.who]!).replace('{installation_id}', String(TENANTS[own[0] ?? 'B'].installationId));
+        const res = await v.fetch(path, body === undefined ? { method } : json(body, { method }));
+        expect(res.status, `${v.label} ${endpoint}`).toBe(403);
+        expect(((await res.json()) as Json).error, `${v.label} ${endpoint}`).toBe('FORBIDDEN');
+      }
+    }
+    expect(await t.app.db.kysely.selectFrom('users').select(['id', 'is_admin', 'is_active']).orderBy('id').execute()).toEqual(usersBefore);
+    expect(await t.app.db.kysely.selectFrom('user_installations').select(['user_id', 'installation_github_id']).orderBy('user_id').orderBy('installation_github_id').execute()).toEqual(grantsBefore);
+  });
+
+  it('GET /api/me tells each viewer its scope', async () => {
+    for (const v of viewers) {
+      const me = (await (await v.fetch('/api/me')).json()) as Json;
+      const sees = SEES[v.who];
+      expect(me.installation_ids === null ? null : [...me.installation_ids].sort(), v.label).toEqual(sees === 'all' ? null : sees.map((x) => TENANTS[x].installationId).sort());
+    }
+  });
+
+  it('a user with no installations sees empty lists and 404s', async () => {
+    for (const v of viewers.filter((w) => w.who === 'carol')) {
+      for (const list of ['/api/events', '/api/repositories', '/api/installations', `/api/events?installation=${TENANTS.A.installationId}`, `/api/events?repository=${TENANTS.B.repo}`]) {
+        const res = await v.fetch(list);
+        expect(res.status, `${v.label} ${list}`).toBe(200);
+        expect(await res.json(), `${v.label} ${list}`).toEqual({ items: [], next_cursor: null });
+      }
+      await expectHidden(v, `/api/events/${deliveries.A.push}`, deliveries.A.push!, MISSING.delivery());
+      await expectHidden(v, `/api/repositories/${TENANTS.A.repo}/pulls/1`, TENANTS.A.repo, MISSING.repo);
+      await expectHidden(v, `/api/installations/${TENANTS.B.installationId}`, String(TENANTS.B.installationId), String(MISSING.installation));
+    }
+  });
+
+  it('an administrator and the operator see both installations and what belongs to none', async () => {
+    for (const v of viewers.filter((w) => seesAll(w.who))) {
+      const events = deliveryIds(await pageAll(v, '/api/events', 50));
+      expect(events, v.label).toEqual(expect.arrayContaining([deliveries.A.pull_request, deliveries.B.pull_request, deliveries.ping]));
+      const repos = (await pageAll(v, '/api/repositories', 50)).map((r) => r.full_name);
+      expect(repos.sort(), v.label).toEqual([TENANTS.A.repo, TENANTS.B.repo, LONE_REPO.fullName].sort());
+      const installations = (await pageAll(v, '/api/installations', 50)).map((i) => i.github_id);
+      expect(installations.sort(), v.label).toEqual([TENANTS.A.installationId, TENANTS.B.installationId].sort());
+    }
+  });
+});
