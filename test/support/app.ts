@@ -12,6 +12,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { TEST_API_TOKEN, TEST_SECRET } from './sign.js';
+import { recordSecret, saveLog } from './secret-ledger.js';
 
 export interface TestApp {
   app: Switchyard;
@@ -78,6 +79,10 @@ export async function startTestApp(dialect: Dialect, env: Record<string, string>
     },
     async close() {
       await app.stop();
+      recordSecret(TEST_SECRET, TEST_API_TOKEN, config.webhookSecret, config.apiToken, config.secretKey, config.github.privateKey, config.github.clientSecret);
+      const keyFile = path.join(dataDir, 'secret.key');
+      if (fs.existsSync(keyFile)) recordSecret(fs.readFileSync(keyFile, 'utf8').trim());
+      saveLog(logs);
       if (pgdb) await pgdb.drop();
       fs.rmSync(dataDir, { recursive: true, force: true });
     },

@@ -5,9 +5,14 @@
  */
 import pg from 'pg';
 import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { ADMIN_URL } from './databases.js';
+import { findLeaks, ledgerSize } from './secret-ledger.js';
 
-export default async function setup(): Promise<void> {
+export default async function setup(): Promise<() => void> {
+  const ledger = fs.mkdtempSync(path.join(os.tmpdir(), 'switchyard-ledger-'));
+  process.env.SWITCHYARD_TEST_LEDGER = ledger;
   let ok = false;
   let reason = '';
   const client = new pg.Client({ connectionString: ADMIN_URL, connectionTimeoutMillis: 3000 });
@@ -33,4 +38,14 @@ export default async function setup(): Promise<void> {
   if (!fs.existsSync('dist/cli/main.js')) {
     console.warn('*** NOTICE: dist/ is missing; tests that start the built server run `npm run build` first.');
   }
+  // After the run: no captured server log may contain any secret a test used.
+  return () => {
+    const size = ledgerSize(ledger);
+    const leaks = findLeaks(ledger);
+    fs.rmSync(ledger, { recursive: true, force: true });
+    if (leaks.length > 0) {
+      throw new Error(`Secrets found in server logs: ${leaks.map((l) => `${l.secret} in ${l.file}`).join(', ')}`);
+    }
+    console.log(`Secret check: ${size.secrets} secrets used by the tests, none in ${size.logs} captured server logs.`);
+  };
 }

@@ -5,6 +5,7 @@
  */
 import { expect } from 'vitest';
 import type { TestApp } from './app.js';
+import { recordSecret } from './secret-ledger.js';
 
 export interface CreatedUser {
   id: string;
@@ -30,6 +31,12 @@ export interface Client {
 /** Secrets a test used, to look for in the captured logs. */
 export type SecretLog = Set<string>;
 
+/** Keeps a secret for this test's own check and for the whole run's (test/support/secret-ledger.ts). */
+function remember(secrets: SecretLog | undefined, secret: string): void {
+  secrets?.add(secret);
+  recordSecret(secret);
+}
+
 export function cookieValue(setCookies: string[], name: string): string | undefined {
   for (const c of setCookies) {
     const [pair] = c.split(';');
@@ -42,7 +49,7 @@ export function cookieValue(setCookies: string[], name: string): string | undefi
 /** Creates a local account through `POST /api/users` as the operator. */
 export async function createUser(t: TestApp, p: { username: string; password?: string; isAdmin?: boolean }, secrets?: SecretLog): Promise<CreatedUser> {
   const password = p.password ?? `pw-${p.username}-${Math.random().toString(36).slice(2, 10)}`;
-  secrets?.add(password);
+  remember(secrets, password);
   const res = await t.api('/api/users', {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -67,7 +74,7 @@ export async function signIn(t: TestApp, user: { username: string; password: str
   const setCookies = res.headers.getSetCookie();
   const token = cookieValue(setCookies, 'sy_session');
   expect(token, 'sy_session cookie').toBeTruthy();
-  secrets?.add(token!);
+  remember(secrets, token!);
   return { token: token!, csrf: body.csrf_token, setCookies, userId: body.user.id };
 }
 
@@ -99,7 +106,7 @@ export async function createApiToken(client: Client, name = 'test', secrets?: Se
   const res = await client.fetch('/api/me/tokens', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name }) });
   expect(res.status, 'create API token').toBe(201);
   const body = (await res.json()) as { id: string; token: string };
-  secrets?.add(body.token);
+  remember(secrets, body.token);
   return body;
 }
 

@@ -1,5 +1,6 @@
 /** Identifiers, tokens and timestamps in GitHub's formats. */
 import { randomBytes, randomInt, randomUUID } from 'node:crypto';
+import { recordSecret } from '../secret-ledger.js';
 
 const BASE62 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 
@@ -17,7 +18,9 @@ export function hex(bytes: number): string {
 
 /** A token with a GitHub prefix (`ghs_` installation, `gho_` OAuth, `ghu_` user-to-server, `ghr_` refresh): 36 base-62 chars. */
 export function githubToken(prefix: 'ghs' | 'gho' | 'ghu' | 'ghr'): string {
-  return `${prefix}_${base62(36)}`;
+  const token = `${prefix}_${base62(36)}`;
+  recordSecret(token);
+  return token;
 }
 
 /** A webhook delivery GUID. */

@@ -6,6 +6,7 @@ import type { KeyObject } from 'node:crypto';
 import { githubToken, hex, base62, nodeId } from './ids.js';
 import { publicKeyFromPrivatePem } from './jwt.js';
 import { takeKey } from './keys.js';
+import { recordSecret } from '../secret-ledger.js';
 
 export type AccountType = 'User' | 'Organization';
 export type Permissions = Record<string, string>;
@@ -329,6 +330,8 @@ export class FakeState {
       updatedAt: now,
     };
     this.apps.set(id, app);
+    // The key's body (one base64 line of it is enough to spot a leak), and the app's secrets.
+    recordSecret(app.clientSecret, app.webhookSecret, privateKey.split('\n')[1]);
     return app;
   }
 
