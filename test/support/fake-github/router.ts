@@ -1,16 +1,19 @@
 /** A minimal method + path-template router, and the context every route handler receives. */
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Credentials } from './auth.js';
+import type { BlobStorage } from './blob-storage.js';
 import type { FakeResponse } from './http-kit.js';
 import type { Urls } from './representations.js';
 import type { FakeState } from './state.js';
 import type { WebhookDispatcher } from './webhook-sender.js';
 
-/** What routes share: the state, the fake's URLs and the webhook dispatcher. */
+/** What routes share: the state, the fake's URLs, the webhook dispatcher and the log blob storage. */
 export interface Services {
   state: FakeState;
   urls: Urls;
   webhooks: WebhookDispatcher;
+  /** Short-lived job-log URLs (the target of `GET …/actions/jobs/{job_id}/logs`). */
+  blobs: BlobStorage;
 }
 
 export interface RouteContext {

@@ -7,6 +7,22 @@
 import http, { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parseAuthorization, rateLimitBucket, type AuthKind } from './auth.js';
+import { BlobStorage, type LogDownload } from './blob-storage.js';
+import * as ci from './ci-representations.js';
+import type {
+  AddCheckRunOptions,
+  AddPullRequestOptions,
+  AddWorkflowRunOptions,
+  AnnotationRecord,
+  CheckStatus,
+  CheckConclusion,
+  CompleteRerunOptions,
+  RerunRequest,
+  StepSpec,
+  UpdateCheckRunPatch,
+  UpdatePullRequestPatch,
+  WorkflowRunIds,
+} from './ci-state.js';
 import { DOCS_ROOT, etagFor, githubError, htmlPage, HttpError, ifNoneMatchMatches, parseBody, readBody, type FakeResponse } from './http-kit.js';
 import { requestId } from './ids.js';
 import { pooledKeyCount, prewarmKeys } from './keys.js';
@@ -14,10 +30,14 @@ import { operationFor, validateResponse } from './openapi-validator.js';
 import * as render from './representations.js';
 import type { AccountJson, InstallationJson, RepositoryJson, Urls } from './representations.js';
 import { Router, type RouteContext, type Services } from './router.js';
+import { registerActionsRoutes } from './routes-actions.js';
 import { registerAppRoutes } from './routes-app.js';
+import { registerCheckRoutes } from './routes-checks.js';
 import { registerInstallationRoutes } from './routes-installation.js';
+import { registerIssueCommentRoutes } from './routes-issue-comments.js';
 import { registerManifestApiRoutes, registerManifestWebRoutes } from './routes-manifest.js';
 import { registerOAuthRoutes } from './routes-oauth.js';
+import { registerPullRoutes } from './routes-pulls.js';
 import { registerUserRoutes } from './routes-user.js';
 import {
   FakeState,
@@ -29,6 +49,7 @@ import {
   type FakeApp,
   type HookDelivery,
 } from './state.js';
+import { checkRunPayload } from './webhook-payloads.js';
 import { WebhookDispatcher, type DeliverOptions, type DeliveryOutcome } from './webhook-sender.js';
 
 export const API_PREFIX = '/api/v3';
@@ -47,6 +68,20 @@ export interface StartFakeGitHubOptions {
   unauthenticatedRateLimit?: number;
   /** How long a webhook target may take to answer before the delivery is "timed out" (GitHub: 10 s). */
   webhookTimeoutMs?: number;
+  /** How long a job-log URL (the `Location` of `GET …/actions/jobs/{id}/logs`) stays valid; default 60 s, as GitHub's. */
+  logUrlTtlMs?: number;
+}
+
+/** What `fake.completeRerun()` resolves to. */
+export interface CompletedRerun {
+  runId: number;
+  runAttempt: number;
+  /** The run's conclusion after the re-run (from the latest execution of each job). */
+  conclusion: CheckConclusion | null;
+  /** The re-run jobs (new ids; each job's check run has the same id). */
+  jobs: { id: number; checkRunId: number; name: string; conclusion: CheckConclusion | null }[];
+  /** The `check_run` `completed` deliveries, when `deliver: true`. */
+  deliveries: DeliveryOutcome[];
 }
 
 /** One entry of `fake.requests`. */
@@ -133,23 +168,31 @@ export class FakeGitHub {
   private readonly failures: PendingFailure[] = [];
   private readonly corruptions: PendingCorruption[] = [];
   private readonly rateBuckets = new Map<string, RateBucket>();
+  private readonly blobs: BlobStorage;
 
   /** @internal use startFakeGitHub() */
   constructor(
     private readonly server: http.Server,
     port: number,
     private readonly options: StartFakeGitHubOptions,
+    private readonly blobServer?: { server: http.Server; port: number },
   ) {
     this.url = `http://127.0.0.1:${port}`;
     this.apiUrl = `${this.url}${API_PREFIX}`;
     this.state.webhookDefaults = { url: options.webhookUrl ?? null, secret: options.webhookSecret ?? null };
     this.webhooks = new WebhookDispatcher(this.state, options.webhookTimeoutMs ?? 10_000);
     const urls: Urls = { web: this.url, api: this.apiUrl };
-    this.services = { state: this.state, urls, webhooks: this.webhooks };
+    // Job logs are served from a second origin, like GitHub's blob storage (same server without one).
+    this.blobs = new BlobStorage(blobServer ? `http://127.0.0.1:${blobServer.port}` : this.url, options.logUrlTtlMs ?? 60_000);
+    this.services = { state: this.state, urls, webhooks: this.webhooks, blobs: this.blobs };
     registerAppRoutes(this.apiRouter);
     registerInstallationRoutes(this.apiRouter);
     registerUserRoutes(this.apiRouter);
     registerManifestApiRoutes(this.apiRouter);
+    registerPullRoutes(this.apiRouter);
+    registerCheckRoutes(this.apiRouter);
+    registerActionsRoutes(this.apiRouter);
+    registerIssueCommentRoutes(this.apiRouter);
     registerOAuthRoutes(this.webRouter);
     registerManifestWebRoutes(this.webRouter);
   }
@@ -212,9 +255,179 @@ export class FakeGitHub {
     this.state.signedInUserId = login === null ? null : this.state.requireUser(login).id;
   }
 
+  /**
+   * True when `token` is a live installation access token whose installation can see the repository
+   * `fullName` (for a git server standing in for github.com's git over HTTPS in tests).
+   */
+  installationTokenCanRead(token: string, fullName: string): boolean {
+    const record = this.state.installationTokens.get(token);
+    if (!record || record.expiresAt <= Date.now() || !this.state.installations.has(record.installationId)) return false;
+    return this.state.tokenRepositories(record).some((r) => `${r.owner.login}/${r.name}`.toLowerCase() === fullName.toLowerCase());
+  }
+
+  /** Renames a repository (what `repository.renamed` reports); returns it as GitHub renders it. */
+  renameRepository(repoId: number, newName: string): RepositoryJson {
+    const repo = this.state.requireRepository(repoId);
+    repo.name = newName;
+    repo.updatedAt = Date.now();
+    return render.repository(this.services.urls, repo);
+  }
+
   /** Makes every installation access token issued so far expire now (the next use gets 401). */
   expireInstallationTokens(): void {
     for (const t of this.state.installationTokens.values()) t.expiresAt = Date.now() - 1;
+  }
+
+  // ---- seeding: pull requests, checks, GitHub Actions, comments (CI triage) -------------------
+
+  /** Opens a pull request (number: next free issue number of the repository); returns `pull-request` JSON. */
+  addPullRequest(repoId: number, opts: AddPullRequestOptions): Record<string, unknown> {
+    return ci.pullRequest(this.ciContext, this.state.ci.addPullRequest(repoId, opts), true);
+  }
+
+  /** Changes a pull request (new head sha, title, close, merge, draft…); returns `pull-request` JSON. */
+  updatePullRequest(repoId: number, number: number, patch: UpdatePullRequestPatch): Record<string, unknown> {
+    return ci.pullRequest(this.ciContext, this.state.ci.updatePullRequest(repoId, number, patch), true);
+  }
+
+  /** A pull request as `GET …/pulls/{n}` renders it. */
+  getPullRequest(repoId: number, number: number): Record<string, unknown> {
+    return ci.pullRequest(this.ciContext, this.state.ci.requirePullRequest(repoId, number), true);
+  }
+
+  /**
+   * Adds a check run (app: `github-actions` by default, or any slug). With `workflowRunId` it becomes
+   * the check run of a new job of that run, with the same id (as on GitHub). Returns `check-run` JSON.
+   */
+  addCheckRun(repoId: number, opts: AddCheckRunOptions): Record<string, unknown> {
+    return ci.checkRun(this.ciContext, this.state.ci.addCheckRun(repoId, opts));
+  }
+
+  /** Changes a check run (also a job's status, when it is a job's check run); returns `check-run` JSON. */
+  updateCheckRun(id: number, patch: UpdateCheckRunPatch): Record<string, unknown> {
+    return ci.checkRun(this.ciContext, this.state.ci.updateCheckRun(id, patch));
+  }
+
+  /** A check run as `GET …/check-runs/{id}` renders it. */
+  getCheckRun(id: number): Record<string, unknown> {
+    return ci.checkRun(this.ciContext, this.state.ci.requireCheckRun(id));
+  }
+
+  /** The check suite of a check run, as `check_run` webhooks embed it (`simple-check-suite`). */
+  getCheckSuite(id: number): Record<string, unknown> {
+    return ci.simpleCheckSuite(this.ciContext, this.state.ci.requireSuite(id));
+  }
+
+  /** Adds annotations to a check run (`GET …/check-runs/{id}/annotations` lists them). */
+  addAnnotations(checkRunId: number, annotations: AnnotationRecord[]): void {
+    this.state.ci.addAnnotations(checkRunId, annotations);
+  }
+
+  /**
+   * Adds a GitHub Actions workflow run with its jobs; each job gets a check run with the same id (app
+   * `github-actions`, in the run's own check suite). Logs given per job are what the log URL serves.
+   */
+  addWorkflowRun(repoId: number, opts: AddWorkflowRunOptions): WorkflowRunIds {
+    return this.state.ci.addWorkflowRun(repoId, opts);
+  }
+
+  /** Changes a workflow run's status / conclusion; returns `workflow-run` JSON. */
+  updateWorkflowRun(runId: number, patch: { status?: CheckStatus; conclusion?: CheckConclusion | null }): Record<string, unknown> {
+    return ci.workflowRun(this.ciContext, this.state.ci.updateWorkflowRun(runId, patch));
+  }
+
+  /** Changes a job (its check run's status/conclusion/output, and its log/steps); returns `job` JSON. */
+  updateJob(jobId: number, patch: UpdateCheckRunPatch & { log?: string | Buffer; steps?: StepSpec[] }): Record<string, unknown> {
+    const job = this.state.ci.requireJob(jobId);
+    const { log, steps, ...checkPatch } = patch;
+    this.state.ci.updateCheckRun(jobId, checkPatch);
+    if (log !== undefined) job.log = typeof log === 'string' ? Buffer.from(log, 'utf8') : log;
+    if (steps !== undefined) job.steps = steps;
+    return ci.job(this.ciContext, job);
+  }
+
+  /** A workflow run as `GET …/actions/runs/{id}` renders it. */
+  getWorkflowRun(runId: number): Record<string, unknown> {
+    return ci.workflowRun(this.ciContext, this.state.ci.requireRun(runId));
+  }
+
+  /** A run's jobs as `GET …/actions/runs/{id}/jobs` lists them (`latest` by default). */
+  listJobs(runId: number, filter: 'latest' | 'all' = 'latest'): Record<string, unknown>[] {
+    this.state.ci.requireRun(runId);
+    return this.state.ci.runJobs(runId, filter).map((j) => ci.job(this.ciContext, j));
+  }
+
+  /** A job as `GET …/actions/jobs/{id}` renders it. */
+  getJob(jobId: number): Record<string, unknown> {
+    return ci.job(this.ciContext, this.state.ci.requireJob(jobId));
+  }
+
+  /** Comments on an issue / pull request, oldest first, as `issue-comment` JSON. */
+  comments(repoId: number, issueNumber: number): Record<string, unknown>[] {
+    return this.state.ci.commentsOn(repoId, issueNumber).map((c) => ci.issueComment(this.ciContext, c));
+  }
+
+  /** Adds a comment by a person (default `octocat`) to a pull request; returns `issue-comment` JSON. */
+  addComment(repoId: number, issueNumber: number, opts: { body: string; user?: string }): Record<string, unknown> {
+    this.state.ci.requirePullRequest(repoId, issueNumber);
+    const comment = this.state.ci.addComment(repoId, issueNumber, opts.body, this.state.ci.person(opts.user), null);
+    return ci.issueComment(this.ciContext, comment);
+  }
+
+  /** `POST …/actions/runs/{id}/rerun-failed-jobs` calls the fake accepted, oldest first. */
+  get rerunRequests(): readonly RerunRequest[] {
+    return this.state.ci.rerunRequests;
+  }
+
+  /**
+   * Finishes a re-run of a run's failed jobs: the jobs a `rerun-failed-jobs` request queued (or, without
+   * one, the run's failed jobs, re-run now as if someone clicked "Re-run failed jobs") complete with
+   * `conclusion` (per job: `jobs[name]`) and their logs; they have new ids (= check run ids), the same
+   * names and head sha, and `run_attempt` + 1. The run completes. With `deliver: true`, a `check_run`
+   * `completed` webhook is delivered for each re-run job's check run.
+   */
+  async completeRerun(runId: number, opts: CompleteRerunOptions): Promise<CompletedRerun> {
+    const ciState = this.state.ci;
+    const run = ciState.requireRun(runId);
+    const pending = ciState.runJobs(runId, run.runAttempt).some((j) => ciState.checkRuns.get(j.id)?.status !== 'completed');
+    if (!pending || run.status === 'completed') {
+      const refusal = ciState.rerunRefusal(run);
+      if (refusal) throw new Error(`workflow run ${runId} cannot be re-run: ${refusal}`);
+      ciState.startRerun(run);
+    }
+    const jobs = ciState.completeAttempt(run, opts);
+    const deliveries: DeliveryOutcome[] = [];
+    if (opts.deliver) {
+      const installation = [...this.state.installations.values()].find((i) => i.repositoryIds.includes(run.repoId));
+      if (!installation) throw new Error(`completeRerun: repository ${run.repoId} is in no installation to deliver for`);
+      for (const j of jobs) deliveries.push(await this.deliver('check_run', checkRunPayload(this, installation.id, j.id, 'completed')));
+    }
+    return {
+      runId,
+      runAttempt: run.runAttempt,
+      conclusion: run.conclusion,
+      jobs: jobs.map((j) => ({ id: j.id, checkRunId: j.id, name: j.name, conclusion: ciState.checkRuns.get(j.id)?.conclusion ?? null })),
+      deliveries,
+    };
+  }
+
+  /** Every request made to a job-log URL (status, Range, whether an Authorization header was sent). */
+  get logDownloads(): readonly LogDownload[] {
+    return this.blobs.downloads;
+  }
+
+  /** Base URL of the log "blob storage" (a second origin). */
+  get blobUrl(): string {
+    return this.blobs.baseUrl;
+  }
+
+  /** Makes every job-log URL handed out so far expire now (the next download gets Azure's 403). */
+  expireLogUrls(): void {
+    this.blobs.expireAll();
+  }
+
+  private get ciContext(): ci.CiContext {
+    return { urls: this.services.urls, state: this.state };
   }
 
   // ---- reading state --------------------------------------------------------------------------
@@ -317,16 +530,36 @@ export class FakeGitHub {
   /** Stops the server (open connections are closed) after in-flight deliveries finish. */
   async close(): Promise<void> {
     await this.webhooks.settled();
-    await new Promise<void>((resolve) => {
-      this.server.close(() => resolve());
-      this.server.closeAllConnections();
-    });
+    const stop = (server: http.Server) =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    await Promise.all([stop(this.server), ...(this.blobServer ? [stop(this.blobServer.server)] : [])]);
+  }
+
+  /** @internal the request listener of the log blob storage (honours `failNext`). */
+  handleBlob(req: IncomingMessage, res: ServerResponse): void {
+    const path = new URL(req.url ?? '/', this.blobs.baseUrl).pathname;
+    const failure = this.takeFailure((req.method ?? 'GET').toUpperCase(), path, path);
+    if (failure) {
+      const response = this.failureResponse(failure, DOCS_ROOT, requestId());
+      const body = response.json !== undefined ? JSON.stringify(response.json) : (response.text ?? '');
+      res.writeHead(response.status, { 'content-type': response.json !== undefined ? 'application/json' : 'text/plain', ...response.headers });
+      res.end(body);
+      return;
+    }
+    this.blobs.handle(req, res);
   }
 
   // ---- request pipeline -----------------------------------------------------------------------
 
   /** @internal the node:http request listener. */
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (!this.blobServer && (req.url ?? '').startsWith('/_logs/')) {
+      this.handleBlob(req, res);
+      return;
+    }
     const method = (req.method ?? 'GET').toUpperCase();
     const url = new URL(req.url ?? '/', this.url);
     const isApi = url.pathname === API_PREFIX || url.pathname.startsWith(`${API_PREFIX}/`);
@@ -501,11 +734,27 @@ export async function startFakeGitHub(options: StartFakeGitHubOptions = {}): Pro
       res.end(String(err));
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
+  const blobServer = http.createServer((req, res) => {
+    const fake = holder.fake;
+    if (!fake) {
+      res.writeHead(503).end();
+      return;
+    }
+    try {
+      fake.handleBlob(req, res);
+    } catch (err) {
+      fake.internalErrors.push(`blob storage: ${String(err)}`);
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
+      res.end(String(err));
+    }
   });
-  const fake = new FakeGitHub(server, (server.address() as AddressInfo).port, options);
+  const listen = (s: http.Server) =>
+    new Promise<void>((resolve, reject) => {
+      s.once('error', reject);
+      s.listen(0, '127.0.0.1', () => resolve());
+    });
+  await Promise.all([listen(server), listen(blobServer)]);
+  const fake = new FakeGitHub(server, (server.address() as AddressInfo).port, options, { server: blobServer, port: (blobServer.address() as AddressInfo).port });
   holder.fake = fake;
   return fake;
 }

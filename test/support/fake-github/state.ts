@@ -3,12 +3,14 @@
  * and webhook deliveries. Plain records (camelCase); `representations.ts` renders GitHub's JSON.
  */
 import type { KeyObject } from 'node:crypto';
+import { CiState } from './ci-state.js';
 import { githubToken, hex, base62, nodeId } from './ids.js';
 import { publicKeyFromPrivatePem } from './jwt.js';
 import { takeKey } from './keys.js';
 import { recordSecret } from '../secret-ledger.js';
 
-export type AccountType = 'User' | 'Organization';
+/** `Bot`: an app's bot user (`<slug>[bot]`), as comment authors (see ci-state.ts). */
+export type AccountType = 'User' | 'Organization' | 'Bot';
 export type Permissions = Record<string, string>;
 export type RepositorySelection = 'all' | 'selected';
 
@@ -262,6 +264,8 @@ export class FakeState {
   readonly authorizations: { appId: number; login: string; state: string | null; redirectUri: string; code: string }[] = [];
   signedInUserId: number | null = null;
   tokensIssued = 0;
+  /** Pull requests, checks, GitHub Actions runs/jobs, issue comments (see ci-state.ts). */
+  readonly ci: CiState = new CiState(this);
   /** Defaults applied to apps created later (and to all apps by `setWebhookTarget`). */
   webhookDefaults: { url: string | null; secret: string | null } = { url: null, secret: null };
 

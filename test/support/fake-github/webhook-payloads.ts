@@ -127,3 +127,60 @@ export function pushPayload(fake: FakeGitHub, installationId: number, repository
     head_commit: head,
   };
 }
+
+/** The `organization` of a webhook for an organization-owned repository (`organization-simple-webhooks`). */
+function organizationOf(fake: FakeGitHub, owner: Json): Json | undefined {
+  if (owner.type !== 'Organization') return undefined;
+  const url = `${fake.apiUrl}/orgs/${String(owner.login)}`;
+  return {
+    login: owner.login,
+    id: owner.id,
+    node_id: owner.node_id,
+    url,
+    repos_url: `${url}/repos`,
+    events_url: `${url}/events`,
+    hooks_url: `${url}/hooks`,
+    issues_url: `${url}/issues`,
+    members_url: `${url}/members{/member}`,
+    public_members_url: `${url}/public_members{/member}`,
+    avatar_url: owner.avatar_url,
+    description: null,
+  };
+}
+
+/**
+ * A `check_run` event (`created`, `completed`, `rerequested`) for a check run of the fake, shaped like
+ * GitHub's: the REST check run with its `check_suite` expanded (`simple-check-suite`) and a non-null
+ * `details_url` / `started_at` / `external_id`, plus `repository`, `organization` (org-owned),
+ * `installation` and `sender` (the workflow run's actor for GitHub Actions, else the installation's account).
+ */
+export function checkRunPayload(
+  fake: FakeGitHub,
+  installationId: number,
+  checkRunId: number,
+  action: 'created' | 'completed' | 'rerequested' = 'completed',
+  opts: { sender?: string } = {},
+): Json {
+  const run = fake.getCheckRun(checkRunId);
+  const suiteId = Number((run.check_suite as { id: number }).id);
+  const repo = fake.listRepositories(installationId).find((r) => String(run.url).startsWith(`${r.url}/`));
+  if (!repo) throw new Error(`check run ${checkRunId} is not in a repository of installation ${installationId}`);
+  const job = /\/actions\/runs\/(\d+)\/job\//.exec(String(run.html_url));
+  const actor = job ? (fake.getWorkflowRun(Number(job[1])).actor as Json) : undefined;
+  const sender = opts.sender ? fake.getAccount(opts.sender) : (actor ?? senderFor(fake, installationId));
+  const organization = organizationOf(fake, repo.owner);
+  return {
+    action,
+    check_run: {
+      ...run,
+      details_url: run.details_url ?? run.html_url,
+      external_id: run.external_id ?? '',
+      started_at: run.started_at ?? new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      check_suite: fake.getCheckSuite(suiteId),
+    },
+    repository: repo,
+    ...(organization ? { organization } : {}),
+    installation: { id: installationId, node_id: nodeId('IntegrationInstallation', installationId) },
+    sender,
+  };
+}
