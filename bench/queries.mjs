@@ -4,7 +4,7 @@
 //
 //   node bench/queries.mjs [sqlite|postgres|both]      (default both; run `npm run build` first)
 //
-// Settings (environment): BENCH_Q_RECEIPTS (1000000), BENCH_Q_PULLS (100000),
+// Settings (environment): BENCH_Q_RECEIPTS (1000000), BENCH_Q_PULLS (100000), BENCH_Q_CHECK_RUNS (1000000),
 // BENCH_Q_ITERATIONS (2000), BENCH_Q_WARMUP (200), BENCH_Q_BUDGET_S (120, max seconds per query),
 // BENCH_Q_KEEP=1 (keep the databases for a closer look), BENCH_PG_ADMIN_URL
 // (postgres://postgres@127.0.0.1:5432/postgres).
@@ -33,6 +33,7 @@ function num(name, def) {
 const settings = {
   receipts: num('BENCH_Q_RECEIPTS', 1_000_000),
   pulls: num('BENCH_Q_PULLS', 100_000),
+  checkRuns: num('BENCH_Q_CHECK_RUNS', 1_000_000),
   iterations: num('BENCH_Q_ITERATIONS', 2000),
   warmup: num('BENCH_Q_WARMUP', 200),
   budgetMs: num('BENCH_Q_BUDGET_S', 120) * 1000,
@@ -93,7 +94,7 @@ async function pgSettings(target) {
 
 async function runDatabase(kind, dist, now) {
   log(`\n## ${kind}`);
-  const data = buildDataset({ receipts: settings.receipts, pulls: settings.pulls, now });
+  const data = buildDataset({ receipts: settings.receipts, pulls: settings.pulls, checkRuns: settings.checkRuns, now });
   const target = kind === 'sqlite' ? await createSqlite(dist, settings) : await createPostgres(dist, settings);
   current = target;
   const result = { database: kind };
@@ -187,7 +188,7 @@ function markdown(report) {
   lines.push('');
   lines.push(
     `Data: ${report.settings.receipts.toLocaleString('en-US')} event_receipts over 30 days (${ds ? `${ds.repositories.toLocaleString('en-US')} repositories, Zipf-distributed: the busiest has ${ds.busiestRepository.events.toLocaleString('en-US')} events (${(ds.busiestRepository.share * 100).toFixed(0)}%) and ${ds.busiestRepository.pullRequests.toLocaleString('en-US')} pull requests, the median one ${ds.medianRepositoryEvents} events; ${ds.installations} installations` : '?'}; ` +
-      `UUIDv7 ids generated for each received_at), ${report.settings.pulls.toLocaleString('en-US')} pull requests with 1–3 state-history rows and 0–10 check runs each. ` +
+      `UUIDv7 ids generated for each received_at), ${report.settings.pulls.toLocaleString('en-US')} pull requests with 1–3 state-history rows and 0–${Math.max(1, Math.round((2 * report.settings.checkRuns) / report.settings.pulls))} check runs each (${report.settings.checkRuns.toLocaleString('en-US')} in all, on average). ` +
       `Each receipt's payload is a ~200-byte synthetic JSON Buffer (stored in ${report.databases.find((d) => d.load)?.load.counts.payloadsIn ?? '?'}): real payloads are 5–25 kB, so table size on disk (and any query that reads payloads) is not realistic; the list and detail queries measured here do not read payloads.`,
   );
   lines.push(

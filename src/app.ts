@@ -11,15 +11,19 @@ import type { FastifyInstance } from 'fastify';
 import type { Config } from './config/index.js';
 import type { Database } from './db/index.js';
 import { migrateToLatest, openDatabase } from './db/index.js';
-import { createQueue, type Queue } from './jobs/index.js';
+import { createQueue, jobsAdminRoutes, type Queue } from './jobs/index.js';
 import type { Logger } from './log/index.js';
 import { createMetrics, type Metrics } from './http/metrics.js';
 import { buildServer } from './http/server.js';
 import { AutomationRegistry } from './automations/registry.js';
-import { registerStateProjection, stateRoutes } from './state/index.js';
+import { overviewRoutes, registerStateProjection, stateRoutes } from './state/index.js';
+import { dashboardRoutes } from './dashboard/index.js';
 import { createWebhooksSlice, type BatchWriter, type WebhooksSlice } from './webhooks/index.js';
 import { createIdentitySlice, loadSecretBox, type IdentitySlice, type SecretBox } from './identity/index.js';
 import { createAppCredentialsStore, createGitHubSlice, type AppCredentialsStore, type GitHubSlice } from './github/index.js';
+import { createMirrorSlice, type MirrorSlice } from './automations/mirror/index.js';
+import { createCiTriageSlice, type CiTriageSlice } from './automations/ci-triage/index.js';
+import { notifyRoutes } from './notify/index.js';
 
 export interface Roles {
   web: boolean;
@@ -39,6 +43,9 @@ export interface Switchyard {
   box: SecretBox;
   appCredentials: AppCredentialsStore;
   github: GitHubSlice;
+  ciTriage: CiTriageSlice;
+  /** Mirroring repositories to other forges (src/automations/mirror). */
+  mirror: MirrorSlice;
   http: FastifyInstance;
   /** Starts the roles; resolves once the HTTP server listens (when `web`). Returns the bound port. */
   start(roles: Roles): Promise<number | null>;
@@ -87,7 +94,18 @@ export async function createSwitchyard(config: Config, log: Logger, options: Cre
   const appCredentials = await createAppCredentialsStore({ db, box, config, log: log.child({ slice: 'github' }) });
   const identity = createIdentitySlice({ config, db, box, queue, log });
   const github = createGitHubSlice({ config, db, box, queue, metrics, log, credentials: appCredentials, cookies: identity.cookies });
+  const ciTriage = createCiTriageSlice({ config, db, queue, registry, clients: () => github.clients(), log });
   registerStateProjection(registry, { dialect: db.dialect });
+  const mirror = createMirrorSlice({
+    config,
+    db,
+    queue,
+    registry,
+    box,
+    metrics,
+    log,
+    sourceToken: async (installationId) => ((await github.clients().installation(installationId).auth({ type: 'installation' })) as { token: string }).token,
+  });
   const webhooks = createWebhooksSlice({
     config,
     db,
@@ -112,9 +130,21 @@ export async function createSwitchyard(config: Config, log: Logger, options: Cre
     log,
     metrics,
     authenticate: (req) => identity.authenticate(req),
+    trustProxy: config.trustProxy,
     version: packageVersion(),
     isolatedPlugins: [webhooks.receiver],
-    plugins: [identity.routes, github.routes, webhooks.routes, (app) => stateRoutes(app, { db })],
+    plugins: [
+      identity.routes,
+      github.routes,
+      webhooks.routes,
+      (app) => stateRoutes(app, { db }),
+      mirror.routes,
+      ciTriage.routes,
+      (app) => notifyRoutes(app, { db }),
+      (app) => overviewRoutes(app, { db }),
+      (app) => jobsAdminRoutes(app, { queue }),
+      (app) => dashboardRoutes(app),
+    ],
   });
 
   let started: Roles | null = null;
@@ -129,10 +159,13 @@ export async function createSwitchyard(config: Config, log: Logger, options: Cre
     box,
     appCredentials,
     github,
+    ciTriage,
+    mirror,
     http,
     async start(roles) {
       started = roles;
       await queue.start({ work: roles.worker, schedule: roles.scheduler });
+      mirror.start({ work: roles.worker });
       if (roles.scheduler) await github.kickOff();
       if (!roles.web) {
         await http.ready();
@@ -147,6 +180,7 @@ export async function createSwitchyard(config: Config, log: Logger, options: Cre
     async stop() {
       if (started?.web) await http.close();
       await webhooks.drain();
+      await mirror.stop();
       await queue.stop();
       if (!started?.web) await http.close();
       appCredentials.close();

@@ -14,6 +14,7 @@ import { startTestApp, type TestApp } from './support/app.js';
 import { dialects } from './support/databases.js';
 import { pullRequest, repo, sender } from './support/payloads.js';
 import { deliveryHeaders, TEST_API_TOKEN } from './support/sign.js';
+import { notify } from '../src/notify/index.js';
 import { bearerClient, createApiToken, createUser, grantInstallation, json, sessionClient, signIn, type Client } from './support/users.js';
 
 type Tenant = 'A' | 'B';
@@ -29,7 +30,9 @@ const TENANTS = {
 /** A repository that only ever sent a `ping` (no installation): administrators only. */
 const LONE_REPO = { id: 83_003, fullName: 'lone/hook' };
 
-const MISSING = { delivery: () => randomUUID(), repo: 'nobody/nothing', installation: 987_654_321 };
+const MISSING = { delivery: () => randomUUID(), repo: 'nobody/nothing', installation: 987_654_321, checkRun: 999_999_999 };
+/** The first of each tenant's two check runs (failure, then success on the same commit). */
+const CHECK_RUNS = { A: 91_001, B: 92_002 } as const;
 
 /** Endpoints that are not about GitHub objects, and why they need no scoping check. */
 const NOT_GITHUB_OBJECTS: Record<string, string> = {
@@ -52,6 +55,8 @@ const NOT_GITHUB_OBJECTS: Record<string, string> = {
   'DELETE /api/me/tokens/{id}': 'the caller’s own API tokens (identity.test.ts)',
 };
 
+const NOTIFICATION_TITLES = (tenants: Tenant[]) => tenants.map((x) => `${x} notification`).sort();
+
 /** Endpoints for administrators only: everyone else gets 403 (bodies valid, so the 403 is not a 400). */
 const ADMIN_ONLY: Record<string, { body?: unknown }> = {
   'GET /api/users': {},
@@ -63,6 +68,19 @@ const ADMIN_ONLY: Record<string, { body?: unknown }> = {
   'GET /api/admin/recovery-runs': {},
   'POST /api/admin/recovery-runs': {},
   'POST /api/admin/reconcile': {},
+  'GET /api/admin/queue': {},
+  'POST /api/admin/queue/retry-dead': { body: {} },
+  // Mirror targets and rules are administrator configuration (the authorisation comes before any lookup).
+  'GET /api/mirror/targets': {},
+  'POST /api/mirror/targets': { body: { name: 'mallory', kind: 'git', base_url: 'https://203.0.113.66/{path}.git' } },
+  'GET /api/mirror/targets/{target}': {},
+  'PATCH /api/mirror/targets/{target}': { body: { enabled: true } },
+  'DELETE /api/mirror/targets/{target}': {},
+  'POST /api/mirror/targets/{target}/test': {},
+  'GET /api/mirror/targets/{target}/rules': {},
+  'POST /api/mirror/targets/{target}/rules': { body: { kind: 'pattern', pattern: 'alpha-org/*' } },
+  'DELETE /api/mirror/rules/{id}': {},
+  'POST /api/mirror/targets/{target}/mirrors': { body: { repository: 'alpha-org/app' } },
 };
 
 interface Viewer extends Client {
@@ -150,8 +168,30 @@ describe.each(dialects)('tenant scoping (%s)', (dialect) => {
       const n = TENANTS[x];
       deliveries[x].push = await deliver('push', { ref: 'refs/heads/main', before: 'c'.repeat(40), after: 'd'.repeat(40), repository: repo(n.repoId, n.repo), installation: { id: n.installationId }, sender });
     }
+    for (const x of ['A', 'B'] as const) {
+      const n = TENANTS[x];
+      // A check that failed and then passed on the same commit: a failing check, and a flaky one.
+      for (const [i, conclusion] of [[1, 'failure'], [2, 'success']] as const) {
+        deliveries[x][`check_run_${conclusion}`] = await deliver('check_run', {
+          action: 'completed',
+          check_run: { id: CHECK_RUNS[x] + i - 1, name: 'build', head_sha: 'e'.repeat(40), status: 'completed', conclusion, started_at: `2026-11-0${i}T00:00:00Z`, completed_at: new Date(Date.now() - (3 - i) * 60_000).toISOString(), pull_requests: [{ number: 1 }], app: { slug: 'other-ci' }, output: { title: `${x} build ${conclusion}` } },
+          repository: repo(n.repoId, n.repo),
+          installation: { id: n.installationId },
+          sender,
+        });
+      }
+    }
     deliveries.ping = await deliver('ping', { zen: 'Design for failure.', hook_id: 1, repository: repo(LONE_REPO.id, LONE_REPO.fullName), sender });
     await t.settle();
+    for (const x of ['A', 'B'] as const) {
+      const repoRow = await t.app.db.kysely.selectFrom('repositories').select('id').where('full_name', '=', TENANTS[x].repo).executeTakeFirstOrThrow();
+      await notify(t.app.db, { installationId: TENANTS[x].installationId, repositoryId: repoRow.id, kind: 'check_failed', title: `${x} notification`, body: 'x', dedupeKey: `tenant-${x}` });
+      const now = new Date().toISOString();
+      await t.app.db.kysely
+        .insertInto('fix_attempts')
+        .values({ id: randomUUID(), repository_id: repoRow.id, pull_request_id: null, check_name: 'build', head_sha: 'e'.repeat(40), fix_strategy: 'rerun', trigger_check_run_github_id: CHECK_RUNS[x], workflow_run_github_id: null, category: 'flaky', status: 'succeeded', outcome_check_run_github_id: CHECK_RUNS[x] + 1, error_message: null, completed_at: now, created_at: now, updated_at: now })
+        .execute();
+    }
 
     viewers.push({ who: 'operator', ...bearerClient(t, TEST_API_TOKEN, 'operator') });
     for (const who of ['alice', 'bob', 'carol', 'dave', 'root'] as const) {
@@ -168,6 +208,44 @@ describe.each(dialects)('tenant scoping (%s)', (dialect) => {
   afterAll(async () => {
     await t?.close();
   });
+
+  /**
+   * Mirrors of both tenants' repositories and of the installation-less one, on a disabled target (so
+   * nothing ever syncs), made once by the operator for the mirror checks below.
+   */
+  let mirrorsMade: Promise<void> | undefined;
+  const withMirrors = () =>
+    (mirrorsMade ??= (async () => {
+      const operator = viewers.find((v) => v.who === 'operator')!;
+      const target = await operator.fetch('/api/mirror/targets', json({ name: 'scoping', kind: 'git', base_url: 'https://203.0.113.7/{path}.git', enabled: false }, { method: 'POST' }));
+      expect(target.status).toBe(201);
+      for (const fullName of [TENANTS.A.repo, TENANTS.B.repo, LONE_REPO.fullName]) {
+        const res = await operator.fetch('/api/mirror/targets/scoping/mirrors', json({ repository: fullName }, { method: 'POST' }));
+        expect(res.status, fullName).toBe(201);
+      }
+    })());
+  const mirroredBy = (who: Who) => [...tenantsOf(who).map((x) => TENANTS[x].repo), ...(seesAll(who) ? [LONE_REPO.fullName] : [])].sort();
+  /** A mirror request route: each viewer reaches its repositories' mirrors only; each request bumps requested_seq once. */
+  const checkMirrorRequest = async (action: 'sync' | 'retry') => {
+    await withMirrors();
+    const seqs = async () => Object.fromEntries((await t.app.db.kysely.selectFrom('repo_mirrors as m').innerJoin('repositories as r', 'r.id', 'm.repository_id').select(['r.full_name', 'm.requested_seq']).execute()).map((r) => [r.full_name, r.requested_seq]));
+    const before = await seqs();
+    const expected: Record<string, number> = { ...before };
+    for (const v of viewers) {
+      for (const [x, name] of [['A', TENANTS.A.repo], ['B', TENANTS.B.repo], [null, LONE_REPO.fullName]] as const) {
+        const sees = x ? tenantsOf(v.who).includes(x) : seesAll(v.who);
+        const path = `/api/mirror/repositories/${name}/${action}`;
+        if (!sees) {
+          await expectHidden(v, path, name, MISSING.repo, { method: 'POST' });
+          continue;
+        }
+        const res = await v.fetch(path, { method: 'POST' });
+        expect(res.status, `${v.label} ${path}`).toBe(202);
+        expected[name] = expected[name]! + 1;
+      }
+    }
+    expect(await seqs()).toEqual(expected);
+  };
 
   /** The scoping check of each endpoint that serves GitHub objects. */
   const SCOPED: Record<string, { behaviour: string; check(): Promise<void> }> = {
@@ -277,6 +355,181 @@ describe.each(dialects)('tenant scoping (%s)', (dialect) => {
         );
       },
     },
+    'GET /api/checks': {
+      behaviour: 'lists only the failing check runs of the viewer’s repositories, across pages and filters',
+      async check() {
+        for (const v of viewers) {
+          const ids = (await pageAll(v, '/api/checks', 1)).map((c) => c.github_id as number).sort();
+          expect(ids, v.label).toEqual(tenantsOf(v.who).map((x) => CHECK_RUNS[x]).sort());
+          const passed = (await pageAll(v, '/api/checks?conclusion=success')).map((c) => c.github_id as number).sort();
+          expect(passed, `${v.label} success`).toEqual(tenantsOf(v.who).map((x) => CHECK_RUNS[x] + 1).sort());
+          for (const x of ['A', 'B'] as const) {
+            const byRepo = (await pageAll(v, `/api/checks?repository=${TENANTS[x].repo}`)).map((c) => c.github_id as number);
+            expect(byRepo, `${v.label} repository=${x}`).toEqual(tenantsOf(v.who).includes(x) ? [CHECK_RUNS[x]] : []);
+          }
+        }
+      },
+    },
+    'GET /api/checks/{check_run_id}': {
+      behaviour: 'shows the viewer’s check runs; others answer 404 as a missing one does',
+      async check() {
+        for (const v of viewers) {
+          for (const x of ['A', 'B'] as const) {
+            const id = String(CHECK_RUNS[x]);
+            if (!tenantsOf(v.who).includes(x)) {
+              await expectHidden(v, `/api/checks/${id}`, id, String(MISSING.checkRun));
+              continue;
+            }
+            const res = await v.fetch(`/api/checks/${id}`);
+            expect(res.status, `${v.label} check ${x}`).toBe(200);
+            expect(await res.json()).toMatchObject({ github_id: CHECK_RUNS[x], repository: TENANTS[x].repo, pull_request: 1 });
+          }
+        }
+      },
+    },
+    'GET /api/checks/{check_run_id}/log': {
+      behaviour: 'serves logs of the viewer’s check runs only; others answer 404 as a missing one does',
+      async check() {
+        for (const v of viewers) {
+          for (const x of ['A', 'B'] as const) {
+            const id = String(CHECK_RUNS[x]);
+            if (!tenantsOf(v.who).includes(x)) {
+              await expectHidden(v, `/api/checks/${id}/log`, id, String(MISSING.checkRun));
+              continue;
+            }
+            // No log was kept (no GitHub App here): the answer says so, not "no such check run".
+            const res = await v.fetch(`/api/checks/${id}/log`);
+            expect(res.status).toBe(404);
+            expect(((await res.json()) as Json).error).toBe('LOG_NOT_FOUND');
+          }
+        }
+      },
+    },
+    'GET /api/checks/flaky': {
+      behaviour: 'counts flaky checks of the viewer’s repositories only',
+      async check() {
+        for (const v of viewers) {
+          const items = ((await (await v.fetch('/api/checks/flaky')).json()) as Json).items as Json[];
+          expect(items.map((i) => i.repository).sort(), v.label).toEqual(tenantsOf(v.who).map((x) => TENANTS[x].repo).sort());
+          for (const x of ['A', 'B'] as const) {
+            const res = await v.fetch(`/api/checks/flaky?repository=${TENANTS[x].repo}`);
+            expect((((await res.json()) as Json).items as Json[]).length, `${v.label} repository=${x}`).toBe(tenantsOf(v.who).includes(x) ? 1 : 0);
+          }
+        }
+      },
+    },
+    'GET /api/checks/fix-attempts': {
+      behaviour: 'lists the fix attempts of the viewer’s repositories only',
+      async check() {
+        for (const v of viewers) {
+          const items = await pageAll(v, '/api/checks/fix-attempts', 1);
+          expect(items.map((i) => i.repository).sort(), v.label).toEqual(tenantsOf(v.who).map((x) => TENANTS[x].repo).sort());
+        }
+      },
+    },
+    'POST /api/repositories/{owner}/{name}/pulls/{number}/refresh': {
+      behaviour: 'refreshes pull requests of the viewer’s repositories; others answer 404 as a missing one does',
+      async check() {
+        for (const v of viewers) {
+          for (const x of ['A', 'B'] as const) {
+            const path = `/api/repositories/${TENANTS[x].repo}/pulls/1/refresh`;
+            if (!tenantsOf(v.who).includes(x)) {
+              await expectHidden(v, path, TENANTS[x].repo, MISSING.repo, { method: 'POST' });
+              continue;
+            }
+            // No GitHub App in this test: reaching GitHub fails, which is not a 404.
+            expect((await v.fetch(path, { method: 'POST' })).status, `${v.label} ${path}`).toBe(502);
+          }
+        }
+      },
+    },
+    'GET /api/repositories/{owner}/{name}/triage-config': {
+      behaviour: 'shows triage settings of the viewer’s repositories; others answer 404 as a missing one does',
+      async check() {
+        await checkRepositoryRoute((name) => `/api/repositories/${name}/triage-config`, (body) => expect(body).toMatchObject({ analyze: true, rerun: true }));
+      },
+    },
+    'PATCH /api/repositories/{owner}/{name}/triage-config': {
+      behaviour: 'is for administrators only (403 for everyone else, even on their own repositories)',
+      async check() {
+        for (const v of viewers) {
+          const res = await v.fetch(`/api/repositories/${TENANTS.A.repo}/triage-config`, json({ comment: true }, { method: 'PATCH' }));
+          expect(res.status, v.label).toBe(seesAll(v.who) ? 200 : 403);
+        }
+      },
+    },
+    'GET /api/notifications': {
+      behaviour: 'lists notifications about the viewer’s installations only',
+      async check() {
+        for (const v of viewers) {
+          const items = await pageAll(v, '/api/notifications', 1);
+          expect(items.map((i) => i.title as string).sort(), v.label).toEqual(NOTIFICATION_TITLES(tenantsOf(v.who)));
+        }
+      },
+    },
+    'POST /api/notifications/{id}/read': {
+      behaviour: 'marks the viewer’s notifications read; others answer 404 as a missing one does',
+      async check() {
+        const all = await t.app.db.kysely.selectFrom('notifications').select(['id', 'title']).execute();
+        for (const v of viewers.filter((w) => w.who !== 'operator')) {
+          for (const x of ['A', 'B'] as const) {
+            const n = all.find((row) => row.title === `${x} notification`)!;
+            if (!tenantsOf(v.who).includes(x)) {
+              await expectHidden(v, `/api/notifications/${n.id}/read`, n.id, randomUUID(), { method: 'POST' });
+              continue;
+            }
+            expect((await v.fetch(`/api/notifications/${n.id}/read`, { method: 'POST' })).status, v.label).toBe(200);
+          }
+        }
+      },
+    },
+    'GET /api/events/stream': {
+      behaviour: 'streams only the viewer’s receipts (here: what a client reconnecting from before them all is sent)',
+      async check() {
+        const hourAgo = (Date.now() - 30 * 60_000).toString(16).padStart(12, '0');
+        const after = `${hourAgo.slice(0, 8)}-${hourAgo.slice(8)}-7000-8000-000000000000`;
+        for (const v of viewers) {
+          const res = await v.fetch(`/api/events/stream?after=${after}`);
+          expect(res.status, v.label).toBe(200);
+          const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+          let text = '';
+          while (!text.includes('event: ready')) {
+            const { value, done } = await reader.read();
+            if (done) break;
+            text += value;
+          }
+          await reader.cancel();
+          const sent = [...text.matchAll(/event: receipt\ndata: (.*)\n/g)].map((m) => (JSON.parse(m[1]!) as Json).delivery_id as string);
+          expect(sent.sort(), v.label).toEqual(expectedDeliveries(v.who));
+        }
+      },
+    },
+    'GET /api/overview': {
+      behaviour: 'lists only the viewer’s repositories, across pages, and counts only the viewer’s deliveries',
+      async check() {
+        for (const v of viewers) {
+          const names = (await pageAll(v, '/api/overview', 1)).map((r) => r.full_name as string).sort();
+          expect(names, v.label).toEqual([...tenantsOf(v.who).map((x) => TENANTS[x].repo), ...(seesAll(v.who) ? [LONE_REPO.fullName] : [])].sort());
+          const summary = ((await (await v.fetch('/api/overview')).json()) as Json).summary;
+          expect(summary.last_24h, `${v.label} deliveries in 24 hours`).toBe(expectedDeliveries(v.who).length);
+        }
+      },
+    },
+    'GET /api/overview/{owner}/{name}': {
+      behaviour: 'shows the health of the viewer’s repositories; others answer 404 as a missing one does',
+      async check() {
+        await checkRepositoryRoute((name) => `/api/overview/${name}`, (body, x) => expect(body.installation_id).toBe(x ? TENANTS[x].installationId : null));
+      },
+    },
+    'GET /api/repositories/{owner}/{name}/check-summary': {
+      behaviour: 'summarises checks of the viewer’s pull requests; others answer 404 as a missing one does',
+      async check() {
+        await checkRepositoryRoute(
+          (name) => `/api/repositories/${name}/check-summary?numbers=1`,
+          (body, x) => expect(body.items.map((i: Json) => i.number)).toEqual(x ? [1] : []),
+        );
+      },
+    },
     'GET /api/installations': {
       behaviour: 'lists only the viewer’s installations, across pages, with their repository counts',
       async check() {
@@ -287,6 +540,49 @@ describe.each(dialects)('tenant scoping (%s)', (dialect) => {
             const x = i.github_id === TENANTS.A.installationId ? 'A' : 'B';
             expect(i, v.label).toMatchObject({ account_login: TENANTS[x].login, account_type: 'Organization', target_type: 'Organization', repository_selection: 'selected', status: 'active', repository_count: 1 });
           }
+        }
+      },
+    },
+    'GET /api/mirror/repositories': {
+      behaviour: 'lists mirrors of the viewer’s repositories only, across pages',
+      async check() {
+        await withMirrors();
+        for (const v of viewers) {
+          const items = await pageAll(v, '/api/mirror/repositories', 1);
+          expect(items.map((i) => i.repository as string).sort(), v.label).toEqual(mirroredBy(v.who));
+        }
+      },
+    },
+    'GET /api/mirror/repositories/{owner}/{name}': {
+      behaviour: 'shows the mirrors of the viewer’s repositories; others answer 404 as an unmirrored one does',
+      async check() {
+        await withMirrors();
+        await checkRepositoryRoute((n) => `/api/mirror/repositories/${n}`, (body) => expect(body.items).toHaveLength(1));
+      },
+    },
+    'GET /api/mirror/repositories/{owner}/{name}/logs': {
+      behaviour: 'shows the sync log of the viewer’s repositories; others answer 404 as an unmirrored one does',
+      async check() {
+        await withMirrors();
+        await checkRepositoryRoute((n) => `/api/mirror/repositories/${n}/logs`, (body) => expect(body.items.map((l: Json) => l.event)).toContain('mirroring_started'));
+      },
+    },
+    'POST /api/mirror/repositories/{owner}/{name}/sync': {
+      behaviour: 'asks for a sync of the viewer’s mirrors only; others answer 404 and stay untouched',
+      check: () => checkMirrorRequest('sync'),
+    },
+    'POST /api/mirror/repositories/{owner}/{name}/retry': {
+      behaviour: 'retries the viewer’s mirrors only; others answer 404 and stay untouched',
+      check: () => checkMirrorRequest('retry'),
+    },
+    'GET /api/mirror/status': {
+      behaviour: 'counts the viewer’s mirrors only',
+      async check() {
+        await withMirrors();
+        for (const v of viewers) {
+          const status = (await (await v.fetch('/api/mirror/status')).json()) as Json;
+          const total = Object.values(status.totals as Record<string, number>).reduce((a, b) => a + b, 0);
+          expect(total, v.label).toBe(mirroredBy(v.who).length);
         }
       },
     },

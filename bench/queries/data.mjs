@@ -127,7 +127,7 @@ const CONCLUSIONS = [
  * Builds the model (installations, repositories with weights and pull request counts) and
  * returns generators for the bulk tables. `now` anchors the 30-day window of receipts.
  */
-export function buildDataset({ receipts, pulls, repositories = 1000, installations = 50, days = 30, seed = 20261125, now = Date.now() }) {
+export function buildDataset({ receipts, pulls, checkRuns = pulls * 5, repositories = 1000, installations = 50, days = 30, seed = 20261125, now = Date.now() }) {
   const rnd = prng(seed);
   const windowStart = now - days * DAY;
   const newIdAt = v7Factory(prng(seed ^ 0x5eed)); // for rows created out of time order
@@ -376,7 +376,8 @@ export function buildDataset({ receipts, pulls, repositories = 1000, installatio
         } else if (state !== 'open') {
           hist('open', state, 'pull_request.closed', endAt);
         }
-        const runs = prand.int(0, 10);
+        // Uniform 0..2×mean runs per pull request: checkRuns in all, on average.
+        const runs = prand.int(0, Math.max(1, Math.round((2 * checkRuns) / pulls)));
         const suite = 6_000_000_000 + prGithubId * 4;
         for (let c = 0; c < runs; c++) {
           const startedAt = createdAt + Math.floor(prand.next() * Math.max(1, updatedAt - createdAt));

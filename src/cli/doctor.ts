@@ -5,6 +5,8 @@ import path from 'node:path';
 import { openDatabase, pendingMigrations } from '../db/index.js';
 import { createSecretBox, parseKey, type SecretBox } from '../identity/index.js';
 import { scrubSecrets } from '../log/index.js';
+import { execa } from 'execa';
+import { diskUsage, formatBytes, lfsAvailable } from '../automations/mirror/index.js';
 
 /** Prints one line per check; returns the exit code (0 when nothing is wrong). */
 export async function runDoctor(env: Record<string, string | undefined>): Promise<number> {
@@ -87,6 +89,15 @@ export async function runDoctor(env: Record<string, string | undefined>): Promis
   } finally {
     await db.close().catch(() => undefined);
   }
+  // Mirroring: git must be there; the cache's size is worth watching.
+  try {
+    const { stdout } = await execa(config.mirror.git, ['--version']);
+    ok(`${stdout.trim()} (for mirroring)${(await lfsAvailable(config.mirror.git)) ? ', with git-lfs' : '; git-lfs is not installed: LFS objects are not mirrored'}`);
+  } catch {
+    warn(`git (${config.mirror.git}) cannot run: mirroring repositories needs it (set MIRROR_GIT, or install git)`);
+  }
+  const cacheBytes = diskUsage(config.mirror.cacheDir);
+  ok(`mirror cache ${config.mirror.cacheDir}: ${formatBytes(cacheBytes)}${fs.existsSync(config.mirror.cacheDir) ? '' : ' (not created yet)'}`);
   console.log(problems === 0 ? 'Everything looks right.' : `${problems} problem(s) found.`);
   return problems === 0 ? 0 : 1;
 }

@@ -13,6 +13,9 @@ import { startEmbeddedWriter, type EmbeddedWriter } from '../embedded/writer-thr
 import { startEmbeddedCheckpointer, type EmbeddedThread } from '../embedded/embedded-thread.js';
 import { eventsList, eventsReplay, eventsShow } from './events-commands.js';
 import { registerIdentityCommands } from './identity-commands.js';
+import { registerMirrorCommands } from './mirror-commands.js';
+import { registerChecksCommands } from './checks-commands.js';
+import { registerTriageCommands } from './triage-commands.js';
 
 async function configOrExit(): Promise<Config> {
   await loadDotEnv();
@@ -138,6 +141,9 @@ export function buildCli(): Command {
     .action(async (id: string) => eventsReplay(await configOrExit(), id));
 
   registerIdentityCommands(program, configOrExit);
+  registerMirrorCommands(program, configOrExit);
+  registerChecksCommands(program, configOrExit);
+  registerTriageCommands(program);
 
   program
     .command('doctor')

@@ -34,6 +34,21 @@
  * | `RECONCILE_CRON` | `7 * * * *` | when installations and repositories are reconciled with GitHub (also at start) |
  * | `DELIVERY_RECOVERY_CRON` | `*\/5 * * * *` | when missed deliveries are looked for and redelivered |
  * | `DELIVERY_RECOVERY_HOURS` | 72 | how far back the first recovery run looks (GitHub keeps deliveries 3 days) |
+ * | `TRUST_PROXY` | `false` | behind a reverse proxy: `true`, a hop count, or comma-separated proxy addresses/CIDRs whose `X-Forwarded-For` is believed (sign-in rate limits count per client address) |
+ * | `GITHUB_GIT_URL` | `GITHUB_URL` | where repositories are cloned from over HTTPS (`<GITHUB_GIT_URL>/<owner>/<name>.git`) |
+ * | `MIRROR_CACHE_DIR` | `<data dir>/mirror-cache` | bare mirror clones, one per mirrored repository and target |
+ * | `MIRROR_CONCURRENCY` | 4 | syncs running at once, across every process |
+ * | `MIRROR_TARGET_CONCURRENCY` | 2 | syncs running at once per target, across every process (a target may set its own) |
+ * | `MIRROR_SYNC_TIMEOUT_SECONDS` | 1800 | a sync still running after this long is stopped and counts as a (transient) failure |
+ * | `MIRROR_LOW_SPEED_LIMIT` / `MIRROR_LOW_SPEED_TIME` | 1000 / 60 | git aborts a transfer slower than LIMIT bytes/s for TIME seconds (`http.lowSpeedLimit`/`lowSpeedTime`) |
+ * | `MIRROR_MAX_RETRIES` | 3 | retries of a transiently failing sync before `permanent_failure` |
+ * | `MIRROR_RETRY_BASE_MS` | 30000 | first retry delay; doubles per retry, with jitter, capped at 1 hour |
+ * | `MIRROR_LEASE_SECONDS` | 60 | a sync whose process died is taken over after this long (renewed every third of it while alive) |
+ * | `MIRROR_POLL_MS` | 500 | how often a worker looks for due syncs requested by another process |
+ * | `MIRROR_RECONCILE_CRON` | `41 4 * * *` | daily comparison of refs on both sides (`git ls-remote`), repairing drift |
+ * | `MIRROR_SYNC_LOG_DAYS` | 90 | sync log rows older than this are deleted (with the receipts' retention run) |
+ * | `MIRROR_ALLOWED_ADDRESSES` | unset | comma-separated CIDRs or host names a target may use although they are loopback, link-local or metadata addresses (e.g. `127.0.0.0/8` for a forge on the same machine) |
+ * | `MIRROR_GIT` | `git` | the git executable |
  */
 import { z } from 'zod';
 import fs from 'node:fs';
@@ -109,6 +124,22 @@ const envSchema = z.object({
   RECONCILE_CRON: optionalString.transform((v) => v ?? '7 * * * *'),
   DELIVERY_RECOVERY_CRON: optionalString.transform((v) => v ?? '*/5 * * * *'),
   DELIVERY_RECOVERY_HOURS: int(72, 1, 24 * 30),
+  TRUST_PROXY: optionalString,
+  GITHUB_GIT_URL: optionalString.refine((v) => v === undefined || /^https?:\/\/[^/]+/.test(v), 'must be an http(s):// URL'),
+  MIRROR_CACHE_DIR: optionalString,
+  MIRROR_CONCURRENCY: int(4, 1, 256),
+  MIRROR_TARGET_CONCURRENCY: int(2, 1, 256),
+  MIRROR_SYNC_TIMEOUT_SECONDS: int(1800, 1, 7 * 24 * 3600),
+  MIRROR_LOW_SPEED_LIMIT: int(1000, 0),
+  MIRROR_LOW_SPEED_TIME: int(60, 1, 24 * 3600),
+  MIRROR_MAX_RETRIES: int(3, 0, 100),
+  MIRROR_RETRY_BASE_MS: int(30_000, 1),
+  MIRROR_LEASE_SECONDS: int(60, 1, 3600),
+  MIRROR_POLL_MS: int(500, 10, 60_000),
+  MIRROR_RECONCILE_CRON: optionalString.transform((v) => v ?? '41 4 * * *'),
+  MIRROR_SYNC_LOG_DAYS: int(90, 1, 36500),
+  MIRROR_ALLOWED_ADDRESSES: optionalString,
+  MIRROR_GIT: optionalString.transform((v) => v ?? 'git'),
 });
 
 /** The GitHub App as configured in the environment (the setup wizard stores one in the database instead). */
@@ -122,6 +153,28 @@ export interface GitHubConfig {
   privateKey: string | undefined;
   clientId: string | undefined;
   clientSecret: string | undefined;
+  /** Where repositories are cloned from (GITHUB_GIT_URL, else `url`), without a trailing slash. */
+  gitUrl: string;
+}
+
+/** Mirroring repositories to other forges (src/automations/mirror). */
+export interface MirrorConfig {
+  /** Bare mirror clones live here. */
+  cacheDir: string;
+  concurrency: number;
+  targetConcurrency: number;
+  syncTimeoutSeconds: number;
+  lowSpeedLimit: number;
+  lowSpeedTime: number;
+  maxRetries: number;
+  retryBaseMs: number;
+  leaseSeconds: number;
+  pollMs: number;
+  reconcileCron: string;
+  syncLogDays: number;
+  /** CIDRs or host names exempt from the loopback / link-local / metadata refusal. */
+  allowedAddresses: string[];
+  git: string;
 }
 
 export interface Config {
@@ -150,9 +203,22 @@ export interface Config {
   reconcileCron: string;
   deliveryRecoveryCron: string;
   deliveryRecoveryHours: number;
+  /** Fastify's trustProxy: false, true, a hop count, or proxy addresses. */
+  trustProxy: boolean | number | string;
+  mirror: MirrorConfig;
 }
 
 const trimSlash = (u: string) => u.replace(/\/+$/, '');
+
+/** TRUST_PROXY: true/false, a hop count, or a list of proxy addresses (passed to Fastify as is). */
+function parseTrustProxy(v: string | undefined): boolean | number | string {
+  if (v === undefined) return false;
+  const s = v.trim().toLowerCase();
+  if (s === 'true') return true;
+  if (s === 'false') return false;
+  if (/^\d+$/.test(s)) return Number(s);
+  return v.trim();
+}
 
 /** Reads the App's private key: PRIVATE_KEY (with `\n` escapes, as in a .env file) or PRIVATE_KEY_PATH. */
 function readPrivateKey(inline: string | undefined, file: string | undefined, problems: string[]): string | undefined {
@@ -215,6 +281,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       privateKey,
       clientId: e.GITHUB_CLIENT_ID,
       clientSecret: e.GITHUB_CLIENT_SECRET,
+      gitUrl: trimSlash(e.GITHUB_GIT_URL ?? githubUrl),
     },
     secretKey: e.SWITCHYARD_SECRET_KEY,
     previousSecretKeys: (e.SWITCHYARD_PREVIOUS_SECRET_KEYS ?? '').split(',').map((k) => k.trim()).filter(Boolean),
@@ -222,6 +289,23 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     reconcileCron: e.RECONCILE_CRON,
     deliveryRecoveryCron: e.DELIVERY_RECOVERY_CRON,
     deliveryRecoveryHours: e.DELIVERY_RECOVERY_HOURS,
+    trustProxy: parseTrustProxy(e.TRUST_PROXY),
+    mirror: {
+      cacheDir: path.resolve(e.MIRROR_CACHE_DIR ?? path.join(dataDir, 'mirror-cache')),
+      concurrency: e.MIRROR_CONCURRENCY,
+      targetConcurrency: e.MIRROR_TARGET_CONCURRENCY,
+      syncTimeoutSeconds: e.MIRROR_SYNC_TIMEOUT_SECONDS,
+      lowSpeedLimit: e.MIRROR_LOW_SPEED_LIMIT,
+      lowSpeedTime: e.MIRROR_LOW_SPEED_TIME,
+      maxRetries: e.MIRROR_MAX_RETRIES,
+      retryBaseMs: e.MIRROR_RETRY_BASE_MS,
+      leaseSeconds: e.MIRROR_LEASE_SECONDS,
+      pollMs: e.MIRROR_POLL_MS,
+      reconcileCron: e.MIRROR_RECONCILE_CRON,
+      syncLogDays: e.MIRROR_SYNC_LOG_DAYS,
+      allowedAddresses: (e.MIRROR_ALLOWED_ADDRESSES ?? '').split(',').map((a) => a.trim()).filter(Boolean),
+      git: e.MIRROR_GIT,
+    },
   };
 }
 

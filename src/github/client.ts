@@ -35,6 +35,8 @@ export interface GitHubClients {
   anonymous(): GitHubClient;
   /** How many installation tokens this process has fetched (tests check caching). */
   readonly tokensFetched: number;
+  /** False when no GitHub App is configured (app() and installation() would throw). */
+  readonly configured: boolean;
 }
 
 interface CachedResponse {
@@ -154,5 +156,6 @@ export function createGitHubClients(deps: { credentials: AppCredentials | null; 
     get tokensFetched() {
       return tokensFetched;
     },
+    configured: credentials !== null,
   };
 }

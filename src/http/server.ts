@@ -25,6 +25,7 @@ export interface ServerDeps {
   /** Plugins mounted in their own encapsulated context (the webhook receiver, with its body parser). */
   isolatedPlugins: Array<(app: FastifyInstance) => Promise<void>>;
   version: string;
+  trustProxy?: boolean | number | string;
 }
 
 export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
@@ -33,8 +34,9 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     // Per-request info logs cost throughput on the webhook path; metrics record every request instead.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 1024 * 1024,
-    // Requests carry no trusted proxy headers by default; set behind a proxy in a later issue.
-    trustProxy: false,
+    // X-Forwarded-For is believed only from configured proxies (TRUST_PROXY).
+    // (A number or an address list is fine at run time; the cast only picks the plain-HTTP overload.)
+    trustProxy: (deps.trustProxy ?? false) as boolean,
     return503OnClosing: true,
   });
   app.setValidatorCompiler(validatorCompiler);

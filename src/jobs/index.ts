@@ -14,6 +14,7 @@ export { retryDelayMs } from './backoff.js';
 export { enqueueSqliteSync } from './sqlite-enqueue.js';
 export { createSqliteQueue, type SqliteQueueOptions } from './sqlite-queue.js';
 export { createPgBossQueue, type PgBossQueueOptions } from './pg-boss-queue.js';
+export { jobsAdminRoutes } from './admin-routes.js';
 
 /** Creates the queue for `db`'s dialect, sized by WORKER_CONCURRENCY, JOB_LEASE_SECONDS and RETRY_BASE_MS. */
 export function createQueue(deps: {

@@ -58,9 +58,16 @@ export async function projectCheckSuite(ctx: EventContext, tx: Executor): Promis
 
 export async function projectCheckRun(ctx: EventContext, tx: Executor): Promise<void> {
   const c = objAt(ctx.payload, 'check_run');
-  const githubId = num(c?.id);
-  const headSha = str(c?.head_sha);
-  if (!c || githubId === null || !headSha || !ctx.repositoryId) return;
+  if (!c || !ctx.repositoryId) return;
+  await upsertCheckRun(tx, ctx.repositoryId, c);
+}
+
+/** Upserts a check run from a GitHub check run object (webhook payload or REST answer); never goes backwards. */
+export async function upsertCheckRun(tx: Executor, repositoryId: string, c: Obj): Promise<void> {
+  const githubId = num(c.id);
+  const headSha = str(c.head_sha);
+  if (githubId === null || !headSha) return;
+  const ctx = { repositoryId };
   const now = nowIso();
   const status = str(c.status) ?? 'queued';
   const output = objAt(c, 'output');

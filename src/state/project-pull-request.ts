@@ -5,7 +5,7 @@
  */
 import type { Dialect, Executor } from '../db/index.js';
 import { forUpdate, newId, nowIso } from '../db/index.js';
-import { num, objAt, str, toIsoTimestamp } from '../github/index.js';
+import { num, objAt, str, toIsoTimestamp, type Obj } from '../github/index.js';
 import type { EventContext } from '../automations/registry.js';
 import { refreshFailingChecks } from './refresh-failing-checks.js';
 
@@ -18,79 +18,98 @@ export function pullRequestProjector(dialect: Dialect) {
   return async function projectPullRequest(ctx: EventContext, tx: Executor): Promise<void> {
     const pr = objAt(ctx.payload, 'pull_request');
     if (!pr || !ctx.repositoryId) return;
-    const number = num(pr.number);
-    const githubId = num(pr.id);
-    if (number === null || githubId === null) return;
-    const repositoryId = ctx.repositoryId;
-    const mergedAt = toIsoTimestamp(pr.merged_at);
-    const state: 'open' | 'closed' | 'merged' = pr.state === 'open' ? 'open' : pr.merged === true || mergedAt ? 'merged' : 'closed';
-    const updatedAt = toIsoTimestamp(pr.updated_at);
-    const now = nowIso();
-    const values = {
-      github_id: githubId,
-      title: str(pr.title) ?? '',
-      state,
-      is_draft: pr.draft === true,
-      author: str(objAt(pr, 'user')?.login),
-      head_sha: str(objAt(pr, 'head')?.sha),
-      head_ref: str(objAt(pr, 'head')?.ref),
-      base_ref: str(objAt(pr, 'base')?.ref),
-      html_url: str(pr.html_url),
-      merged_at: mergedAt,
-      closed_at: toIsoTimestamp(pr.closed_at),
-      github_created_at: toIsoTimestamp(pr.created_at),
-      github_updated_at: updatedAt,
-    };
-    const existing = await forUpdate(
-      tx.selectFrom('pull_requests').select(['id', 'state', 'github_updated_at', 'head_sha']).where('repository_id', '=', repositoryId).where('number', '=', number),
-      dialect,
-    ).executeTakeFirst();
-
-    let id: string;
-    let fromState: string | null;
-    if (!existing) {
-      id = newId();
-      const inserted = await tx
-        .insertInto('pull_requests')
-        .values({ id, repository_id: repositoryId, number, ...values, last_checked_at: null, created_at: now, updated_at: now })
-        .onConflict((oc) => oc.columns(['repository_id', 'number']).doNothing())
-        .returning('id')
-        .executeTakeFirst();
-      if (!inserted) throw new ConcurrentInsert(`pull request #${number} was created concurrently`);
-      fromState = null;
-    } else {
-      // An older event after a newer one changes nothing.
-      if (existing.github_updated_at && updatedAt && updatedAt < existing.github_updated_at) return;
-      id = existing.id;
-      fromState = existing.state;
-      await tx.updateTable('pull_requests').set({ ...values, updated_at: now }).where('id', '=', id).execute();
-    }
-    if (fromState !== state) {
-      await tx
-        .insertInto('pr_state_history')
-        .values({
-          id: newId(),
-          pull_request_id: id,
-          from_state: fromState,
-          to_state: state,
-          trigger: `pull_request.${ctx.action ?? 'unknown'}`,
-          delivery_id: ctx.id,
-          actor: str(objAt(ctx.payload, 'sender')?.login),
-          occurred_at: (state === 'merged' ? mergedAt : state === 'closed' ? values.closed_at : null) ?? updatedAt ?? now,
-          created_at: now,
-        })
-        .execute();
-    }
-    if (values.head_sha) {
-      await tx
-        .updateTable('check_runs')
-        .set({ pull_request_id: id })
-        .where('repository_id', '=', repositoryId)
-        .where('head_sha', '=', values.head_sha)
-        .where('pull_request_id', 'is', null)
-        .execute();
-    }
-    // A new head commit (or newly linked runs) changes which checks count.
-    if (!existing || existing.head_sha !== values.head_sha) await refreshFailingChecks(tx, id);
+    await upsertPullRequest(tx, dialect, ctx.repositoryId, pr, {
+      trigger: `pull_request.${ctx.action ?? 'unknown'}`,
+      deliveryId: ctx.id,
+      actor: str(objAt(ctx.payload, 'sender')?.login),
+    });
   };
+}
+
+/**
+ * Upserts a pull request from a GitHub pull request object (webhook payload or REST answer) and
+ * records a state-history row when its state changes, or always when `recordAlways` (a manual check).
+ * Returns the pull request's id, or null when the object lacks its number or id.
+ */
+export async function upsertPullRequest(
+  tx: Executor,
+  dialect: Dialect,
+  repositoryId: string,
+  pr: Obj,
+  how: { trigger: string; deliveryId: string | null; actor: string | null; recordAlways?: boolean },
+): Promise<string | null> {
+  const number = num(pr.number);
+  const githubId = num(pr.id);
+  if (number === null || githubId === null) return null;
+  const mergedAt = toIsoTimestamp(pr.merged_at);
+  const state: 'open' | 'closed' | 'merged' = pr.state === 'open' ? 'open' : pr.merged === true || mergedAt ? 'merged' : 'closed';
+  const updatedAt = toIsoTimestamp(pr.updated_at);
+  const now = nowIso();
+  const values = {
+    github_id: githubId,
+    title: str(pr.title) ?? '',
+    state,
+    is_draft: pr.draft === true,
+    author: str(objAt(pr, 'user')?.login),
+    head_sha: str(objAt(pr, 'head')?.sha),
+    head_ref: str(objAt(pr, 'head')?.ref),
+    base_ref: str(objAt(pr, 'base')?.ref),
+    html_url: str(pr.html_url),
+    merged_at: mergedAt,
+    closed_at: toIsoTimestamp(pr.closed_at),
+    github_created_at: toIsoTimestamp(pr.created_at),
+    github_updated_at: updatedAt,
+  };
+  const existing = await forUpdate(
+    tx.selectFrom('pull_requests').select(['id', 'state', 'github_updated_at', 'head_sha']).where('repository_id', '=', repositoryId).where('number', '=', number),
+    dialect,
+  ).executeTakeFirst();
+
+  let id: string;
+  let fromState: string | null;
+  if (!existing) {
+    id = newId();
+    const inserted = await tx
+      .insertInto('pull_requests')
+      .values({ id, repository_id: repositoryId, number, ...values, last_checked_at: null, created_at: now, updated_at: now })
+      .onConflict((oc) => oc.columns(['repository_id', 'number']).doNothing())
+      .returning('id')
+      .executeTakeFirst();
+    if (!inserted) throw new ConcurrentInsert(`pull request #${number} was created concurrently`);
+    fromState = null;
+  } else {
+    // An older event after a newer one changes nothing.
+    if (existing.github_updated_at && updatedAt && updatedAt < existing.github_updated_at) return existing.id;
+    id = existing.id;
+    fromState = existing.state;
+    await tx.updateTable('pull_requests').set({ ...values, updated_at: now }).where('id', '=', id).execute();
+  }
+  if (fromState !== state || how.recordAlways) {
+    await tx
+      .insertInto('pr_state_history')
+      .values({
+        id: newId(),
+        pull_request_id: id,
+        from_state: fromState,
+        to_state: state,
+        trigger: how.trigger,
+        delivery_id: how.deliveryId,
+        actor: how.actor,
+        occurred_at: fromState === state ? now : ((state === 'merged' ? mergedAt : state === 'closed' ? values.closed_at : null) ?? updatedAt ?? now),
+        created_at: now,
+      })
+      .execute();
+  }
+  if (values.head_sha) {
+    await tx
+      .updateTable('check_runs')
+      .set({ pull_request_id: id })
+      .where('repository_id', '=', repositoryId)
+      .where('head_sha', '=', values.head_sha)
+      .where('pull_request_id', 'is', null)
+      .execute();
+  }
+  // A new head commit (or newly linked runs) changes which checks count.
+  if (!existing || existing.head_sha !== values.head_sha) await refreshFailingChecks(tx, id);
+  return id;
 }

@@ -13,11 +13,14 @@ import { createFilePayloadStore, type PayloadStore } from './payload-store.js';
 import { createReceiptStore, PROCESS_RECEIPT_JOB, type BatchWriter } from './store-receipt.js';
 import { receiveRoute } from './receive-route.js';
 import { eventsRoutes } from './events-routes.js';
+import { eventsStreamRoutes } from './events-stream.js';
 import { processReceipt, runAutomation, type ProcessDeps } from './process-receipt.js';
 import { RETENTION_JOB, runRetention } from './retention.js';
 
 export { replayReceipt } from './replay-receipt.js';
 export { getEvent, listEvents } from './events-repo.js';
+export { createActivityReader, deliverySummary, lastDays } from './repository-activity.js';
+export type { ActivityReader, RepositoryActivity, DeliverySummary } from './repository-activity.js';
 export { runRetention } from './retention.js';
 export { processReceipt, loadPayload } from './process-receipt.js';
 export { PROCESS_RECEIPT_JOB } from './store-receipt.js';
@@ -47,7 +50,7 @@ export interface WebhooksSlice {
   payloads: PayloadStore;
   /** Mounts the webhook endpoint (in its own encapsulated context, for its raw-body parser). */
   receiver(app: FastifyInstance): Promise<void>;
-  /** Mounts the event log API. */
+  /** Mounts the event log API (and its live tail). */
   routes(app: FastifyInstance): Promise<void>;
   /** Waits until every delivery being stored has been written (before the database closes). */
   drain(): Promise<void>;
@@ -96,7 +99,10 @@ export function createWebhooksSlice(deps: WebhooksDeps): WebhooksSlice {
   return {
     payloads,
     receiver: (app) => receiveRoute(app, { store, webhookSecret: deps.webhookSecret ?? (() => config.webhookSecret), bodyLimit: config.webhookBodyLimit, metrics }),
-    routes: (app) => eventsRoutes(app, { db, queue, payloads }),
+    routes: async (app) => {
+      await eventsRoutes(app, { db, queue, payloads });
+      await eventsStreamRoutes(app, { db, log });
+    },
     drain: () => store.drain(),
   };
 }

@@ -4,15 +4,18 @@
  * except under CI=true, where that fails the run.
  */
 import pg from 'pg';
+import type { TestProject } from 'vitest/node';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ADMIN_URL } from './databases.js';
 import { findLeaks, ledgerSize } from './secret-ledger.js';
 
-export default async function setup(): Promise<() => void> {
+export default async function setup(project: TestProject): Promise<() => void> {
   const ledger = fs.mkdtempSync(path.join(os.tmpdir(), 'switchyard-ledger-'));
-  process.env.SWITCHYARD_TEST_LEDGER = ledger;
+  // Handed to the test workers through vitest's provide/inject (environment changes made here do
+  // not reach workers that a project started earlier).
+  project.provide('switchyardLedger', ledger);
   let ok = false;
   let reason = '';
   const client = new pg.Client({ connectionString: ADMIN_URL, connectionTimeoutMillis: 3000 });
@@ -46,6 +49,8 @@ export default async function setup(): Promise<() => void> {
     if (leaks.length > 0) {
       throw new Error(`Secrets found in server logs: ${leaks.map((l) => `${l.secret} in ${l.file}`).join(', ')}`);
     }
-    console.log(`Secret check: ${size.secrets} secrets used by the tests, none in ${size.logs} captured server logs.`);
+    if (project.name || size.logs > 0) {
+      console.log(`Secret check (${project.name || 'all'}): ${size.secrets} secrets used by the tests, none in ${size.logs} captured server logs.`);
+    }
   };
 }

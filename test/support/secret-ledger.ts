@@ -6,10 +6,22 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { inject } from 'vitest';
 
-/** The run's ledger folder (made by the global setup); undefined when a file runs on its own without it. */
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** The folder of this run's secret ledger (made by test/support/global-setup.ts). */
+    switchyardLedger: string;
+  }
+}
+
+/** The run's ledger folder (made by the global setup and provided to every test worker). */
 export function ledgerDir(): string | undefined {
-  return process.env.SWITCHYARD_TEST_LEDGER;
+  try {
+    return inject('switchyardLedger');
+  } catch {
+    return undefined;
+  }
 }
 
 /** Records secrets that must never appear in a log (short values are ignored: they match by chance). */

@@ -1,0 +1,136 @@
+/**
+ * CI triage in a browser: a failed check run with a diagnosis (seeded straight into check_runs and
+ * analysis_results) shows on Failing checks, and its page shows the category, the reason and the
+ * log excerpt with the failure lines highlighted — also on a 360 px screen.
+ */
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { newId, nowIso } from '../src/db/index.js';
+import { startTestApp, type TestApp } from '../test/support/app.js';
+import { dialects } from '../test/support/databases.js';
+import { createUser, grantInstallation, type CreatedUser } from '../test/support/users.js';
+import { chromiumPath, launchBrowser, openPerson, screenshot, type Person } from './support/browser.js';
+import { ACME, seed } from './support/seed.js';
+
+const CHECK_RUN = 424242;
+const FAILURE_TEXT = 'FAIL src/widget.test.ts > resizes a widget: expected 40 to be 42';
+
+async function signIn(page: Page, user: CreatedUser): Promise<void> {
+  await page.goto('/sign-in');
+  await page.getByLabel('Username').fill(user.username);
+  await page.getByLabel('Password').fill(user.password);
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+  await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
+}
+
+/** A failed "unit-tests" run on acme/widgets#7 and the diagnosis the analyzer would have written. */
+async function seedFailedCheck(t: TestApp): Promise<void> {
+  const db = t.app.db.kysely;
+  const repo = await db.selectFrom('repositories').select('id').where('full_name', '=', 'acme/widgets').executeTakeFirstOrThrow();
+  const pr = await db.selectFrom('pull_requests').select(['id', 'head_sha']).where('repository_id', '=', repo.id).where('number', '=', 7).executeTakeFirstOrThrow();
+  const now = nowIso();
+  const started = new Date(Date.now() - 4 * 60_000).toISOString();
+  await db
+    .insertInto('check_runs')
+    .values({ id: newId(), repository_id: repo.id, github_id: CHECK_RUN, check_suite_github_id: null, pull_request_id: pr.id, name: 'unit-tests', head_sha: pr.head_sha!, status: 'completed', conclusion: 'failure', started_at: started, completed_at: now, details_url: null, html_url: `https://github.com/acme/widgets/runs/${CHECK_RUN}`, app_slug: 'github-actions', output_title: null, output_summary: null, created_at: now, updated_at: now })
+    .execute();
+  const excerpt = [
+    { line: 118, text: '> widgets@1.0.0 test' },
+    { line: 119, text: '> vitest run' },
+    { line: 120, text: ' ✓ src/size.test.ts (12 tests) 41ms' },
+    { line: 121, text: FAILURE_TEXT },
+    { line: 122, text: '   at src/widget.test.ts:57:24' },
+    { line: 123, text: ' Test Files  1 failed | 11 passed (12)' },
+  ];
+  await db
+    .insertInto('analysis_results')
+    .values({
+      id: newId(),
+      repository_id: repo.id,
+      check_run_github_id: CHECK_RUN,
+      pull_request_id: pr.id,
+      check_name: 'unit-tests',
+      head_sha: pr.head_sha!,
+      conclusion: 'failure',
+      status: 'analyzed',
+      category: 'test_failure',
+      confidence: 0.92,
+      reason: 'vitest reported a failing test',
+      root_cause: 'resizes a widget: expected 40 to be 42 (src/widget.test.ts:57)',
+      recommended_action: 'fix_code',
+      failure_lines: JSON.stringify([[121, 122]]),
+      excerpt: JSON.stringify(excerpt),
+      evidence: JSON.stringify({ log: true }),
+      log_path: null,
+      log_bytes: null,
+      log_truncated: false,
+      analyzer: 'rules',
+      error_message: null,
+      created_at: now,
+      updated_at: now,
+    })
+    .execute();
+}
+
+describe.skipIf(!chromiumPath).each(dialects)('CI triage in the dashboard (%s)', (dialect) => {
+  let t: TestApp;
+  let browser: Browser;
+  let alice: CreatedUser;
+  let person: Person;
+
+  beforeAll(async () => {
+    [t, browser] = await Promise.all([startTestApp(dialect), launchBrowser()]);
+    await seed(t);
+    await seedFailedCheck(t);
+    alice = await createUser(t, { username: 'alice', password: 'alice-has-a-long-password' });
+    await grantInstallation(t, alice.id, ACME);
+    person = await openPerson(browser, t.url);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await t?.close();
+  });
+
+  it('shows a failed check run on Failing checks and its diagnosis with the failure lines highlighted', async () => {
+    const { page, errors } = person;
+    await signIn(page, alice);
+    await page.getByRole('link', { name: 'Failing checks' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Failing checks' }).waitFor();
+    const row = page.getByRole('row').filter({ has: page.getByRole('link', { name: 'unit-tests', exact: true }) });
+    await row.getByText('test failure').waitFor();
+    await expect(row.getByText('Fix the code').isVisible()).resolves.toBe(true);
+    await expect(row.getByRole('link', { name: '#7' }).isVisible()).resolves.toBe(true);
+    await screenshot(page, `${dialect}-failing-checks`);
+
+    await row.getByRole('link', { name: 'unit-tests', exact: true }).click();
+    await page.waitForURL(`**/checks/${CHECK_RUN}`);
+    await page.getByRole('heading', { level: 1, name: 'unit-tests' }).waitFor();
+    const diagnosis = page.locator('.diagnosis');
+    await diagnosis.getByText('test failure').waitFor();
+    await expect(diagnosis.getByText('92% confident').isVisible()).resolves.toBe(true);
+    await expect(diagnosis.getByText('vitest reported a failing test').isVisible()).resolves.toBe(true);
+
+    const excerpt = page.getByRole('region', { name: 'Log excerpt' });
+    const hits = excerpt.locator('[data-failure]');
+    expect(await hits.count()).toBe(2);
+    await expect(hits.first().isVisible()).resolves.toBe(true);
+    expect(await hits.first().textContent()).toContain(FAILURE_TEXT);
+    expect(await hits.first().locator('.log-no').textContent()).toBe('121');
+    // Lines outside [121, 122] are not highlighted.
+    expect(await excerpt.locator('.log-line:not([data-failure])').filter({ hasText: 'Test Files' }).count()).toBe(1);
+    await screenshot(page, `${dialect}-check-run`);
+
+    // A 360 px screen: the page fits, the excerpt scrolls sideways inside its own box.
+    await page.setViewportSize({ width: 360, height: 780 });
+    const { scroll, width } = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, width: window.innerWidth }));
+    expect(scroll, 'page width').toBeLessThanOrEqual(width);
+    await screenshot(page, `${dialect}-check-run-360`, undefined, { viewport: true });
+
+    // The pull request page links the failed run to its diagnosis.
+    await page.goto('/repositories/acme/widgets/pulls/7');
+    await page.getByRole('row').filter({ hasText: 'unit-tests' }).getByRole('link', { name: 'Diagnosis' }).click();
+    await page.getByRole('heading', { level: 1, name: 'unit-tests' }).waitFor();
+    expect(errors).toEqual([]);
+  });
+});

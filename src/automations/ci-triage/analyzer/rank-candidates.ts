@@ -1,0 +1,86 @@
+/**
+ * How candidate failure blocks are ranked: a linear score over their generic features (see
+ * `candidate-blocks.ts`); the best-scoring candidate is reported.
+ *
+ * The weights were fitted on the labelled LogChunks build logs (a softmax over each log's candidates,
+ * the target share of a candidate being its F1 against the labelled lines), starting from and
+ * regularised towards hand-set weights. `node bench/triage.mjs --cv` repeats the fit leaving each
+ * repository out in turn and reports the held-out F1. No feature refers to a project.
+ */
+
+/**
+ * The hand-set weights the fit starts from and is pulled towards (L2 towards these, not towards 0),
+ * so a feature the data says little about keeps its hand-set meaning.
+ */
+export const PRIOR_WEIGHTS: Readonly<Record<string, number>> = {
+  anchor: 0.3,
+  relMax: 2,
+  sum: 0.2,
+  generic: -0.5,
+  warning: -0.5,
+  header: 1,
+  detail: 0.5,
+  blank: 0,
+  len: 0.3,
+  in: 1.5,
+  before: -0.5,
+  after: -0.7,
+  relpos: -0.3,
+  distEnd: 0,
+  firstStrong: 0.7,
+  lastStrong: -0.3,
+  nextSummary: 0.8,
+  prevList: 0.6,
+  passNear: -0.1,
+  repeat: -0.2,
+  indented: 0,
+  line: -0.3,
+  section: 0.3,
+  siblings: 0,
+  list: 0.3,
+  tail: 0.3,
+  marker: 0,
+  fallbackVsMax: -1,
+};
+
+/** How the shipped weights were fitted (bench/triage.mjs --cv repeats it, leaving each repository out). */
+export const FIT = { l2TowardsPrior: 0.1, learningRate: 0.3, iterations: 400 } as const;
+
+/** Feature weights; a feature without a weight counts 0 (fitted on the LogChunks logs, see `FIT`). */
+export const CANDIDATE_WEIGHTS: Readonly<Record<string, number>> = {
+  anchor: 0.01,
+  relMax: 1.65,
+  sum: 0.21,
+  generic: -0.74,
+  warning: -0.52,
+  header: 1.14,
+  detail: 0.74,
+  blank: 0.01,
+  len: 0.14,
+  in: 1.25,
+  before: -0.38,
+  after: -0.57,
+  relpos: -0.36,
+  distEnd: -0.08,
+  firstStrong: 0.57,
+  lastStrong: -0.6,
+  nextSummary: 0.77,
+  prevList: 0.9,
+  passNear: -0.12,
+  repeat: -0.3,
+  indented: -0.01,
+  line: -0.27,
+  section: 0.09,
+  siblings: -0.1,
+  list: 0.42,
+  tail: 0.46,
+  marker: -0.06,
+  fallbackVsMax: -0.94,
+};
+
+/** The ranking score of one candidate. */
+export function scoreCandidate(features: Record<string, number>, weights: Readonly<Record<string, number>> = CANDIDATE_WEIGHTS): number {
+  let s = 0;
+  for (const k in features) s += (weights[k] ?? 0) * features[k]!;
+  return s;
+}

@@ -1,0 +1,111 @@
+/**
+ * The notify slice: in-app notifications (other channels — Telegram, email — arrive with the agents
+ * issue). A notification belongs to an installation and is seen by the people who can see that
+ * installation, each with their own read state. Owns notifications and notification_reads.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { sql } from 'kysely';
+import { z } from 'zod';
+import type { Database } from '../db/index.js';
+import { isUuid, newId, nowIso } from '../db/index.js';
+import { authOf, userOf } from '../http/auth-context.js';
+import { AppError } from '../http/app-error.js';
+import { errorResponse } from '../http/error-handler.js';
+import { cursorSchema, decodeCursor, limitSchema, pageOf } from '../http/paging.js';
+import './tables.js';
+
+export interface NewNotification {
+  installationId: number | null;
+  repositoryId: string | null;
+  kind: string;
+  title: string;
+  body: string;
+  link?: string | null;
+  /** The same key twice makes one notification. */
+  dedupeKey?: string;
+}
+
+/** Records a notification (once per dedupe key). */
+export async function notify(db: Database, n: NewNotification): Promise<void> {
+  await db.kysely
+    .insertInto('notifications')
+    .values({
+      id: newId(),
+      installation_id: n.installationId,
+      repository_id: n.repositoryId,
+      kind: n.kind,
+      title: n.title.slice(0, 300),
+      body: n.body.slice(0, 4000),
+      link: n.link ?? null,
+      dedupe_key: n.dedupeKey ?? null,
+      created_at: nowIso(),
+    })
+    .onConflict((oc) => oc.column('dedupe_key').doNothing())
+    .execute();
+}
+
+const item = z.object({
+  id: z.string(),
+  kind: z.string(),
+  title: z.string(),
+  body: z.string(),
+  link: z.string().nullable(),
+  installation_id: z.number().nullable(),
+  created_at: z.string(),
+  read: z.boolean(),
+});
+
+/** `GET /api/notifications` (scoped) and `POST /api/notifications/:id/read`. */
+export async function notifyRoutes(app: FastifyInstance, deps: { db: Database }): Promise<void> {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  const { db } = deps;
+  r.get(
+    '/api/notifications',
+    {
+      schema: {
+        tags: ['notifications'],
+        summary: 'Notifications about what I can see, newest first',
+        querystring: z.object({ unread: z.enum(['true', 'false']).optional(), limit: limitSchema, cursor: cursorSchema }),
+        response: { 200: z.object({ items: z.array(item), next_cursor: z.string().nullable() }) },
+      },
+    },
+    async (req) => {
+      const { viewer, scope } = authOf(req);
+      const userId = viewer.kind === 'user' ? viewer.userId : null;
+      if (!scope.all && scope.installationIds.length === 0) return { items: [], next_cursor: null };
+      // The operator has no read state of its own: everything reads as unread.
+      let q = db.kysely
+        .selectFrom('notifications as n')
+        .leftJoin('notification_reads as r', (j) => (userId ? j.onRef('r.notification_id', '=', 'n.id').on('r.user_id', '=', userId) : j.onRef('r.notification_id', '=', 'n.id').on(sql<boolean>`false`)))
+        .select(['n.id', 'n.kind', 'n.title', 'n.body', 'n.link', 'n.installation_id', 'n.created_at', 'r.read_at'])
+        .orderBy('n.id', 'desc')
+        .limit(req.query.limit + 1);
+      if (!scope.all) q = q.where('n.installation_id', 'in', scope.installationIds);
+      if (req.query.unread === 'true') q = q.where('r.read_at', 'is', null);
+      if (req.query.cursor) q = q.where('n.id', '<', decodeCursor(req.query.cursor, 'string', isUuid));
+      const page = pageOf(await q.execute(), req.query.limit, (row) => row.id);
+      return {
+        items: page.items.map((n) => ({ id: n.id, kind: n.kind, title: n.title, body: n.body, link: n.link, installation_id: n.installation_id === null ? null : Number(n.installation_id), created_at: n.created_at, read: n.read_at !== null })),
+        next_cursor: page.next_cursor,
+      };
+    },
+  );
+  r.post(
+    '/api/notifications/:id/read',
+    { schema: { tags: ['notifications'], summary: 'Mark a notification read (for me)', params: z.object({ id: z.uuid() }), response: { 200: z.object({ ok: z.literal(true) }), 404: errorResponse } } },
+    async (req) => {
+      const viewer = userOf(req);
+      const { scope } = authOf(req);
+      const n = await db.kysely.selectFrom('notifications').select(['id', 'installation_id']).where('id', '=', req.params.id).executeTakeFirst();
+      const visible = n && (scope.all || (n.installation_id !== null && scope.installationIds.includes(Number(n.installation_id))));
+      if (!visible) throw new AppError('NOTIFICATION_NOT_FOUND', 404, 'Notification not found');
+      await db.kysely
+        .insertInto('notification_reads')
+        .values({ notification_id: n.id, user_id: viewer.userId, read_at: nowIso() })
+        .onConflict((oc) => oc.columns(['notification_id', 'user_id']).doNothing())
+        .execute();
+      return { ok: true as const };
+    },
+  );
+}

@@ -1,0 +1,54 @@
+/** The dashboard's pages. Less-visited ones load on first use. */
+import { lazy, Suspense } from 'react';
+import { Route, Routes, useLocation } from 'react-router';
+import { RequireAuth } from './auth/session';
+import { AppShell } from './components/layout';
+import { Loading } from './components/states';
+import { ErrorBoundary } from './components/error-boundary';
+import { EventsPage } from './pages/events';
+import { NotFoundPage } from './pages/not-found';
+import { OverviewPage } from './pages/overview';
+import { SignInPage } from './pages/sign-in';
+
+const EventDetailPage = lazy(() => import('./pages/event-detail').then((m) => ({ default: m.EventDetailPage })));
+const RepositoryPage = lazy(() => import('./pages/repository').then((m) => ({ default: m.RepositoryPage })));
+const PullRequestPage = lazy(() => import('./pages/pull-request').then((m) => ({ default: m.PullRequestPage })));
+const FailingChecksPage = lazy(() => import('./pages/checks').then((m) => ({ default: m.FailingChecksPage })));
+const CheckRunPage = lazy(() => import('./pages/check-run').then((m) => ({ default: m.CheckRunPage })));
+const AccountPage = lazy(() => import('./pages/account/account').then((m) => ({ default: m.AccountPage })));
+const AdminPage = lazy(() => import('./pages/admin/admin').then((m) => ({ default: m.AdminPage })));
+
+function SignedIn() {
+  const location = useLocation();
+  return (
+    <RequireAuth>
+      <AppShell>
+        <ErrorBoundary key={location.pathname}>
+          <Suspense fallback={<Loading rows={4} />}>
+            <Routes>
+              <Route index element={<OverviewPage />} />
+              <Route path="events" element={<EventsPage />} />
+              <Route path="events/:deliveryId" element={<EventDetailPage />} />
+              <Route path="repositories/:owner/:name" element={<RepositoryPage />} />
+              <Route path="repositories/:owner/:name/pulls/:number" element={<PullRequestPage />} />
+              <Route path="checks" element={<FailingChecksPage />} />
+              <Route path="checks/:checkRunId" element={<CheckRunPage />} />
+              <Route path="account" element={<AccountPage />} />
+              <Route path="admin/*" element={<AdminPage />} />
+              <Route path="*" element={<NotFoundPage />} />
+            </Routes>
+          </Suspense>
+        </ErrorBoundary>
+      </AppShell>
+    </RequireAuth>
+  );
+}
+
+export function App() {
+  return (
+    <Routes>
+      <Route path="/sign-in" element={<SignInPage />} />
+      <Route path="/*" element={<SignedIn />} />
+    </Routes>
+  );
+}

@@ -1,0 +1,48 @@
+/** The signed-in person's account: profile, two-factor, password, sessions and personal API tokens. */
+import { useViewer } from '../../auth/session';
+import { PageHeader } from '../../components/page';
+import { Badge } from '../../components/status-badge';
+import { RelativeTime } from '../../components/time';
+import { PasswordSection } from './password';
+import { SessionsSection } from './sessions';
+import { TokensSection } from './tokens';
+import { TwoFactorSection } from './two-factor';
+
+export function AccountPage() {
+  const me = useViewer();
+  const user = me.user;
+  if (!user) {
+    return (
+      <>
+        <PageHeader title="Account" />
+        <p>You are using the operator token, which has no account. Sign in as a person to manage an account.</p>
+      </>
+    );
+  }
+  return (
+    <>
+      <PageHeader
+        title="Account"
+        subtitle={
+          <span className="row wrap">
+            <span>
+              Signed in as <strong>{user.username}</strong>
+              {user.name && <> ({user.name})</>}
+            </span>
+            {me.is_admin && <Badge tone="info">administrator</Badge>}
+            {user.github_id && <Badge>GitHub account</Badge>}
+            <span className="muted">
+              member since <RelativeTime iso={user.created_at} />
+            </span>
+          </span>
+        }
+      />
+      <div className="account-grid">
+        <TwoFactorSection enabled={user.is_2fa_enabled} recoveryCodesLeft={me.recovery_codes_left} />
+        <PasswordSection hasPassword={user.has_password} />
+        <SessionsSection />
+        <TokensSection />
+      </div>
+    </>
+  );
+}
