@@ -76,6 +76,71 @@ function scoped<Q extends { where: (...args: never[]) => Q }>(q: Q, scope: Scope
   return (q.where as unknown as (col: string, op: string, v: number[]) => Q)('r.installation_id', 'in', scope.installationIds);
 }
 
+interface CheckRow {
+  github_id: number;
+  name: string;
+  full_name: string;
+  number: number | null;
+  head_sha: string;
+  status: string;
+  conclusion: string | null;
+  app_slug: string | null;
+  started_at: string | null;
+  completed_at: string | null;
+  html_url: string | null;
+}
+
+/** A check run as the API shows it (list and detail). */
+function presentCheck(c: CheckRow, analysis: { category: string | null; recommended_action: string | null }) {
+  return {
+    github_id: Number(c.github_id),
+    name: c.name,
+    repository: c.full_name,
+    pull_request: c.number === null ? null : Number(c.number),
+    head_sha: c.head_sha,
+    status: c.status,
+    conclusion: c.conclusion,
+    app_slug: c.app_slug,
+    started_at: c.started_at,
+    completed_at: c.completed_at,
+    html_url: c.html_url,
+    category: analysis.category,
+    recommended_action: analysis.recommended_action,
+  };
+}
+
+interface AttemptRow {
+  id: string;
+  check_name: string;
+  head_sha: string;
+  fix_strategy: string;
+  category: string;
+  status: string;
+  trigger_check_run_github_id: number;
+  outcome_check_run_github_id: number | null;
+  error_message: string | null;
+  created_at: string;
+  completed_at: string | null;
+}
+
+/** A fix attempt as the API shows it. */
+function presentAttempt(f: AttemptRow, repository: string) {
+  return {
+    id: f.id,
+    repository,
+    check_name: f.check_name,
+    head_sha: f.head_sha,
+    fix_strategy: f.fix_strategy,
+    category: f.category,
+    status: f.status,
+    trigger_check_run_id: Number(f.trigger_check_run_github_id),
+    outcome_check_run_id: f.outcome_check_run_github_id === null ? null : Number(f.outcome_check_run_github_id),
+    error_message: f.error_message,
+    created_at: f.created_at,
+    completed_at: f.completed_at,
+  };
+}
+
 const notFound = () => new AppError('CHECK_RUN_NOT_FOUND', 404, 'Check run not found');
 
 export interface TriageRoutesDeps {
@@ -134,21 +199,7 @@ export async function triageRoutes(app: FastifyInstance, deps: TriageRoutesDeps)
       if (q.cursor) query = query.where('c.id', '<', decodeCursor(q.cursor, 'string', isUuid));
       const page = pageOf(await query.execute(), q.limit, (row) => row.id);
       return {
-        items: page.items.map((c) => ({
-          github_id: Number(c.github_id),
-          name: c.name,
-          repository: c.full_name,
-          pull_request: c.number === null ? null : Number(c.number),
-          head_sha: c.head_sha,
-          status: c.status,
-          conclusion: c.conclusion,
-          app_slug: c.app_slug,
-          started_at: c.started_at,
-          completed_at: c.completed_at,
-          html_url: c.html_url,
-          category: c.category,
-          recommended_action: c.recommended_action,
-        })),
+        items: page.items.map((c) => presentCheck(c, c)),
         next_cursor: page.next_cursor,
       };
     },
@@ -209,20 +260,7 @@ export async function triageRoutes(app: FastifyInstance, deps: TriageRoutesDeps)
       if (req.query.cursor) query = query.where('f.id', '<', decodeCursor(req.query.cursor, 'string', isUuid));
       const page = pageOf(await query.execute(), req.query.limit, (row) => row.id);
       return {
-        items: page.items.map((f) => ({
-          id: f.id,
-          repository: f.full_name,
-          check_name: f.check_name,
-          head_sha: f.head_sha,
-          fix_strategy: f.fix_strategy,
-          category: f.category,
-          status: f.status,
-          trigger_check_run_id: Number(f.trigger_check_run_github_id),
-          outcome_check_run_id: f.outcome_check_run_github_id === null ? null : Number(f.outcome_check_run_github_id),
-          error_message: f.error_message,
-          created_at: f.created_at,
-          completed_at: f.completed_at,
-        })),
+        items: page.items.map((f) => presentAttempt(f, f.full_name)),
         next_cursor: page.next_cursor,
       };
     },
@@ -284,22 +322,10 @@ export async function triageRoutes(app: FastifyInstance, deps: TriageRoutesDeps)
         .orderBy('id', 'desc')
         .execute();
       return {
-        github_id: Number(c.github_id),
-        name: c.name,
-        repository: c.full_name,
-        pull_request: c.number === null ? null : Number(c.number),
-        head_sha: c.head_sha,
-        status: c.status,
-        conclusion: c.conclusion,
-        app_slug: c.app_slug,
-        started_at: c.started_at,
-        completed_at: c.completed_at,
-        html_url: c.html_url,
+        ...presentCheck(c, { category: a?.category ?? null, recommended_action: a?.recommended_action ?? null }),
         details_url: c.details_url,
         output_title: c.output_title,
         output_summary: c.output_summary,
-        category: a?.category ?? null,
-        recommended_action: a?.recommended_action ?? null,
         analysis: a
           ? {
               category: a.category,
@@ -318,20 +344,7 @@ export async function triageRoutes(app: FastifyInstance, deps: TriageRoutesDeps)
             }
           : null,
         runs_on_commit: runs.map((x) => ({ github_id: Number(x.github_id), status: x.status, conclusion: x.conclusion, completed_at: x.completed_at })),
-        fix_attempts: attempts.map((f) => ({
-          id: f.id,
-          repository: c.full_name,
-          check_name: f.check_name,
-          head_sha: f.head_sha,
-          fix_strategy: f.fix_strategy,
-          category: f.category,
-          status: f.status,
-          trigger_check_run_id: Number(f.trigger_check_run_github_id),
-          outcome_check_run_id: f.outcome_check_run_github_id === null ? null : Number(f.outcome_check_run_github_id),
-          error_message: f.error_message,
-          created_at: f.created_at,
-          completed_at: f.completed_at,
-        })),
+        fix_attempts: attempts.map((f) => presentAttempt(f, c.full_name)),
       };
     },
   );
