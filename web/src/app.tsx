@@ -15,6 +15,8 @@ const RepositoryPage = lazy(() => import('./pages/repository').then((m) => ({ de
 const PullRequestPage = lazy(() => import('./pages/pull-request').then((m) => ({ default: m.PullRequestPage })));
 const FailingChecksPage = lazy(() => import('./pages/checks').then((m) => ({ default: m.FailingChecksPage })));
 const CheckRunPage = lazy(() => import('./pages/check-run').then((m) => ({ default: m.CheckRunPage })));
+const MirrorsPage = lazy(() => import('./pages/mirrors').then((m) => ({ default: m.MirrorsPage })));
+const MirrorLogPage = lazy(() => import('./pages/mirror-log').then((m) => ({ default: m.MirrorLogPage })));
 const AccountPage = lazy(() => import('./pages/account/account').then((m) => ({ default: m.AccountPage })));
 const AdminPage = lazy(() => import('./pages/admin/admin').then((m) => ({ default: m.AdminPage })));
 
@@ -33,6 +35,8 @@ function SignedIn() {
               <Route path="repositories/:owner/:name/pulls/:number" element={<PullRequestPage />} />
               <Route path="checks" element={<FailingChecksPage />} />
               <Route path="checks/:checkRunId" element={<CheckRunPage />} />
+              <Route path="mirrors" element={<MirrorsPage />} />
+              <Route path="mirrors/:owner/:name/logs" element={<MirrorLogPage />} />
               <Route path="account" element={<AccountPage />} />
               <Route path="admin/*" element={<AdminPage />} />
               <Route path="*" element={<NotFoundPage />} />

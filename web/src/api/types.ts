@@ -37,3 +37,10 @@ export type FailingCheck = FailingCheckPage['items'][number];
 export type CheckRunDetail = Answer<'/api/checks/{check_run_id}'>;
 export type CheckAnalysis = NonNullable<CheckRunDetail['analysis']>;
 export type FixAttempt = CheckRunDetail['fix_attempts'][number];
+
+export type MirrorPage = Answer<'/api/mirror/repositories'>;
+export type MirrorItem = MirrorPage['items'][number];
+export type SyncStatus = MirrorItem['sync_status'];
+export type SyncLogItem = Answer<'/api/mirror/repositories/{owner}/{name}/logs'>['items'][number];
+export type MirrorTarget = Answer<'/api/mirror/targets'>['items'][number];
+export type ConnectionTest = Answer<'/api/mirror/targets/{target}/test', 'post'>;

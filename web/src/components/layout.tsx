@@ -5,7 +5,7 @@
 import { useEffect, useState, type ReactNode } from 'react';
 import { Link, NavLink, useLocation, useNavigate } from 'react-router';
 import { useSetupStatus, useSignOut, useViewer } from '../auth/session';
-import { ActivityIcon, CloseIcon, ErrorIcon, GridIcon, LogoMark, MenuIcon, ShieldIcon, SignOutIcon, UserIcon } from './icons';
+import { ActivityIcon, CloseIcon, ErrorIcon, GridIcon, LogoMark, MenuIcon, ReplayIcon, ShieldIcon, SignOutIcon, UserIcon } from './icons';
 
 function NavItem({ to, icon, children, end }: { to: string; icon: ReactNode; children: ReactNode; end?: boolean }) {
   return (
@@ -64,6 +64,9 @@ export function AppShell({ children }: { children: ReactNode }) {
           </NavItem>
           <NavItem to="/checks" icon={<ErrorIcon size={18} />}>
             Failing checks
+          </NavItem>
+          <NavItem to="/mirrors" icon={<ReplayIcon size={18} />}>
+            Mirrors
           </NavItem>
           <NavItem to="/account" icon={<UserIcon size={18} />}>
             Account

@@ -52,3 +52,21 @@ export function CheckBadge({ status, conclusion }: { status: string; conclusion:
     </Badge>
   );
 }
+
+const SYNC_TONES: Record<string, Tone> = { pending: 'info', in_progress: 'progress', completed: 'success', failed: 'warning', permanent_failure: 'danger' };
+const SYNC_HELP: Record<string, string> = {
+  pending: 'Waiting for a worker to sync it',
+  in_progress: 'Syncing now',
+  completed: 'The target has the last sync',
+  failed: 'The last sync failed; it will be retried',
+  permanent_failure: 'Failed every retry; fix the cause and retry',
+};
+
+/** A mirror's sync status. */
+export function SyncStatusBadge({ status }: { status: string }) {
+  return (
+    <Badge tone={SYNC_TONES[status] ?? 'neutral'} title={SYNC_HELP[status]} dot>
+      {status.replace('_', ' ')}
+    </Badge>
+  );
+}

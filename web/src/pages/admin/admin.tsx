@@ -6,6 +6,7 @@ import { Callout } from '../../components/states';
 import { LinkTabs } from '../../components/tabs';
 import { NotFoundPage } from '../not-found';
 import { InstallationsPanel } from './installations';
+import { MirrorTargetsPanel } from './mirror-targets';
 import { QueuePanel } from './queue';
 import { RecoveryPanel } from './recovery';
 import { UserDetailPanel } from './user-detail';
@@ -16,6 +17,7 @@ const TABS = [
   { id: 'installations', label: 'Installations', to: '/admin/installations' },
   { id: 'queue', label: 'Job queue', to: '/admin/queue' },
   { id: 'recovery', label: 'Missed deliveries', to: '/admin/recovery' },
+  { id: 'mirror-targets', label: 'Mirror targets', to: '/admin/mirror-targets' },
 ];
 
 export function AdminPage() {
@@ -34,7 +36,7 @@ export function AdminPage() {
   const current = location.pathname.split('/')[2] ?? 'users';
   return (
     <>
-      <PageHeader title="Admin" docTitle={`Admin · ${TABS.find((t) => t.id === current)?.label ?? ''}`} subtitle="People, installations and the work Switchyard does in the background" />
+      <PageHeader title="Admin" docTitle={`Admin · ${TABS.find((t) => t.id === current)?.label ?? ''}`} subtitle="People, installations, mirror targets and the work Switchyard does in the background" />
       <LinkTabs label="Admin sections" current={current} tabs={TABS} />
       <div className="tab-panel">
         <Routes>
@@ -44,6 +46,7 @@ export function AdminPage() {
           <Route path="installations" element={<InstallationsPanel />} />
           <Route path="queue" element={<QueuePanel />} />
           <Route path="recovery" element={<RecoveryPanel />} />
+          <Route path="mirror-targets" element={<MirrorTargetsPanel />} />
           <Route path="*" element={<NotFoundPage />} />
         </Routes>
       </div>

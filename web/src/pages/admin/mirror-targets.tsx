@@ -1,0 +1,112 @@
+/** Mirror targets: the forges copies go to, how many mirrors each has, and testing a connection. */
+import { useMutation, useQuery } from '@tanstack/react-query';
+import { useState } from 'react';
+import { Link } from 'react-router';
+import { api } from '../../api/client';
+import type { ConnectionTest, MirrorTarget } from '../../api/types';
+import { Section } from '../../components/page';
+import { Badge } from '../../components/status-badge';
+import { EmptyState, ErrorState, Loading, errorMessage } from '../../components/states';
+import { RelativeTime } from '../../components/time';
+
+export function MirrorTargetsPanel() {
+  const targets = useQuery({ queryKey: ['mirror-targets'], queryFn: () => api.get('/api/mirror/targets'), refetchInterval: 30_000 });
+  const status = useQuery({ queryKey: ['mirror-status'], queryFn: () => api.get('/api/mirror/status'), refetchInterval: 30_000 });
+  const countsOf = (id: string) => status.data?.targets.find((t) => t.id === id)?.counts ?? {};
+  return (
+    <Section title="Mirror targets" description="Forges that repositories are copied to. Targets are added and changed with the API or CLI.">
+      {targets.isPending ? (
+        <Loading rows={3} />
+      ) : targets.isError ? (
+        <ErrorState error={targets.error} retry={() => void targets.refetch()} />
+      ) : targets.data.items.length === 0 ? (
+        <EmptyState title="No mirror targets">
+          <p>
+            Add one with <code>POST /api/mirror/targets</code> (see the <a href="/api/docs">API docs</a>).
+          </p>
+        </EmptyState>
+      ) : (
+        <div className="table-wrap">
+          <table className="table responsive">
+            <caption className="visually-hidden">Mirror targets</caption>
+            <thead>
+              <tr>
+                <th scope="col">Target</th>
+                <th scope="col">Address</th>
+                <th scope="col">Enabled</th>
+                <th scope="col">Mirrors</th>
+                <th scope="col">Connection</th>
+              </tr>
+            </thead>
+            <tbody>
+              {targets.data.items.map((t) => (
+                <TargetRow key={t.id} target={t} counts={countsOf(t.id)} />
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </Section>
+  );
+}
+
+function TargetRow({ target: t, counts }: { target: MirrorTarget; counts: Record<string, number> }) {
+  const [result, setResult] = useState<ConnectionTest | { error: string } | null>(null);
+  const test = useMutation({
+    mutationFn: () => api.post('/api/mirror/targets/{target}/test', { path: { target: t.id } }),
+    onSuccess: (data) => setResult(data),
+    onError: (e) => setResult({ error: errorMessage(e) }),
+  });
+  const entries = Object.entries(counts).filter(([, n]) => n > 0);
+  return (
+    <tr>
+      <td data-label="Target" className="cell-primary">
+        <strong>{t.name}</strong> <span className="muted small">{t.kind}</span>
+        {!t.has_token && <div className="small muted">no token</div>}
+      </td>
+      <td data-label="Address">
+        <code className="mono small">{t.base_url}</code>
+        {t.namespace && <div className="small muted">{t.namespace}</div>}
+      </td>
+      <td data-label="Enabled">{t.enabled ? <Badge tone="success">enabled</Badge> : <Badge tone="neutral">disabled</Badge>}</td>
+      <td data-label="Mirrors">
+        {entries.length === 0 ? (
+          <span className="muted">none</span>
+        ) : (
+          <Link to="/mirrors" className="small">
+            {entries.map(([k, n]) => `${n} ${k.replace('_', ' ')}`).join(' · ')}
+          </Link>
+        )}
+      </td>
+      <td data-label="Connection">
+        <button type="button" className="button small" onClick={() => test.mutate()} disabled={test.isPending}>
+          {test.isPending ? 'Testing…' : 'Test connection'}
+        </button>
+        {result ? (
+          <div role="status" className="small">
+            {'error' in result ? (
+              <span className="text-danger">{result.error}</span>
+            ) : (
+              <>
+                <Badge tone={result.ok ? 'success' : 'danger'}>{result.ok ? 'connection OK' : 'connection failed'}</Badge>
+                <ul className="test-checks">
+                  {result.checks.map((c) => (
+                    <li key={c.name} className={c.ok ? undefined : 'text-danger'}>
+                      {c.ok ? '✓' : '✗'} {c.name}: {c.message}
+                    </li>
+                  ))}
+                </ul>
+              </>
+            )}
+          </div>
+        ) : (
+          t.last_test_at && (
+            <div className="small muted">
+              last test {t.last_test_ok ? 'passed' : 'failed'} <RelativeTime iso={t.last_test_at} />
+            </div>
+          )
+        )}
+      </td>
+    </tr>
+  );
+}
