@@ -7,23 +7,11 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { dialects } from './support/databases.js';
+import { json, until } from './support/wait.js';
 import { startTestApp, type TestApp } from './support/app.js';
 import { TEST_API_TOKEN } from './support/sign.js';
 import { checkRunPayload, installationPayload, startFakeGitHub, type FakeGitHub, type Json } from './support/fake-github/index.js';
 import { pollRepository, POLL_JOB } from '../src/automations/ci-triage/index.js';
-
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-const json = async (res: Response | Promise<Response>): Promise<any> => (await res).json();
-
-async function until<T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 const NETWORK_LOG = [
   '2026-11-20T10:00:00.0000000Z ##[group]Run npm ci',

@@ -3,24 +3,14 @@
  * checked against GitHub's OpenAPI description): the setup wizard, reconciliation, "Sign in with
  * GitHub", and recovery of deliveries GitHub could not make while Switchyard was down.
  */
-import net from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { dialects } from './support/databases.js';
+import { freePort } from './support/process.js';
+import { json, until } from './support/wait.js';
 import { startTestApp, type TestApp } from './support/app.js';
 import { TEST_API_TOKEN } from './support/sign.js';
 import { installationPayload, pushPayload, startFakeGitHub, type FakeGitHub } from './support/fake-github/index.js';
 import { createLocalUser } from '../src/identity/index.js';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 /** Cookies from a response's Set-Cookie headers, as name → value. */
 function cookiesOf(res: Response): Record<string, string> {
@@ -37,19 +27,6 @@ const cookieHeader = (c: Record<string, string>) =>
     .map(([k, v]) => `${k}=${encodeURIComponent(v)}`)
     .join('; ');
 
-/** A response body as loosely typed JSON (the tests assert its shape). */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-const json = async (res: Response | Promise<Response>): Promise<any> => (await res).json();
-
-async function until<T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe.each(dialects)('Switchyard as a GitHub App (%s)', (dialect) => {
   let fake: FakeGitHub;
