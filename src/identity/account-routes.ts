@@ -146,7 +146,7 @@ export async function accountRoutes(app: FastifyInstance, deps: AccountRoutesDep
         if (!req.body.current_password || !(await verifyPassword(user.password_hash, req.body.current_password))) throw new InvalidCredentials();
       }
       const problem = passwordProblem(req.body.new_password, user.username);
-      if (problem) throw new BadRequest('PASSWORD_WEAK', `new_password ${problem}`);
+      if (problem) throw new BadRequest(`new_password ${problem}`, 'PASSWORD_WEAK');
       await updateUser(db.kysely, user.id, { password_hash: await hashPassword(req.body.new_password) });
       await revokeAllSessions(db, user.id, viewer.sessionId ?? undefined);
       return { ok: true as const };
@@ -187,11 +187,11 @@ export async function accountRoutes(app: FastifyInstance, deps: AccountRoutesDep
       const viewer = userOf(req);
       const user = await me(viewer.userId);
       if (toBool(user.is_2fa_enabled)) throw new Conflict('TWO_FACTOR_ENABLED', 'Two-factor authentication is already on');
-      if (!user.totp_pending_secret) throw new BadRequest('TWO_FACTOR_NOT_ENROLLING', 'Start with POST /api/me/2fa/enroll');
+      if (!user.totp_pending_secret) throw new BadRequest('Start with POST /api/me/2fa/enroll', 'TWO_FACTOR_NOT_ENROLLING');
       await hit(db, `2fa:user:${user.id}`, TOTP_PER_ACCOUNT);
       const secret = box.open(user.totp_pending_secret, TOTP_PENDING_COLUMN);
       const step = checkTotp(secret, req.body.code, null);
-      if (step === null) throw new BadRequest('TWO_FACTOR_INVALID', 'The code does not match: check the device clock and try the current code');
+      if (step === null) throw new BadRequest('The code does not match: check the device clock and try the current code', 'TWO_FACTOR_INVALID');
       const codes = newRecoveryCodes();
       const hashes = await Promise.all(codes.map((c) => recoveryCodeHash(c)));
       await db.kysely.transaction().execute(async (tx) => {

@@ -10,9 +10,9 @@ export async function createLocalUser(
   p: { username: string; password: string; email?: string; name?: string; isAdmin: boolean },
 ): Promise<UserRow> {
   const parsed = usernameSchema.safeParse(p.username);
-  if (!parsed.success) throw new BadRequest('USERNAME_INVALID', `username: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+  if (!parsed.success) throw new BadRequest(`username: ${parsed.error.issues[0]?.message ?? 'invalid'}`, 'USERNAME_INVALID');
   const problem = passwordProblem(p.password, parsed.data);
-  if (problem) throw new BadRequest('PASSWORD_WEAK', `password ${problem}`);
+  if (problem) throw new BadRequest(`password ${problem}`, 'PASSWORD_WEAK');
   if (await findUserByUsername(db.kysely, parsed.data)) throw new Conflict('USERNAME_TAKEN', `The username ${parsed.data} is taken`);
   const passwordHash = await hashPassword(p.password);
   try {

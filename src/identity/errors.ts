@@ -55,11 +55,4 @@ export class Conflict extends AppError {
   }
 }
 
-/** A request refused with a stable code (400). Code first, as Conflict (http's BadRequest takes the message first). */
-export class BadRequest extends AppError {
-  constructor(code: string, message: string) {
-    super(code, 400, message);
-  }
-}
-
-export { NotFound } from '../http/app-error.js';
+export { BadRequest, NotFound } from '../http/app-error.js';

@@ -118,7 +118,7 @@ export async function usersRoutes(app: FastifyInstance, deps: { db: Database }):
       let passwordHash: string | undefined;
       if (b.password !== undefined) {
         const problem = passwordProblem(b.password, user.username);
-        if (problem) throw new BadRequest('PASSWORD_WEAK', `password ${problem}`);
+        if (problem) throw new BadRequest(`password ${problem}`, 'PASSWORD_WEAK');
         passwordHash = await hashPassword(b.password);
       }
       await updateUser(db.kysely, user.id, {
