@@ -8,7 +8,7 @@
  *   updates the user, starts a session and returns to the page they came from.
  * The first person to sign in on a server with no accounts at all becomes its administrator.
  */
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -23,6 +23,7 @@ import {
   insertUser,
   issueSession,
   replaceGithubInstallations,
+  sameSecret,
   updateUser,
   type SecretBox,
   type SessionCookieDeps,
@@ -45,8 +46,6 @@ export interface OAuthDeps {
   cookies: SessionCookieDeps;
   log: Logger;
 }
-
-const same = (a: string, b: string) => timingSafeEqual(createHash('sha256').update(a).digest(), createHash('sha256').update(b).digest());
 
 /** Only same-site relative paths: never an open redirect. */
 export function safeReturnTo(v: string | undefined): string {
@@ -115,7 +114,7 @@ export async function oauthRoutes(app: FastifyInstance, deps: OAuthDeps): Promis
       void reply.clearCookie(STATE_COOKIE, { path: COOKIE_PATH });
       const [expectedState, returnB64] = cookie.split('.');
       if (req.query.error) return failure(reply, 400, `GitHub said: ${req.query.error_description ?? req.query.error}`);
-      if (!req.query.code || !req.query.state || !expectedState || !same(req.query.state, expectedState)) {
+      if (!req.query.code || !req.query.state || !expectedState || !sameSecret(req.query.state, expectedState)) {
         return failure(reply, 400, 'The sign-in state does not match (the link is stale or was not started here).');
       }
       const returnTo = safeReturnTo(returnB64 ? Buffer.from(returnB64, 'base64url').toString('utf8') : '/');

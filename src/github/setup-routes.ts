@@ -8,14 +8,14 @@
  * While no App exists, anyone who reaches the server could run the wizard (as with Probot); once
  * a person account exists, only an administrator may.
  */
-import { randomBytes, timingSafeEqual, createHash } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Config } from '../config/index.js';
 import type { Database } from '../db/index.js';
 import { escapeHtml, htmlPage } from '../http/html-page.js';
-import { countUsers } from '../identity/index.js';
+import { countUsers, sameSecret } from '../identity/index.js';
 import type { Logger } from '../log/index.js';
 import { scrubSecrets } from '../log/index.js';
 import type { AppCredentialsStore, ManifestConversion } from './app-credentials.js';
@@ -33,8 +33,6 @@ export interface SetupDeps {
   /** Called after the App is stored (e.g. to reconcile at once). */
   onConfigured?: () => Promise<void>;
 }
-
-const same = (a: string, b: string) => timingSafeEqual(createHash('sha256').update(a).digest(), createHash('sha256').update(b).digest());
 
 function send(reply: FastifyReply, status: number, title: string, body: string) {
   return reply.code(status).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(htmlPage(title, body));
@@ -109,7 +107,7 @@ export async function setupRoutes(app: FastifyInstance, deps: SetupDeps): Promis
       if (why) return explainRefusal(reply, why, deps);
       const expected = req.cookies[STATE_COOKIE];
       const { code, state } = req.query;
-      if (!code || !state || !expected || !same(state, expected)) {
+      if (!code || !state || !expected || !sameSecret(state, expected)) {
         return send(reply, 400, 'Setup failed', '<h1>This link is not from the setup you started</h1><p>The state does not match (or the page expired). <a href="/setup">Start again</a>.</p>');
       }
       void reply.clearCookie(STATE_COOKIE, { path: '/setup' });

@@ -4,13 +4,13 @@
  * CSRF token in `X-CSRF-Token` (the double-submit value is a MAC of the session, so it cannot be
  * forged without the server key).
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import type { Database } from '../db/index.js';
 import { toBool } from '../db/index.js';
 import type { Auth } from '../http/auth-context.js';
 import { useApiToken } from './api-tokens.js';
 import { CsrfRejected, Unauthenticated } from './errors.js';
+import { sameSecret } from './random-tokens.js';
 import type { SecretBox } from './secret-box.js';
 import { resumeSession } from './sessions.js';
 import { getUser, userInstallationIds, type UserRow } from './users-repo.js';
@@ -20,8 +20,6 @@ export const CSRF_COOKIE = 'sy_csrf';
 export const CSRF_HEADER = 'x-csrf-token';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
-const digest = (s: string) => createHash('sha256').update(s).digest();
-const same = (a: string, b: string) => timingSafeEqual(digest(a), digest(b));
 
 export interface AuthenticateDeps {
   db: Database;
@@ -47,7 +45,7 @@ export async function authenticate(deps: AuthenticateDeps, req: FastifyRequest):
     const m = /^(?:Bearer|token)\s+(\S+)$/i.exec(header.trim());
     if (!m?.[1]) throw new Unauthenticated('The Authorization header must be "Bearer <token>"');
     const token = m[1];
-    if (deps.operatorToken && same(token, deps.operatorToken)) return { viewer: { kind: 'operator', isAdmin: true }, scope: { all: true } };
+    if (deps.operatorToken && sameSecret(token, deps.operatorToken)) return { viewer: { kind: 'operator', isAdmin: true }, scope: { all: true } };
     const row = await useApiToken(deps.db, token);
     const user = row ? await getUser(deps.db.kysely, row.user_id) : undefined;
     if (!row || !user || !toBool(user.is_active)) throw new Unauthenticated('The bearer token is not valid (unknown, revoked or expired)');
@@ -65,7 +63,7 @@ export async function authenticate(deps: AuthenticateDeps, req: FastifyRequest):
   if (!SAFE_METHODS.has(req.method)) {
     const sent = req.headers[CSRF_HEADER];
     // Any configured key's token is accepted: a key rotation does not break open pages.
-    if (typeof sent !== 'string' || !deps.box.macs('csrf', session.token_hash).some((t) => same(sent, t))) throw new CsrfRejected();
+    if (typeof sent !== 'string' || !deps.box.macs('csrf', session.token_hash).some((t) => sameSecret(sent, t))) throw new CsrfRejected();
   }
   return {
     viewer: { kind: 'user', isAdmin: toBool(user.is_admin), userId: user.id, username: user.username, via: 'session', sessionId: session.id, csrfToken },

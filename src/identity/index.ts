@@ -24,7 +24,7 @@ export type { SessionCookieDeps } from './session-cookie.js';
 export { createLocalUser } from './create-user.js';
 export { findUserByGithubId, findUserByUsername, insertUser, updateUser, replaceGithubInstallations, presentUser, countUsers } from './users-repo.js';
 export type { UserRow, PublicUser } from './users-repo.js';
-export { hashToken } from './random-tokens.js';
+export { hashToken, sameSecret } from './random-tokens.js';
 export { currentTotp } from './totp.js';
 export { rotateKeys, ENCRYPTED_COLUMNS } from './rotate-keys.js';
 export { hit as rateLimitHit } from './rate-limit.js';

@@ -2,7 +2,7 @@
  * Bearer secrets (session tokens, personal API tokens, recovery codes): 256 random bits, shown to
  * their owner once; only a SHA-256 hash is stored, so a database leak yields nothing usable.
  */
-import { createHash, randomBytes, randomInt } from 'node:crypto';
+import { createHash, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
 
 /** Prefixes make a leaked token recognisable to secret scanners. */
 export const SESSION_PREFIX = 'sys_';
@@ -28,4 +28,9 @@ export function newRecoveryCodes(count = 10): string[] {
 /** Recovery codes are compared case- and dash-insensitively. */
 export function normaliseRecoveryCode(code: string): string {
   return code.trim().toLowerCase().replace(/[\s-]/g, '');
+}
+
+/** Compares two secrets in constant time (whatever their lengths). */
+export function sameSecret(a: string, b: string): boolean {
+  return timingSafeEqual(createHash('sha256').update(a).digest(), createHash('sha256').update(b).digest());
 }
