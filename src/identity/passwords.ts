@@ -43,3 +43,12 @@ export function passwordProblem(password: string, username?: string): string | n
   if (username && password.toLowerCase() === username.toLowerCase()) return 'must not be the username';
   return null;
 }
+
+/**
+ * Hashes a high-entropy random secret (a recovery code: about 50 random bits). Stretching protects
+ * guessable passwords; for a random code a light argon2id (4 MiB, 1 pass) already makes an offline
+ * search infeasible, and enrollment hashes ten of them at once.
+ */
+export function hashRandomSecret(secret: string): Promise<string> {
+  return hash(secret, { algorithm: Algorithm.Argon2id, memoryCost: 4096, timeCost: 1, parallelism: 1 });
+}

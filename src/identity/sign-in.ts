@@ -7,7 +7,7 @@
 import type { Database } from '../db/index.js';
 import { toBool } from '../db/index.js';
 import { InvalidCredentials, TwoFactorInvalid, TwoFactorLocked, TwoFactorRequired } from './errors.js';
-import { hashPassword, needsRehash, verifyDummy, verifyPassword } from './passwords.js';
+import { hashPassword, hashRandomSecret, needsRehash, verifyDummy, verifyPassword } from './passwords.js';
 import { hit, LOGIN_PER_ACCOUNT, LOGIN_PER_ADDRESS, TOTP_LOCK_AFTER, TOTP_LOCK_SECONDS, TOTP_PER_ACCOUNT } from './rate-limit.js';
 import { normaliseRecoveryCode } from './random-tokens.js';
 import type { SecretBox } from './secret-box.js';
@@ -23,12 +23,12 @@ export const TOTP_COLUMN = 'users.totp_secret';
 export const TOTP_PENDING_COLUMN = 'users.totp_pending_secret';
 
 /**
- * The stored form of a recovery code: an argon2id hash, like a password (50 random bits would not
- * survive an offline search against a fast hash), independent of the encryption key so rotating
- * keys leaves codes working.
+ * The stored form of a recovery code: a light argon2id hash (50 random bits would not survive an
+ * offline search against a plain fast hash), independent of the encryption key so rotating keys
+ * leaves codes working.
  */
 export function recoveryCodeHash(code: string): Promise<string> {
-  return hashPassword(normaliseRecoveryCode(code));
+  return hashRandomSecret(normaliseRecoveryCode(code));
 }
 
 /** Uses one of a user's unused recovery codes; true when the code matched one (each works once). */
