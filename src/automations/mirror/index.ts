@@ -52,8 +52,6 @@ export interface MirrorSlice {
   runner: MirrorRunner;
   /** What the CLI and tests use to administer targets and rules. */
   manage: ManageDeps;
-  /** Test hooks (e.g. observe every git child process). */
-  hooks: { onGitSpawn?: (pid: number) => void };
   /** Starts the sync runner when this process works jobs. */
   start(o: { work: boolean }): void;
   /** Stops the runner: running syncs are interrupted and left due for another process. */
@@ -63,7 +61,6 @@ export interface MirrorSlice {
 export function createMirrorSlice(deps: MirrorSliceDeps): MirrorSlice {
   const { config, db, box } = deps;
   const log = deps.log.child({ slice: 'mirror' });
-  const hooks: MirrorSlice['hooks'] = {};
   const syncs = new client.Counter({ name: 'switchyard_mirror_syncs_total', help: 'Mirror syncs by outcome (completed, retry, stopped, permanent, interrupted, lease_lost)', labelNames: ['outcome'], registers: [deps.metrics.registry] });
   const seconds = new client.Histogram({
     name: 'switchyard_mirror_sync_seconds',
@@ -87,7 +84,7 @@ export function createMirrorSlice(deps: MirrorSliceDeps): MirrorSlice {
     config: config.mirror,
     log,
     execute: (run) =>
-      syncMirror({ db, config, box, log, sourceToken: deps.sourceToken, onGitSpawn: (pid) => hooks.onGitSpawn?.(pid) }, run),
+      syncMirror({ db, config, box, log, sourceToken: deps.sourceToken }, run),
     onOutcome: (o) => {
       syncs.inc({ outcome: o.outcome });
       seconds.observe({ outcome: o.outcome }, o.seconds);
@@ -111,7 +108,6 @@ export function createMirrorSlice(deps: MirrorSliceDeps): MirrorSlice {
     routes: (app) => mirrorRoutes(app, { ...manage, cacheBytes }),
     runner,
     manage,
-    hooks,
     start(o) {
       if (!o.work) return;
       working = true;

@@ -38,8 +38,6 @@ export interface SyncDeps {
   log: Logger;
   /** An installation access token for cloning (GitHub App). */
   sourceToken(installationId: number): Promise<string>;
-  /** Test hook: sees every git child's pid. */
-  onGitSpawn?: (pid: number) => void;
 }
 
 export interface SyncProgress {
@@ -129,7 +127,7 @@ export async function syncMirror(deps: SyncDeps, run: SyncRun): Promise<SyncResu
   await checkTargetAddress(config, target.base_url);
   const git = config.mirror.git;
   const lowSpeed = { limit: config.mirror.lowSpeedLimit, time: config.mirror.lowSpeedTime };
-  const base: Pick<GitRunOptions, 'git' | 'signal' | 'lowSpeed' | 'onSpawn'> = { git, signal: run.signal, lowSpeed, onSpawn: deps.onGitSpawn };
+  const base: Pick<GitRunOptions, 'git' | 'signal' | 'lowSpeed'> = { git, signal: run.signal, lowSpeed };
   const configured: GitCredential | null = adapter.gitCredential();
   /** The target's credential, for the origin of the URL git talks to (the forge may report clone URLs on another host than its API). */
   const credFor = (url: string): GitCredential | null => (configured ? { ...configured, url } : null);

@@ -38,8 +38,6 @@ export interface GitRunOptions {
   signal?: AbortSignal;
   lowSpeed?: { limit: number; time: number };
   onProgress?: (p: GitProgress) => void;
-  /** Observes each child's pid (tests read its /proc/<pid>/cmdline). */
-  onSpawn?: (pid: number) => void;
 }
 
 export interface GitResult {
@@ -174,7 +172,6 @@ export async function runGit(opts: GitRunOptions): Promise<GitResult> {
     detached: GROUPS,
   });
   const pid = child.pid;
-  if (pid !== undefined) opts.onSpawn?.(pid);
   let killTimer: NodeJS.Timeout | undefined;
   const killGroup = () => {
     if (!GROUPS || pid === undefined) return;
