@@ -26,7 +26,7 @@ describe.each(dialects)('crash safety (%s)', (dialect) => {
     if (dialect === 'postgres') {
       const pg = await createPostgresDatabaseUrl();
       cleanups.push(() => pg.drop());
-      env.DATABASE_URL = pg.url;
+      Object.assign(env, { DATABASE_URL: pg.url, DATABASE_POOL_SIZE: '4' });
     }
     const port = await freePort();
     let server: ServerProcess = await spawnSwitchyard('start', env, port);

@@ -45,7 +45,7 @@ describe.each(dialects)('a worker killed mid-sync (%s)', (dialect) => {
     t = await startTestApp(dialect, common, { web: true, worker: false, scheduler: false });
     fake.setWebhookTarget(`${t.url}/api/github/webhooks`, TEST_SECRET);
     env = { ...common, SWITCHYARD_DATA_DIR: t.config.dataDir, LOG_LEVEL: 'warn', JOB_LEASE_SECONDS: '5' };
-    if (t.config.database.kind === 'postgres') env.DATABASE_URL = t.config.database.url;
+    if (t.config.database.kind === 'postgres') Object.assign(env, { DATABASE_URL: t.config.database.url, DATABASE_POOL_SIZE: '4' });
   });
   afterAll(async () => {
     for (const p of workers) await p.kill().catch(() => undefined);

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { createPostgresDatabaseUrl, postgresAvailable } from './support/databases.js';
 import { freePort, spawnSwitchyard, type ServerProcess } from './support/process.js';
 import { deliveryHeaders, TEST_SECRET } from './support/sign.js';
@@ -16,6 +16,10 @@ import { pullRequest } from './support/payloads.js';
 describe.skipIf(!postgresAvailable)('scale-out on PostgreSQL', () => {
   const procs: ServerProcess[] = [];
   const cleanups: Array<() => Promise<void>> = [];
+  afterEach((ctx) => {
+    // A failure shows what the processes logged (errors are logged at warn and above).
+    if (ctx.task.result?.state === 'fail') for (const p of procs) console.error(`--- switchyard ${p.port ?? 'worker'}:\n${p.output.join('').slice(-20_000)}`);
+  });
   afterAll(async () => {
     await Promise.all(procs.map((p) => p.kill()));
     for (const c of cleanups.reverse()) await c().catch(() => undefined);
@@ -26,7 +30,8 @@ describe.skipIf(!postgresAvailable)('scale-out on PostgreSQL', () => {
     cleanups.push(() => pg.drop());
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'switchyard-scale-'));
     cleanups.push(async () => fs.rmSync(dataDir, { recursive: true, force: true }));
-    const env = { DATABASE_URL: pg.url, SWITCHYARD_DATA_DIR: dataDir, WEBHOOK_SECRET: TEST_SECRET };
+    // Four processes on one database, beside the other test files' apps: small pools keep the run under max_connections.
+    const env = { DATABASE_URL: pg.url, DATABASE_POOL_SIZE: '4', SWITCHYARD_DATA_DIR: dataDir, WEBHOOK_SECRET: TEST_SECRET };
     // Migrations race safely: every process migrates at start under a lock.
     const ports = [await freePort(), await freePort()];
     const started = await Promise.all([
@@ -48,12 +53,12 @@ describe.skipIf(!postgresAvailable)('scale-out on PostgreSQL', () => {
           const body = JSON.stringify(pullRequest('opened', { number: n + 1, updatedAt: '2026-01-01T00:00:00Z' }));
           const port = ports[n % 2]!;
           const res = await fetch(`http://127.0.0.1:${port}/api/github/webhooks`, { method: 'POST', headers: deliveryHeaders('pull_request', body, id), body });
-          expect(res.status).toBe(202);
+          expect(res.status, `delivery ${id}: ${res.status === 202 ? '' : await res.text()}`).toBe(202);
           acknowledged.push(id);
           // Every tenth delivery is redelivered to the other web process: it must stay a duplicate.
           if (n % 10 === 0) {
             const dup = await fetch(`http://127.0.0.1:${ports[(n + 1) % 2]!}/api/github/webhooks`, { method: 'POST', headers: deliveryHeaders('pull_request', body, id), body });
-            expect(dup.status).toBe(200);
+            expect(dup.status, `redelivery of ${id}: ${dup.status === 200 ? '' : await dup.text()}`).toBe(200);
           }
         }
       }),

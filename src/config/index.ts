@@ -9,6 +9,7 @@
  * | `PORT` | 3000 | HTTP port |
  * | `HOST` | 0.0.0.0 | HTTP bind address |
  * | `DATABASE_URL` | unset | `postgres://…` selects PostgreSQL; unset = SQLite file `switchyard.db` in the data dir |
+ * | `DATABASE_POOL_SIZE` | 10 | PostgreSQL connections per process for requests and projections; the job queue opens up to 60 % more (mind `max_connections` when scaling out) |
  * | `SWITCHYARD_DATA_DIR` | `./data` | SQLite file, payload store |
  * | `WEBHOOK_SECRET` | unset | HMAC secret GitHub signs deliveries with; webhooks are refused (503) without it |
  * | `SWITCHYARD_API_TOKEN` | unset | operator bearer token for the API; the API answers 401 to everyone without it |
@@ -90,6 +91,7 @@ const envSchema = z.object({
     (v) => v === undefined || /^postgres(ql)?:\/\//.test(v),
     'must be a postgres:// or postgresql:// URL (leave it unset for the embedded SQLite database)',
   ),
+  DATABASE_POOL_SIZE: int(10, 1, 1000),
   SWITCHYARD_DATA_DIR: optionalString.transform((v) => v ?? './data'),
   WEBHOOK_SECRET: optionalString,
   SWITCHYARD_API_TOKEN: optionalString.refine(
@@ -180,7 +182,7 @@ export interface MirrorConfig {
 export interface Config {
   port: number;
   host: string;
-  database: { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string };
+  database: { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string; poolSize: number };
   dataDir: string;
   webhookSecret: string | undefined;
   apiToken: string | undefined;
@@ -258,7 +260,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     port: e.PORT,
     host: e.HOST,
     database: e.DATABASE_URL
-      ? { kind: 'postgres', url: e.DATABASE_URL }
+      ? { kind: 'postgres', url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE }
       : { kind: 'sqlite', file: path.join(dataDir, 'switchyard.db') },
     dataDir,
     webhookSecret: e.WEBHOOK_SECRET,

@@ -176,7 +176,7 @@ export function openPostgres(url: string, poolSize = 10): Database {
 /** Opens the database the config names. */
 export function openDatabase(config: Config, sqliteOptions: Omit<SqliteOptions, 'synchronous'> = {}): Database {
   return config.database.kind === 'postgres'
-    ? openPostgres(config.database.url)
+    ? openPostgres(config.database.url, config.database.poolSize)
     : openSqlite(config.database.file, { ...sqliteOptions, synchronous: config.sqliteSynchronous });
 }
 

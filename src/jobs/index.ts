@@ -20,9 +20,11 @@ export { jobsAdminRoutes } from './admin-routes.js';
 export function createQueue(deps: {
   db: Database;
   log: Logger;
-  config: Pick<Config, 'workerConcurrency' | 'jobLeaseSeconds' | 'retryBaseMs'>;
+  config: Pick<Config, 'workerConcurrency' | 'jobLeaseSeconds' | 'retryBaseMs' | 'database'>;
 }): Queue {
   const { db, log, config } = deps;
   const options = { db, log, concurrency: config.workerConcurrency, leaseSeconds: config.jobLeaseSeconds, retryBaseMs: config.retryBaseMs };
-  return db.dialect === 'postgres' ? createPgBossQueue(options) : createSqliteQueue(options);
+  if (db.dialect !== 'postgres') return createSqliteQueue(options);
+  const poolSize = config.database.kind === 'postgres' ? Math.max(2, Math.ceil(config.database.poolSize * 0.6)) : undefined;
+  return createPgBossQueue({ ...options, poolSize });
 }

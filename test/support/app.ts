@@ -40,7 +40,8 @@ export async function startTestApp(dialect: Dialect, env: Record<string, string>
     SWITCHYARD_API_TOKEN: TEST_API_TOKEN,
     LOG_LEVEL: 'info',
     RETRY_BASE_MS: '50',
-    ...(pgdb ? { DATABASE_URL: pgdb.url } : {}),
+    // Small pools: two test files run at once, each with its own apps, and PostgreSQL allows 100 connections.
+    ...(pgdb ? { DATABASE_URL: pgdb.url, DATABASE_POOL_SIZE: '5' } : {}),
     ...env,
   });
   const logs: string[] = [];
