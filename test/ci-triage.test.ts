@@ -156,6 +156,66 @@ describe.each(dialects)('CI triage (%s)', (dialect) => {
     expect(row).toMatchObject({ status: 'active', failure_count: 0 });
   });
 
+  it('reports as a “Switchyard triage” check run when a repository asks for it, updated in place, and falls back to a comment when GitHub refuses', async () => {
+    const gizmos = Number(fake.addRepository(installationId, { name: 'gizmos', defaultBranch: 'main' }).id);
+    const openPr = async (title: string, sha: string) => {
+      const pr = fake.addPullRequest(gizmos, { title, head: { ref: title.replace(/\W+/g, '-'), sha }, base: { ref: 'main' } });
+      const repo = fake.getRepository(gizmos);
+      const payload = { action: 'opened', number: pr.number, pull_request: fake.getPullRequest(gizmos, Number(pr.number)), repository: repo, installation: { id: installationId }, sender: repo.owner as Json };
+      expect((await fake.deliver('pull_request', payload)).statusCode).toBe(202);
+      await t.settle();
+      return Number(pr.number);
+    };
+    const checkRunRequests = () => fake.requests.filter((r) => /\/repos\/acme\/gizmos\/check-runs/.test(r.path) && r.method !== 'GET');
+    const reviewOf = (number: number) =>
+      t.app.db.kysely.selectFrom('reviews as v').innerJoin('pull_requests as p', 'p.id', 'v.pull_request_id').innerJoin('repositories as r', 'r.id', 'p.repository_id').select(['v.github_check_run_id', 'v.github_comment_id', 'v.status']).where('r.full_name', '=', 'acme/gizmos').where('p.number', '=', number).executeTakeFirst();
+
+    const sha = 'd'.repeat(40);
+    const number = await openPr('Gizmo support', sha);
+    const res = await admin('/api/repositories/acme/gizmos/triage-config', { method: 'PATCH', body: JSON.stringify({ check_run: true }) });
+    expect(res.status, await res.clone().text()).toBe(200);
+    expect(await res.json()).toMatchObject({ check_run: true, comment: true });
+
+    const failed = fake.addWorkflowRun(gizmos, { name: 'Build', headSha: sha, headBranch: 'gizmo-support', event: 'pull_request', status: 'completed', conclusion: 'failure', jobs: [{ name: 'compile', conclusion: 'failure', log: COMPILE_LOG }] });
+    expect((await fake.deliver('check_run', checkRunPayload(fake, installationId, failed.jobs[0]!.checkRunId, 'completed'))).statusCode).toBe(202);
+    const review = await until('the triage check run', async () => (await reviewOf(number))?.github_check_run_id ?? null);
+    await t.settle();
+    const report = fake.getCheckRun(Number(review));
+    expect(report).toMatchObject({ name: 'Switchyard triage', head_sha: sha, status: 'completed', conclusion: 'neutral' });
+    const output = report.output as { title: string; summary: string };
+    expect(output.title).toBe('1 failing: compile (compilation)');
+    expect(output.summary).toContain('cannot find symbol');
+    expect(output.summary).not.toContain('<!--');
+    expect(fake.comments(gizmos, number)).toHaveLength(0);
+
+    // GitHub announces Switchyard's own check run: it is neither diagnosed nor reported again.
+    const before = checkRunRequests().length;
+    expect((await fake.deliver('check_run', checkRunPayload(fake, installationId, Number(review), 'completed'))).statusCode).toBe(202);
+    await t.settle();
+    expect(checkRunRequests()).toHaveLength(before);
+    expect(await analysisOf(Number(review))).toBeUndefined();
+
+    // The compile job passes when re-run by hand: the same check run turns green, in place.
+    const fixed = fake.addWorkflowRun(gizmos, { name: 'Build', headSha: sha, headBranch: 'gizmo-support', event: 'pull_request', status: 'completed', conclusion: 'success', jobs: [{ name: 'compile', conclusion: 'success', log: 'BUILD SUCCESS' }] });
+    expect((await fake.deliver('check_run', checkRunPayload(fake, installationId, fixed.jobs[0]!.checkRunId, 'completed'))).statusCode).toBe(202);
+    await until('the resolved check run', async () => fake.getCheckRun(Number(review)).conclusion === 'success');
+    expect((fake.getCheckRun(Number(review)).output as { title: string }).title).toBe('Resolved: no failing checks');
+    await t.settle();
+    expect(checkRunRequests().filter((r) => r.method === 'POST')).toHaveLength(1);
+    expect((await reviewOf(number))?.status).toBe('resolved');
+
+    // GitHub refuses the check run (403): the report is a comment instead.
+    const sha2 = 'e'.repeat(40);
+    const number2 = await openPr('Gizmo colours', sha2);
+    fake.failNext('POST', /\/repos\/acme\/gizmos\/check-runs$/, { status: 403, body: { message: 'Resource not accessible by integration', documentation_url: 'https://docs.github.com/rest/checks/runs#create-a-check-run', status: '403' } });
+    const failed2 = fake.addWorkflowRun(gizmos, { name: 'Build', headSha: sha2, headBranch: 'gizmo-colours', event: 'pull_request', status: 'completed', conclusion: 'failure', jobs: [{ name: 'compile', conclusion: 'failure', log: COMPILE_LOG }] });
+    expect((await fake.deliver('check_run', checkRunPayload(fake, installationId, failed2.jobs[0]!.checkRunId, 'completed'))).statusCode).toBe(202);
+    await until('the fallback comment', async () => fake.comments(gizmos, number2).length === 1);
+    await t.settle();
+    expect(String(fake.comments(gizmos, number2)[0]!.body)).toContain('compilation');
+    expect((await reviewOf(number2))?.github_check_run_id).toBeNull();
+  });
+
   it('lets an administrator turn re-runs off for a repository', async () => {
     const res = await admin('/api/repositories/acme/widgets/triage-config', { method: 'PATCH', body: JSON.stringify({ rerun: false, poll_interval_minutes: 10 }) });
     expect(res.status).toBe(200);

@@ -14,14 +14,14 @@ import type { AutomationRegistry } from '../registry.js';
 import { createRuleAnalyzer, type LogAnalyzer } from './analyzer/index.js';
 import { analyzeCheckRun, ANALYZE_JOB, COMMENT_JOB, isFailed } from './analyze-check-run.js';
 import { pollRepository, POLL_JOB, POLL_REPOSITORY_JOB, scheduleDuePolls } from './poll-repositories.js';
-import { updateTriageComment } from './pr-comment.js';
+import { TRIAGE_CHECK_NAME, updateTriageComment } from './pr-comment.js';
 import { settleFixAttempt } from './repo.js';
 import { triageRoutes } from './routes.js';
 import './tables.js';
 
 export { analyzeCheckRun, ANALYZE_JOB, COMMENT_JOB } from './analyze-check-run.js';
 export { pollRepository, scheduleDuePolls, dueRepositories, POLL_JOB, POLL_REPOSITORY_JOB } from './poll-repositories.js';
-export { renderComment, updateTriageComment } from './pr-comment.js';
+export { renderComment, TRIAGE_CHECK_NAME, updateTriageComment } from './pr-comment.js';
 export { listFlakyChecks } from './flaky-checks.js';
 export { triageConfigOf } from './triage-config.js';
 export { createRuleAnalyzer } from './analyzer/index.js';
@@ -70,7 +70,8 @@ export function createCiTriageSlice(deps: CiTriageDeps): CiTriageSlice {
   // Webhooks first: a completed check run is diagnosed (failed) or settles a re-run (any result).
   registry.on('ci-triage.check-run', ['check_run.completed'], async (ctx) => {
     const run = ctx.payload.check_run as { id?: number; name?: string; head_sha?: string; conclusion?: string | null } | undefined;
-    if (!run?.id || !ctx.repositoryId) return;
+    // Switchyard's own report is not a check to diagnose (and updating it must not loop).
+    if (!run?.id || !ctx.repositoryId || run.name === TRIAGE_CHECK_NAME) return;
     const githubId = Number(run.id);
     if (isFailed(run.conclusion)) {
       await queue.enqueue(db.kysely, ANALYZE_JOB, { checkRunGithubId: githubId }, { key: `${ANALYZE_JOB}:${githubId}` });

@@ -13,6 +13,11 @@ export const triageConfigSchema = z.object({
   poll_interval_minutes: z.number().int().min(1).max(24 * 60).default(5),
   /** Keep one comment per pull request listing the failing checks and their diagnosis. */
   comment: z.boolean().default(true),
+  /**
+   * Report as a `Switchyard triage` check run on the head commit instead of a comment, when the
+   * installation grants Checks: write (otherwise, or if GitHub refuses, the comment is used).
+   */
+  check_run: z.boolean().default(false),
   /** Re-run failed GitHub Actions jobs whose diagnosis is one of `rerun_categories`. */
   rerun: z.boolean().default(true),
   rerun_categories: z.array(z.enum(['flaky', 'infrastructure', 'network_timeout'])).default(RERUNNABLE as Array<'flaky' | 'infrastructure' | 'network_timeout'>),
