@@ -1,4 +1,5 @@
 import js from '@eslint/js';
+import reactHooks from 'eslint-plugin-react-hooks';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
@@ -16,5 +17,10 @@ export default tseslint.config(
   {
     files: ['bin/**', 'bench/**', 'test/**', 'src/cli/**', '.ci/**'],
     rules: { 'no-console': 'off' },
+  },
+  // The dashboard: the Rules of Hooks and the React Compiler's checks (eslint-plugin-react-hooks).
+  {
+    files: ['web/**/*.{ts,tsx}'],
+    ...reactHooks.configs.flat.recommended,
   },
 );

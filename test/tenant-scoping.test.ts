@@ -483,6 +483,33 @@ describe.each(dialects)('tenant scoping (%s)', (dialect) => {
         }
       },
     },
+    'POST /api/notifications/read-all': {
+      behaviour: 'marks read exactly the notifications the viewer can see (for the viewer only); again marks nothing',
+      async check() {
+        const readBy = async (userId: string) =>
+          (await t.app.db.kysely.selectFrom('notification_reads as r').innerJoin('notifications as n', 'n.id', 'r.notification_id').select('n.title').where('r.user_id', '=', userId).execute()).map((r) => r.title).sort();
+        for (const v of viewers) {
+          if (v.who === 'operator') {
+            // The operator token has no read state of its own (as with the per-item route).
+            expect((await v.fetch('/api/notifications/read-all', { method: 'POST' })).status, v.label).toBe(400);
+            continue;
+          }
+          const userId = userIds[v.who]!;
+          await t.app.db.kysely.deleteFrom('notification_reads').where('user_id', '=', userId).execute();
+          const others = await t.app.db.kysely.selectFrom('notification_reads').select(['notification_id', 'user_id']).orderBy('user_id').orderBy('notification_id').execute();
+          const first = await v.fetch('/api/notifications/read-all', { method: 'POST' });
+          expect(first.status, v.label).toBe(200);
+          expect(await first.json(), v.label).toEqual({ ok: true, marked: tenantsOf(v.who).length });
+          expect(await readBy(userId), v.label).toEqual(NOTIFICATION_TITLES(tenantsOf(v.who)));
+          expect(await pageAll(v, '/api/notifications?unread=true', 1), v.label).toEqual([]);
+          const again = await v.fetch('/api/notifications/read-all', { method: 'POST' });
+          expect(await again.json(), `${v.label} (again)`).toEqual({ ok: true, marked: 0 });
+          // Nobody else's read state changed.
+          const othersAfter = await t.app.db.kysely.selectFrom('notification_reads').select(['notification_id', 'user_id']).where('user_id', '!=', userId).orderBy('user_id').orderBy('notification_id').execute();
+          expect(othersAfter, v.label).toEqual(others);
+        }
+      },
+    },
     'GET /api/events/stream': {
       behaviour: 'streams only the viewer’s receipts (here: what a client reconnecting from before them all is sent)',
       async check() {

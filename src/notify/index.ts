@@ -56,7 +56,7 @@ const item = z.object({
   read: z.boolean(),
 });
 
-/** `GET /api/notifications` (scoped) and `POST /api/notifications/:id/read`. */
+/** `GET /api/notifications` (scoped), `POST /api/notifications/:id/read` and `POST /api/notifications/read-all`. */
 export async function notifyRoutes(app: FastifyInstance, deps: { db: Database }): Promise<void> {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const { db } = deps;
@@ -106,6 +106,29 @@ export async function notifyRoutes(app: FastifyInstance, deps: { db: Database })
         .onConflict((oc) => oc.columns(['notification_id', 'user_id']).doNothing())
         .execute();
       return { ok: true as const };
+    },
+  );
+  r.post(
+    '/api/notifications/read-all',
+    { schema: { tags: ['notifications'], summary: 'Mark every notification I can see read (for me); again is harmless', response: { 200: z.object({ ok: z.literal(true), marked: z.number().describe('Notifications that were unread until now') }), 400: errorResponse } } },
+    async (req) => {
+      const viewer = userOf(req);
+      const { scope } = authOf(req);
+      if (!scope.all && scope.installationIds.length === 0) return { ok: true as const, marked: 0 };
+      const readAt = nowIso();
+      // The same visibility as GET /api/notifications and the per-item route: the caller's installations (everything for administrators).
+      let unread = db.kysely
+        .selectFrom('notifications as n')
+        .select((eb) => ['n.id', eb.val(viewer.userId).as('user_id'), eb.val(readAt).as('read_at')])
+        .where((eb) => eb.not(eb.exists(eb.selectFrom('notification_reads as r').select('r.notification_id').whereRef('r.notification_id', '=', 'n.id').where('r.user_id', '=', viewer.userId))));
+      if (!scope.all) unread = unread.where('n.installation_id', 'in', scope.installationIds);
+      const result = await db.kysely
+        .insertInto('notification_reads')
+        .columns(['notification_id', 'user_id', 'read_at'])
+        .expression(unread)
+        .onConflict((oc) => oc.columns(['notification_id', 'user_id']).doNothing())
+        .executeTakeFirst();
+      return { ok: true as const, marked: Number(result.numInsertedOrUpdatedRows ?? 0) };
     },
   );
 }

@@ -17,6 +17,7 @@ const FailingChecksPage = lazy(() => import('./pages/checks').then((m) => ({ def
 const CheckRunPage = lazy(() => import('./pages/check-run').then((m) => ({ default: m.CheckRunPage })));
 const MirrorsPage = lazy(() => import('./pages/mirrors').then((m) => ({ default: m.MirrorsPage })));
 const MirrorLogPage = lazy(() => import('./pages/mirror-log').then((m) => ({ default: m.MirrorLogPage })));
+const NotificationsPage = lazy(() => import('./pages/notifications').then((m) => ({ default: m.NotificationsPage })));
 const AccountPage = lazy(() => import('./pages/account/account').then((m) => ({ default: m.AccountPage })));
 const AdminPage = lazy(() => import('./pages/admin/admin').then((m) => ({ default: m.AdminPage })));
 
@@ -37,6 +38,7 @@ function SignedIn() {
               <Route path="checks/:checkRunId" element={<CheckRunPage />} />
               <Route path="mirrors" element={<MirrorsPage />} />
               <Route path="mirrors/:owner/:name/logs" element={<MirrorLogPage />} />
+              <Route path="notifications" element={<NotificationsPage />} />
               <Route path="account" element={<AccountPage />} />
               <Route path="admin/*" element={<AdminPage />} />
               <Route path="*" element={<NotFoundPage />} />

@@ -4116,6 +4116,8 @@ export interface paths {
                             poll_interval_minutes: number;
                             /** @default true */
                             comment: boolean;
+                            /** @default false */
+                            check_run: boolean;
                             /** @default true */
                             rerun: boolean;
                             /**
@@ -4168,6 +4170,8 @@ export interface paths {
                         poll_interval_minutes?: number;
                         /** @default true */
                         comment?: boolean;
+                        /** @default false */
+                        check_run?: boolean;
                         /** @default true */
                         rerun?: boolean;
                         /**
@@ -4195,6 +4199,8 @@ export interface paths {
                             poll_interval_minutes: number;
                             /** @default true */
                             comment: boolean;
+                            /** @default false */
+                            check_run: boolean;
                             /** @default true */
                             rerun: boolean;
                             /**
@@ -4327,6 +4333,59 @@ export interface paths {
                 };
                 /** @description Default Response */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/notifications/read-all": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Mark every notification I can see read (for me); again is harmless */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {boolean} */
+                            ok: true;
+                            /** @description Notifications that were unread until now */
+                            marked: number;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
                     headers: {
                         [name: string]: unknown;
                     };

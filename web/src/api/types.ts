@@ -1,5 +1,5 @@
 /** Names for the API's shapes, all derived from the generated schema. */
-import type { Answer, QueryParams } from './client';
+import type { Answer, QueryParams, RequestBody } from './client';
 
 export type Me = Answer<'/api/me'>;
 export type PublicUser = NonNullable<Me['user']>;
@@ -44,3 +44,10 @@ export type SyncStatus = MirrorItem['sync_status'];
 export type SyncLogItem = Answer<'/api/mirror/repositories/{owner}/{name}/logs'>['items'][number];
 export type MirrorTarget = Answer<'/api/mirror/targets'>['items'][number];
 export type ConnectionTest = Answer<'/api/mirror/targets/{target}/test', 'post'>;
+
+export type NotificationPage = Answer<'/api/notifications'>;
+export type NotificationItem = NotificationPage['items'][number];
+export type NewMirrorTarget = RequestBody<'/api/mirror/targets', 'post'>;
+export type MirrorTargetKind = MirrorTarget['kind'];
+export type MirrorRule = Answer<'/api/mirror/targets/{target}/rules'>['items'][number];
+export type NewMirrorRule = RequestBody<'/api/mirror/targets/{target}/rules', 'post'>;

@@ -5,13 +5,15 @@
 import { useEffect, useState, type ReactNode } from 'react';
 import { Link, NavLink, useLocation, useNavigate } from 'react-router';
 import { useSetupStatus, useSignOut, useViewer } from '../auth/session';
-import { ActivityIcon, CloseIcon, ErrorIcon, GridIcon, LogoMark, MenuIcon, ReplayIcon, ShieldIcon, SignOutIcon, UserIcon } from './icons';
+import { useUnreadNotifications } from '../lib/use-unread-notifications';
+import { ActivityIcon, BellIcon, CloseIcon, ErrorIcon, GridIcon, LogoMark, MenuIcon, ReplayIcon, ShieldIcon, SignOutIcon, UserIcon } from './icons';
 
-function NavItem({ to, icon, children, end }: { to: string; icon: ReactNode; children: ReactNode; end?: boolean }) {
+function NavItem({ to, icon, children, end, count }: { to: string; icon: ReactNode; children: ReactNode; end?: boolean; count?: ReactNode }) {
   return (
     <NavLink to={to} end={end} className="nav-item">
       {icon}
       <span>{children}</span>
+      {count}
     </NavLink>
   );
 }
@@ -22,18 +24,23 @@ export function AppShell({ children }: { children: ReactNode }) {
   const signOut = useSignOut();
   const navigate = useNavigate();
   const location = useLocation();
-  const [menuOpen, setMenuOpen] = useState(false);
+  // The menu (narrow screens) is open on the page it was opened on: navigating closes it.
+  const [menuOpenAt, setMenuOpenAt] = useState<string | null>(null);
+  const menuOpen = menuOpenAt === location.pathname;
+  const setMenuOpen = (open: boolean) => setMenuOpenAt(open ? location.pathname : null);
 
-  useEffect(() => setMenuOpen(false), [location.pathname]);
   useEffect(() => {
     if (!menuOpen) return;
     document.querySelector<HTMLElement>('#sidebar nav a')?.focus();
-    const onKey = (e: KeyboardEvent) => e.key === 'Escape' && setMenuOpen(false);
+    const onKey = (e: KeyboardEvent) => e.key === 'Escape' && setMenuOpenAt(null);
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
   }, [menuOpen]);
 
   const user = me.user;
+  // The operator token has no read state (everything reads as unread): no badge for it.
+  const unread = useUnreadNotifications(user !== null);
+  const unreadCount = unread && unread.count > 0 ? unread : null;
   const name = user?.name || user?.username || 'Operator';
   return (
     <div className="shell">
@@ -45,9 +52,14 @@ export function AppShell({ children }: { children: ReactNode }) {
           <LogoMark size={26} />
           <span>Switchyard</span>
         </Link>
-        <button type="button" className="icon-button menu-button" aria-expanded={menuOpen} aria-controls="sidebar" onClick={() => setMenuOpen((o) => !o)}>
+        <button type="button" className="icon-button menu-button" aria-expanded={menuOpen} aria-controls="sidebar" onClick={() => setMenuOpen(!menuOpen)}>
           {menuOpen ? <CloseIcon size={20} /> : <MenuIcon size={20} />}
           <span className="visually-hidden">{menuOpen ? 'Close menu' : 'Open menu'}</span>
+          {unreadCount && !menuOpen && (
+            <span className="menu-dot" data-testid="menu-unread">
+              <span className="visually-hidden">, {unreadCount.label} unread notifications</span>
+            </span>
+          )}
         </button>
       </header>
       <aside id="sidebar" className={`sidebar${menuOpen ? ' open' : ''}`}>
@@ -67,6 +79,20 @@ export function AppShell({ children }: { children: ReactNode }) {
           </NavItem>
           <NavItem to="/mirrors" icon={<ReplayIcon size={18} />}>
             Mirrors
+          </NavItem>
+          <NavItem
+            to="/notifications"
+            icon={<BellIcon size={18} />}
+            count={
+              unreadCount && (
+                <span className="nav-count" data-testid="unread-count">
+                  {unreadCount.label}
+                  <span className="visually-hidden"> unread</span>
+                </span>
+              )
+            }
+          >
+            Notifications
           </NavItem>
           <NavItem to="/account" icon={<UserIcon size={18} />}>
             Account

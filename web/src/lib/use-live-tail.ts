@@ -5,7 +5,7 @@
  * sends a signed-out person to the sign-in page, and otherwise tries again with a growing delay.
  */
 import { useQueryClient } from '@tanstack/react-query';
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { api, ApiError, buildUrl } from '../api/client';
 import type { EventItem } from '../api/types';
 import { ME_KEY } from '../auth/session';
@@ -34,20 +34,22 @@ export interface LiveTailOptions {
 
 export function useLiveTail(opts: LiveTailOptions): LiveState {
   const [state, setState] = useState<LiveState>('off');
+  // The newest options, for the stream's callbacks (updated after render, before effects run).
   const handlers = useRef(opts);
-  handlers.current = opts;
+  useLayoutEffect(() => {
+    handlers.current = opts;
+  });
   const queryClient = useQueryClient();
   const filtersKey = JSON.stringify(opts.filters);
+  const on = opts.enabled && typeof EventSource !== 'undefined';
 
   useEffect(() => {
-    if (!opts.enabled || typeof EventSource === 'undefined') {
-      setState('off');
-      return;
-    }
+    if (!on) return;
     let source: EventSource | null = null;
     let retryTimer: number | null = null;
     let attempts = 0;
-    let lastId = opts.after;
+    // `after` only seeds the first connection; later ones resume from the last receipt seen.
+    let lastId = handlers.current.after;
     let stopped = false;
     let readyOnce = false;
 
@@ -90,10 +92,9 @@ export function useLiveTail(opts: LiveTailOptions): LiveState {
       source?.close();
       if (retryTimer !== null) window.clearTimeout(retryTimer);
     };
-    // `after` only seeds the first connection; later ones resume from the last receipt seen.
-  }, [opts.enabled, filtersKey]);
+  }, [on, filtersKey, queryClient]);
 
-  return state;
+  return on ? state : 'off';
 }
 
 /** The smallest UUIDv7 made at or after `time`: "everything since then" as a receipt id. */

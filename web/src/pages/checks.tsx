@@ -3,7 +3,7 @@
  * the category of its diagnosis and what to do about it. The repository filter is in the URL.
  */
 import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
-import { useEffect, useMemo, useState, type FormEvent } from 'react';
+import { useMemo, useState, type FormEvent } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { api } from '../api/client';
 import type { FailingCheck } from '../api/types';
@@ -18,7 +18,12 @@ export function FailingChecksPage() {
   const [params, setParams] = useSearchParams();
   const repository = params.get('repository') ?? '';
   const [draft, setDraft] = useState(repository);
-  useEffect(() => setDraft(repository), [repository]);
+  // The input follows the URL (Back, a shared link): adjusted while rendering, not in an effect.
+  const [draftFor, setDraftFor] = useState(repository);
+  if (draftFor !== repository) {
+    setDraftFor(repository);
+    setDraft(repository);
+  }
   const repos = useQuery({ queryKey: ['repository-names'], queryFn: () => api.get('/api/repositories', { query: { limit: 200 } }), staleTime: 60_000 });
 
   const checks = useInfiniteQuery({

@@ -45,14 +45,17 @@ export function EventDetailPage() {
   });
   const e = query.data;
 
+  // A replay is done once a fetch after it shows the delivery settled (state adjusted while rendering,
+  // not in an effect: https://react.dev/learn/you-might-not-need-an-effect).
+  if (replay.phase === 'running' && e && query.dataUpdatedAt > replay.since && SETTLED.has(e.processing_status)) {
+    setReplay({ phase: 'done', status: e.processing_status, error: e.error_message });
+  }
+  const replayDone = replay.phase === 'done';
   useEffect(() => {
-    if (replay.phase !== 'running' || !e) return;
-    if (query.dataUpdatedAt > replay.since && SETTLED.has(e.processing_status)) {
-      setReplay({ phase: 'done', status: e.processing_status, error: e.error_message });
-      void queryClient.invalidateQueries({ queryKey: ['events'] });
-      void queryClient.invalidateQueries({ queryKey: ['overview'] });
-    }
-  }, [replay, e, query.dataUpdatedAt, queryClient]);
+    if (!replayDone) return;
+    void queryClient.invalidateQueries({ queryKey: ['events'] });
+    void queryClient.invalidateQueries({ queryKey: ['overview'] });
+  }, [replayDone, queryClient]);
 
   const mutation = useMutation({
     mutationFn: () => api.post('/api/events/{delivery_id}/replay', { path: { delivery_id: deliveryId } }),

@@ -3,7 +3,7 @@
  * view can be shared, keyset pages, and a live tail that adds new deliveries as they arrive.
  */
 import { useQuery } from '@tanstack/react-query';
-import { useEffect, useMemo, useState, type FormEvent } from 'react';
+import { useMemo, useState, type FormEvent } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { api } from '../api/client';
 import { RECEIPT_STATUSES, type ReceiptStatus } from '../api/types';
@@ -170,15 +170,19 @@ function FilterBar({ params, setParams }: { params: URLSearchParams; setParams: 
   // On a phone the filters fold away behind a button (they are always shown on wider screens).
   const [shown, setShown] = useState(false);
 
-  // Keep the inputs in step when the URL changes (Back, a shared link, "Clear").
-  useEffect(() => {
+  // Keep the inputs in step when the URL changes (Back, a shared link, "Clear"): adjusted while
+  // rendering, not in an effect (https://react.dev/learn/you-might-not-need-an-effect).
+  const paramsKey = params.toString();
+  const [syncedKey, setSyncedKey] = useState(paramsKey);
+  if (syncedKey !== paramsKey) {
+    setSyncedKey(paramsKey);
     setRepository(params.get('repository') ?? '');
     setType(params.get('type') ?? '');
     setAction(params.get('action') ?? '');
     setSince(toLocalInput(params.get('since')));
     setUntil(toLocalInput(params.get('until')));
     setCustomOpen((params.get('range') ?? '') === 'custom' || !!params.get('since') || !!params.get('until'));
-  }, [params]);
+  }
 
   const repos = useQuery({ queryKey: ['repository-names'], queryFn: () => api.get('/api/repositories', { query: { limit: 200 } }), staleTime: 60_000 });
 

@@ -1,52 +1,73 @@
-/** Mirror targets: the forges copies go to, how many mirrors each has, and testing a connection. */
+/** Mirror targets: the forges copies go to, how many mirrors each has, testing a connection, adding a target and its rules. */
 import { useMutation, useQuery } from '@tanstack/react-query';
-import { useState } from 'react';
+import { useRef, useState } from 'react';
 import { Link } from 'react-router';
 import { api } from '../../api/client';
 import type { ConnectionTest, MirrorTarget } from '../../api/types';
+import { PlusIcon } from '../../components/icons';
 import { Section } from '../../components/page';
 import { Badge } from '../../components/status-badge';
 import { EmptyState, ErrorState, Loading, errorMessage } from '../../components/states';
 import { RelativeTime } from '../../components/time';
+import { CreateTargetForm } from './mirror-target-form';
+import { RulesSection } from './mirror-target-rules';
 
 export function MirrorTargetsPanel() {
   const targets = useQuery({ queryKey: ['mirror-targets'], queryFn: () => api.get('/api/mirror/targets'), refetchInterval: 30_000 });
   const status = useQuery({ queryKey: ['mirror-status'], queryFn: () => api.get('/api/mirror/status'), refetchInterval: 30_000 });
   const countsOf = (id: string) => status.data?.targets.find((t) => t.id === id)?.counts ?? {};
+  const [adding, setAdding] = useState(false);
+  const addRef = useRef<HTMLButtonElement>(null);
+  const addButton = (
+    <button ref={addRef} type="button" className="button primary" aria-expanded={adding} onClick={() => setAdding((a) => !a)}>
+      <PlusIcon size={16} /> Add a target
+    </button>
+  );
   return (
-    <Section title="Mirror targets" description="Forges that repositories are copied to. Targets are added and changed with the API or CLI.">
-      {targets.isPending ? (
-        <Loading rows={3} />
-      ) : targets.isError ? (
-        <ErrorState error={targets.error} retry={() => void targets.refetch()} />
-      ) : targets.data.items.length === 0 ? (
-        <EmptyState title="No mirror targets">
-          <p>
-            Add one with <code>POST /api/mirror/targets</code> (see the <a href="/api/docs">API docs</a>).
-          </p>
-        </EmptyState>
-      ) : (
-        <div className="table-wrap">
-          <table className="table responsive">
-            <caption className="visually-hidden">Mirror targets</caption>
-            <thead>
-              <tr>
-                <th scope="col">Target</th>
-                <th scope="col">Address</th>
-                <th scope="col">Enabled</th>
-                <th scope="col">Mirrors</th>
-                <th scope="col">Connection</th>
-              </tr>
-            </thead>
-            <tbody>
-              {targets.data.items.map((t) => (
-                <TargetRow key={t.id} target={t} counts={countsOf(t.id)} />
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
-    </Section>
+    <>
+      <Section title="Mirror targets" description="Forges that repositories are copied to. Changing or removing a target is done with the API or CLI." actions={addButton}>
+        {adding && (
+          <CreateTargetForm
+            onDone={() => {
+              setAdding(false);
+              addRef.current?.focus();
+            }}
+          />
+        )}
+        {targets.isPending ? (
+          <Loading rows={3} />
+        ) : targets.isError ? (
+          <ErrorState error={targets.error} retry={() => void targets.refetch()} />
+        ) : targets.data.items.length === 0 ? (
+          <EmptyState title="No mirror targets">
+            <p>
+              Add one with “Add a target”, or with <code>POST /api/mirror/targets</code> (see the <a href="/api/docs">API docs</a>).
+            </p>
+          </EmptyState>
+        ) : (
+          <div className="table-wrap">
+            <table className="table responsive">
+              <caption className="visually-hidden">Mirror targets</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Target</th>
+                  <th scope="col">Address</th>
+                  <th scope="col">Enabled</th>
+                  <th scope="col">Mirrors</th>
+                  <th scope="col">Connection</th>
+                </tr>
+              </thead>
+              <tbody>
+                {targets.data.items.map((t) => (
+                  <TargetRow key={t.id} target={t} counts={countsOf(t.id)} />
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </Section>
+      {targets.data && targets.data.items.length > 0 && <RulesSection targets={targets.data.items} />}
+    </>
   );
 }
 
