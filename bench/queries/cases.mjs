@@ -33,6 +33,8 @@ export function buildCases(dist, data, seed = 7) {
   const actions = [...new Set(data.eventMix.map((m) => m[1]).filter((a) => a !== null))];
   const installations = data.installations;
   const repoIdsDesc = repos.map((r) => r.id).sort().reverse();
+  // At small sizes many repositories have no sampled receipt: the deep-page case picks among those that do.
+  const withSamples = repos.filter((r) => r.sampleIds.length > 0);
   const LIMIT = 50;
 
   const ev = (name, key, params, note) => ({ key, name, note, group: 'events', params, run: (db, p) => listEvents(db, { ...p, scope: ALL }) });
@@ -55,9 +57,8 @@ export function buildCases(dist, data, seed = 7) {
     }, 'window 1 h – 7 days (log-uniform) inside the 30 days'),
     ev('events: deep page via cursor', 'g', () => ({ beforeId: rnd.pick(data.cursorIds), limit: LIMIT }), 'cursor = an id between 10% and 90% of the log'),
     ev('events: repository, deep page via cursor', 'g2', () => {
-      let r;
-      do r = repoMixed();
-      while (r.sampleIds.length === 0);
+      let r = repoMixed();
+      if (r.sampleIds.length === 0) r = rnd.pick(withSamples);
       return { repository: r.fullName, beforeId: rnd.pick(r.sampleIds), limit: LIMIT };
     }, "cursor = a random receipt id of that repository"),
     {

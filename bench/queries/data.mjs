@@ -127,7 +127,7 @@ const CONCLUSIONS = [
  * Builds the model (installations, repositories with weights and pull request counts) and
  * returns generators for the bulk tables. `now` anchors the 30-day window of receipts.
  */
-export function buildDataset({ receipts, pulls, checkRuns = pulls * 5, repositories = 1000, installations = 50, days = 30, seed = 20261125, now = Date.now() }) {
+export function buildDataset({ receipts, pulls, checkRuns = pulls * 5, repositories = Math.max(1, Math.min(1000, pulls)), installations = 50, days = 30, seed = 20261125, now = Date.now() }) {
   const rnd = prng(seed);
   const windowStart = now - days * DAY;
   const newIdAt = v7Factory(prng(seed ^ 0x5eed)); // for rows created out of time order
