@@ -9,9 +9,11 @@ export default defineConfig({
     maxWorkers: 2,
     globalSetup: ['test/support/global-setup.ts'],
     projects: [
-      { extends: true, test: { name: 'unit', include: ['src/**/*.test.ts', 'test/**/*.test.ts'] } },
+      { extends: true, test: { name: 'unit', include: ['src/**/*.test.ts', 'test/**/*.test.ts'], sequence: { groupOrder: 0 } } },
       // The dashboard in a real browser (Debian's Chromium through playwright-core): `npm run test:e2e`.
-      { extends: true, test: { name: 'e2e', include: ['e2e/**/*.e2e.ts'], globalSetup: ['e2e/support/global-setup.ts'] } },
+      // It runs after the unit project, not beside it: a browser and its server competing with the
+      // unit tests for two cores made its waits flaky.
+      { extends: true, test: { name: 'e2e', include: ['e2e/**/*.e2e.ts'], globalSetup: ['e2e/support/global-setup.ts'], sequence: { groupOrder: 1 } } },
     ],
   },
 });
