@@ -10,6 +10,7 @@
 // Targets: p99 ≤ BENCH_STEADY_P99_TARGET_MS (25) and processing lag < BENCH_STEADY_LAG_TARGET_MS
 // (1,000). BENCH_STEADY_TARGET=bare|probot|trivial runs the same load against another target
 // (no database checks), e.g. to validate the client.
+import fs from 'node:fs';
 import { runPaced } from '../lib/load.mjs';
 import { startTarget, stopTarget } from '../lib/targets.mjs';
 import { openReceiptsDb, waitForDrain } from '../lib/switchyard-db.mjs';
@@ -61,7 +62,9 @@ export default async function steady(ctx) {
       const sample = () => {
         try {
           const c = db.statusCounts();
-          samples.push({ t: round((Date.now() - t0) / 1000, 1), total: c.total, processed: c.processed, unprocessed: c.unprocessed });
+          // The WAL's size: it only shrinks when a checkpoint catches up and the next writer restarts it.
+          const walMb = fs.existsSync(`${t.dbFile}-wal`) ? round(fs.statSync(`${t.dbFile}-wal`).size / 1048576, 1) : null;
+          samples.push({ t: round((Date.now() - t0) / 1000, 1), total: c.total, processed: c.processed, unprocessed: c.unprocessed, walMb });
         } catch (err) {
           samples.push({ t: round((Date.now() - t0) / 1000, 1), error: err.message });
         }
@@ -103,6 +106,7 @@ export default async function steady(ctx) {
       const unanswered = run.unanswered + (run.warmupCounts.sent - run.warmupCounts.completed);
       result.processing = {
         maxUnprocessedDuringRun: during.length ? Math.max(...during.map((x) => x.unprocessed)) : null,
+        maxWalMbDuringRun: during.some((x) => x.walMb !== null) ? Math.max(...during.map((x) => x.walMb ?? 0)) : null,
         unprocessedAtEndOfLoad: during.length ? during[during.length - 1].unprocessed : null,
         drainedAfterLoad: d.drained,
         drainMs: Date.now() - drainStart,
@@ -127,7 +131,7 @@ export default async function steady(ctx) {
                 : `EXTRA: ${stored - client2xx - unanswered} receipts beyond 2xx answers + unanswered requests`,
       };
       log(
-        `processing: max backlog ${result.processing.maxUnprocessedDuringRun}, drained ${d.drained ? 'yes' : 'NO'} ${fmt(result.processing.drainMs / 1000, 1)} s after the load, lag p50 ${ms(result.processing.lagMs.p50)} / p99 ${ms(result.processing.lagMs.p99)} / max ${ms(result.processing.lagMs.max)} ms; stored ${stored} vs 2xx ${client2xx}`,
+        `processing: max backlog ${result.processing.maxUnprocessedDuringRun}, max WAL ${result.processing.maxWalMbDuringRun} MB, drained ${d.drained ? 'yes' : 'NO'} ${fmt(result.processing.drainMs / 1000, 1)} s after the load, lag p50 ${ms(result.processing.lagMs.p50)} / p99 ${ms(result.processing.lagMs.p99)} / max ${ms(result.processing.lagMs.max)} ms; stored ${stored} vs 2xx ${client2xx}`,
       );
     }
   } finally {
