@@ -3,25 +3,17 @@
  * analysis_results) shows on Failing checks, and its page shows the category, the reason and the
  * log excerpt with the failure lines highlighted — also on a 360 px screen.
  */
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newId, nowIso } from '../src/db/index.js';
 import { startTestApp, type TestApp } from '../test/support/app.js';
 import { dialects } from '../test/support/databases.js';
 import { createUser, grantInstallation, type CreatedUser } from '../test/support/users.js';
-import { chromiumPath, launchBrowser, openPerson, screenshot, type Person } from './support/browser.js';
+import { chromiumPath, expectNoSidewaysScroll, launchBrowser, openPerson, screenshot, signIn, type Person } from './support/browser.js';
 import { ACME, seed } from './support/seed.js';
 
 const CHECK_RUN = 424242;
 const FAILURE_TEXT = 'FAIL src/widget.test.ts > resizes a widget: expected 40 to be 42';
-
-async function signIn(page: Page, user: CreatedUser): Promise<void> {
-  await page.goto('/sign-in');
-  await page.getByLabel('Username').fill(user.username);
-  await page.getByLabel('Password').fill(user.password);
-  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
-  await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
-}
 
 /** A failed "unit-tests" run on acme/widgets#7 and the diagnosis the analyzer would have written. */
 async function seedFailedCheck(t: TestApp): Promise<void> {
@@ -123,8 +115,7 @@ describe.skipIf(!chromiumPath).each(dialects)('CI triage in the dashboard (%s)',
 
     // A 360 px screen: the page fits, the excerpt scrolls sideways inside its own box.
     await page.setViewportSize({ width: 360, height: 780 });
-    const { scroll, width } = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, width: window.innerWidth }));
-    expect(scroll, 'page width').toBeLessThanOrEqual(width);
+    await expectNoSidewaysScroll(page);
     await screenshot(page, `${dialect}-check-run-360`, undefined, { viewport: true });
 
     // The pull request page links the failed run to its diagnosis.

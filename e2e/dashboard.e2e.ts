@@ -12,22 +12,10 @@ import { currentTotp } from '../src/identity/index.js';
 import { startTestApp, type TestApp } from '../test/support/app.js';
 import { dialects } from '../test/support/databases.js';
 import { createUser, grantInstallation, type CreatedUser } from '../test/support/users.js';
-import { chromiumPath, launchBrowser, openPerson, screenshot, type Person } from './support/browser.js';
+import { chromiumPath, expectNoSidewaysScroll, launchBrowser, openPerson, screenshot, signIn, type Person } from './support/browser.js';
 import { ACME, deliver, GLOBEX, seed } from './support/seed.js';
 
 const widgets = { id: 1001, name: 'widgets', full_name: 'acme/widgets', private: false, owner: { login: 'acme', id: 9 }, html_url: 'https://github.com/acme/widgets', updated_at: '2026-01-01T00:00:00Z' };
-
-async function signIn(page: Page, user: CreatedUser, code?: () => string): Promise<void> {
-  await page.goto('/sign-in');
-  await page.getByLabel('Username').fill(user.username);
-  await page.getByLabel('Password').fill(user.password);
-  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
-  if (code) {
-    await page.getByLabel('Two-factor code').fill(code());
-    await page.getByRole('button', { name: 'Verify and sign in' }).click();
-  }
-  await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
-}
 
 async function waitForStatus(t: TestApp, deliveryId: string, status: string, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -37,12 +25,6 @@ async function waitForStatus(t: TestApp, deliveryId: string, status: string, tim
     if (Date.now() > deadline) throw new Error(`delivery ${deliveryId} is ${e.processing_status}, not ${status}`);
     await new Promise((r) => setTimeout(r, 50));
   }
-}
-
-/** Fails when the page scrolls sideways (it must fit a 360 px screen). */
-async function expectNoSidewaysScroll(page: Page): Promise<void> {
-  const { scroll, width } = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, width: window.innerWidth }));
-  expect(scroll, 'page width').toBeLessThanOrEqual(width);
 }
 
 describe.skipIf(!chromiumPath).each(dialects)('the dashboard in a browser (%s)', (dialect) => {

@@ -3,22 +3,14 @@
  * repo_mirrors and sync_logs, on a disabled target with no token so nothing syncs) shows on
  * Mirrors with its status and error, and its sync log lists the steps of the failed sync.
  */
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newId, nowIso } from '../src/db/index.js';
 import { startTestApp, type TestApp } from '../test/support/app.js';
 import { dialects } from '../test/support/databases.js';
 import { createUser, grantInstallation, type CreatedUser } from '../test/support/users.js';
-import { chromiumPath, launchBrowser, openPerson, screenshot, type Person } from './support/browser.js';
+import { chromiumPath, expectNoSidewaysScroll, launchBrowser, openPerson, screenshot, signIn, type Person } from './support/browser.js';
 import { ACME, seed } from './support/seed.js';
-
-async function signIn(page: Page, user: CreatedUser): Promise<void> {
-  await page.goto('/sign-in');
-  await page.getByLabel('Username').fill(user.username);
-  await page.getByLabel('Password').fill(user.password);
-  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
-  await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
-}
 
 /** A disabled OneDev target, a failed mirror of acme/widgets to it and the log of that sync. */
 async function seedMirror(t: TestApp): Promise<void> {
@@ -130,12 +122,10 @@ describe.skipIf(!chromiumPath).each(dialects)('Mirrors in the dashboard (%s)', (
 
     // A 360 px screen: the page fits.
     await page.setViewportSize({ width: 360, height: 780 });
-    const { scroll, width } = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, width: window.innerWidth }));
-    expect(scroll, 'page width').toBeLessThanOrEqual(width);
+    await expectNoSidewaysScroll(page);
     await page.goto('/mirrors');
     await page.getByRole('heading', { level: 1, name: 'Mirrors' }).waitFor();
-    const mobile = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, width: window.innerWidth }));
-    expect(mobile.scroll, 'mirrors page width').toBeLessThanOrEqual(mobile.width);
+    await expectNoSidewaysScroll(page, 'mirrors page');
     await screenshot(page, `${dialect}-mirrors-360`, undefined, { viewport: true });
     expect(errors).toEqual([]);
   });

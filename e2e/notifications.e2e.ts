@@ -7,29 +7,15 @@
  * caught in the page, an address the server refuses shows the server's message, then the target is
  * added and listed, and the token typed into the form is nowhere in the page afterwards.
  */
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { notify } from '../src/notify/index.js';
 import { startTestApp, type TestApp } from '../test/support/app.js';
 import { dialects } from '../test/support/databases.js';
 import { recordSecret } from '../test/support/secret-ledger.js';
 import { createUser, grantInstallation, type CreatedUser } from '../test/support/users.js';
-import { chromiumPath, launchBrowser, openPerson, screenshot, type Person } from './support/browser.js';
+import { chromiumPath, expectNoSidewaysScroll, launchBrowser, openPerson, screenshot, signIn, type Person } from './support/browser.js';
 import { ACME, GLOBEX, seed } from './support/seed.js';
-
-async function signIn(page: Page, user: CreatedUser): Promise<void> {
-  await page.goto('/sign-in');
-  await page.getByLabel('Username').fill(user.username);
-  await page.getByLabel('Password').fill(user.password);
-  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
-  await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
-}
-
-/** Fails when the page scrolls sideways (it must fit a 360 px screen). */
-async function expectNoSidewaysScroll(page: Page, what: string): Promise<void> {
-  const { scroll, width } = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, width: window.innerWidth }));
-  expect(scroll, `${what} width`).toBeLessThanOrEqual(width);
-}
 
 describe.skipIf(!chromiumPath).each(dialects)('Notifications and mirror targets in the dashboard (%s)', (dialect) => {
   let t: TestApp;

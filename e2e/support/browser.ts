@@ -7,6 +7,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { expect } from 'vitest';
+import type { CreatedUser } from '../../test/support/users.js';
 
 export const chromiumPath = process.env.SWITCHYARD_E2E_CHROMIUM ?? '';
 export const SCREENSHOT_DIR = path.resolve('test-output/e2e');
@@ -57,4 +59,23 @@ export async function screenshot(page: Page, name: string, readme?: string, opti
     fs.mkdirSync(README_DIR, { recursive: true });
     fs.copyFileSync(file, path.join(README_DIR, `${readme}.png`));
   }
+}
+
+/** Signs in on the sign-in page with a username and password (and a TOTP code when `code` is given), then waits for the overview. */
+export async function signIn(page: Page, user: CreatedUser, code?: () => string): Promise<void> {
+  await page.goto('/sign-in');
+  await page.getByLabel('Username').fill(user.username);
+  await page.getByLabel('Password').fill(user.password);
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+  if (code) {
+    await page.getByLabel('Two-factor code').fill(code());
+    await page.getByRole('button', { name: 'Verify and sign in' }).click();
+  }
+  await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
+}
+
+/** Fails when the page scrolls sideways (it must fit a 360 px screen). */
+export async function expectNoSidewaysScroll(page: Page, what = 'page'): Promise<void> {
+  const { scroll, width } = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, width: window.innerWidth }));
+  expect(scroll, `${what} width`).toBeLessThanOrEqual(width);
 }
