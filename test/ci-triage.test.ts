@@ -192,6 +192,7 @@ describe.each(dialects)('CI triage (%s)', (dialect) => {
     const before = checkRunRequests().length;
     expect((await fake.deliver('check_run', checkRunPayload(fake, installationId, Number(review), 'completed'))).statusCode).toBe(202);
     await t.settle();
+    await until('no triage job left', async () => (await t.app.queue.stats()).filter((q) => q.name.startsWith('ci_triage.') && q.name !== 'ci_triage.poll').every((q) => q.queued + q.running === 0));
     expect(checkRunRequests()).toHaveLength(before);
     expect(await analysisOf(Number(review))).toBeUndefined();
 
@@ -200,9 +201,9 @@ describe.each(dialects)('CI triage (%s)', (dialect) => {
     expect((await fake.deliver('check_run', checkRunPayload(fake, installationId, fixed.jobs[0]!.checkRunId, 'completed'))).statusCode).toBe(202);
     await until('the resolved check run', async () => fake.getCheckRun(Number(review)).conclusion === 'success');
     expect((fake.getCheckRun(Number(review)).output as { title: string }).title).toBe('Resolved: no failing checks');
-    await t.settle();
+    // The report's row is saved after GitHub answers (settle() waits for receipts, not for jobs).
+    await until('the resolved review', async () => (await reviewOf(number))?.status === 'resolved');
     expect(checkRunRequests().filter((r) => r.method === 'POST')).toHaveLength(1);
-    expect((await reviewOf(number))?.status).toBe('resolved');
 
     // GitHub refuses the check run (403): the report is a comment instead.
     const sha2 = 'e'.repeat(40);
@@ -211,9 +212,9 @@ describe.each(dialects)('CI triage (%s)', (dialect) => {
     const failed2 = fake.addWorkflowRun(gizmos, { name: 'Build', headSha: sha2, headBranch: 'gizmo-colours', event: 'pull_request', status: 'completed', conclusion: 'failure', jobs: [{ name: 'compile', conclusion: 'failure', log: COMPILE_LOG }] });
     expect((await fake.deliver('check_run', checkRunPayload(fake, installationId, failed2.jobs[0]!.checkRunId, 'completed'))).statusCode).toBe(202);
     await until('the fallback comment', async () => fake.comments(gizmos, number2).length === 1);
-    await t.settle();
     expect(String(fake.comments(gizmos, number2)[0]!.body)).toContain('compilation');
-    expect((await reviewOf(number2))?.github_check_run_id).toBeNull();
+    const fallback = await until('the fallback review', async () => (await reviewOf(number2))?.github_comment_id ? reviewOf(number2) : null);
+    expect(fallback?.github_check_run_id).toBeNull();
   });
 
   it('lets an administrator turn re-runs off for a repository', async () => {

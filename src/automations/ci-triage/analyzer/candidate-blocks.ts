@@ -18,7 +18,7 @@ import type { KeptLine, LogDigest } from './log-digest.js';
 
 export type Focus = { start: number; end: number } | null;
 
-export type CandidateSource = 'line' | 'block' | 'section' | 'siblings' | 'list' | 'tail' | 'marker';
+export type CandidateSource = 'line' | 'block' | 'paragraph' | 'section' | 'siblings' | 'list' | 'tail' | 'marker';
 
 /** A block the selector may report, with the features it is ranked by. */
 export interface Candidate {
@@ -92,6 +92,8 @@ export function innerIndent(l: KeptLine): number {
 /** Whether `next` carries on the message that `base` starts (`first`: it is the first line after it). */
 function continues(next: KeptLine, base: KeptLine, first = false): boolean {
   const s = next.signal;
+  // Under a test's header, a line nested deeper is its output whatever it says ("Error: no errors").
+  if (s.kind === 'pass' && base.signal.kind === 'header' && !first && innerIndent(next) > innerIndent(base) + 2) return true;
   if (s.kind === 'pass' || s.kind === 'summary') return false;
   if (s.kind === 'detail') return true;
   if (s.kind === 'header') return false;
@@ -181,10 +183,20 @@ export function expandBlock(lines: KeptLine[], idx: number): { from: number; to:
 function sectionBlock(lines: KeptLine[], idx: number): { from: number; to: number } {
   const head = lines[idx]!;
   const style = bannerStyle(head.text);
+  // A header (not a banner) whose first line below is nested deeper owns only the nested lines (a
+  // test runner's `- name *** FAILED ***` or `[-] name` above indented details): the section ends
+  // where the indentation comes back to the header's.
+  const headIndent = innerIndent(head);
+  let firstBody = idx + 1;
+  while (firstBody < lines.length && isBlank(lines[firstBody]!)) firstBody++;
+  const nested = style === null && firstBody < lines.length && innerIndent(lines[firstBody]!) > headIndent;
   let to = idx;
   for (let j = idx + 1; j < lines.length && j - idx < MAX_SECTION; j++) {
     const l = lines[j]!;
     if (l.n !== lines[j - 1]!.n + 1) break;
+    if (nested && !isBlank(l) && innerIndent(l) <= headIndent) break;
+    // Three blank lines in a row end a section (one or two occur inside a message).
+    if (isBlank(l) && j >= idx + 3 && isBlank(lines[j - 1]!) && isBlank(lines[j - 2]!)) break;
     const b = bannerStyle(l.text);
     if (b !== null && (b === style || b === '=')) break;
     if (isRuleLine(l) && l.text.trim()[0] === '=') break;
@@ -247,6 +259,33 @@ function stepTail(lines: KeptLine[], focus: Focus): { from: number; to: number }
   return { from, to };
 }
 
+/** Most lines a paragraph candidate reaches below its anchor, and above it. */
+const PARAGRAPH_DOWN = 30;
+const PARAGRAPH_UP = 3;
+
+/**
+ * The anchor's paragraph: the unbroken lines around it up to a blank line, a step marker or a pass
+ * line. Tools often print a message's reason or hint unindented under it (`Reason: …`,
+ * `Expecting 'X', got 'Y'`, `This could be due to …`), which the message block does not take.
+ */
+function paragraphBlock(lines: KeptLine[], idx: number): { from: number; to: number } {
+  const stop = (l: KeptLine) => isStepNoise(l) || l.signal.kind === 'pass';
+  let from = idx;
+  while (from - 1 >= 0 && idx - from < PARAGRAPH_UP) {
+    const l = lines[from - 1]!;
+    if (l.n !== lines[from]!.n - 1 || stop(l) || l.signal.kind === 'summary') break;
+    from--;
+  }
+  let to = idx;
+  while (to + 1 < lines.length && to - idx < PARAGRAPH_DOWN) {
+    const l = lines[to + 1]!;
+    if (l.n !== lines[to]!.n + 1 || stop(l)) break;
+    to++;
+    if (l.signal.kind === 'summary') break;
+  }
+  return { from, to };
+}
+
 interface RawCandidate {
   from: number;
   to: number;
@@ -278,6 +317,7 @@ export function collectCandidates(d: LogDigest): Candidate[] {
     const b = expandBlock(lines, i);
     add({ ...b, anchorIdx: i, source: 'block' });
     if (b.from !== i || b.to !== i) add({ from: i, to: i, anchorIdx: i, source: 'line' });
+    add({ ...paragraphBlock(lines, i), anchorIdx: i, source: 'paragraph' });
     if (l.signal.kind === 'header') add({ ...sectionBlock(lines, i), anchorIdx: i, source: 'section' });
     covered = b.to;
   }
@@ -313,10 +353,16 @@ export function collectCandidates(d: LogDigest): Candidate[] {
   let focusMax = 0;
   let firstStrong = -1;
   let lastStrong = -1;
+  // How many failures of the same kind the focus step printed before each anchor.
+  const ruleSeen = new Map<string | null, number>();
+  const ruleRank = new Map<number, number>();
   for (const r of raw) {
     if (r.source !== 'block') continue;
     const a = lines[r.anchorIdx]!;
     if (!inFocus(a, focus)) continue;
+    const seenBefore = ruleSeen.get(a.signal.rule) ?? 0;
+    ruleRank.set(r.anchorIdx, seenBefore);
+    ruleSeen.set(a.signal.rule, seenBefore + 1);
     const s = anchorScore(d, a);
     if (s > focusMax) focusMax = s;
     if (s >= 4) {
@@ -378,12 +424,14 @@ export function collectCandidates(d: LogDigest): Candidate[] {
       repeat: Math.log2(Math.max(1, d.shapeCount(anchor.shape))),
       indented: anchor.indent > 0 ? 1 : 0,
       line: r.source === 'line' ? 1 : 0,
+      paragraph: r.source === 'paragraph' ? 1 : 0,
       section: r.source === 'section' ? 1 : 0,
       siblings: r.source === 'siblings' ? 1 : 0,
       list: r.source === 'list' ? 1 : 0,
       tail: r.source === 'tail' ? 1 : 0,
       marker: r.source === 'marker' ? 1 : 0,
       fallbackVsMax: fallback ? focusMax / 5 : 0,
+      ruleRank: Math.log2(1 + (ruleRank.get(r.anchorIdx) ?? 0)),
     };
     return { from: r.from, to: r.to, anchor, source: r.source, features };
   });

@@ -59,4 +59,64 @@ describe('selectFailureLines', () => {
     expect(list).toBeDefined();
     expect([list!.anchor.n]).toEqual([4]);
   });
+
+  it("ends a non-banner header's section where the indentation comes back to the header's", async () => {
+    const log = lines(
+      '$ sbt test',
+      '[info] CalcSpec:',
+      '[info] - adds *** FAILED ***',
+      '[info]   3 did not equal 4 (CalcSpec.scala:7)',
+      '[info] - subtracts',
+      '[info] - multiplies',
+      '[info] Run completed in 1 second.',
+      'The command "sbt test" exited with 1.',
+    );
+    const d = await digestLog(log);
+    const fromHeader = collectCandidates(d).filter((c) => c.anchor.n === 3 && (c.source === 'section' || c.source === 'block'));
+    expect(fromHeader.map((c) => d.lines[c.to]!.n)).not.toContain(6);
+    expect(Math.max(...fromHeader.map((c) => d.lines[c.to]!.n))).toBe(4);
+    expect(selectFailureLines(d).ranges).toEqual([[3, 4]]);
+  });
+
+  it("keeps a line nested under a test's header in its block even when it reads as a pass", async () => {
+    const log = lines('$ npm test', 'ok 1 loads', 'not ok 2 no errors', '  ---', '    operator: notOk', '    stack: |-', '      Error: no errors', '          at Test.run (test.js:9:3)', '  ...', 'ok 3 saves', 'The command "npm test" exited with 1.');
+    const d = await digestLog(log);
+    const block = collectCandidates(d).find((c) => c.source === 'block' && c.anchor.n === 3);
+    expect(block && [d.lines[block.from]!.n, d.lines[block.to]!.n]).toEqual([3, 9]);
+  });
+
+  it("offers an error's paragraph, with the unindented reason lines a tool prints under it", async () => {
+    const log = lines('$ make docs', 'Error: Parse error on line 12:', '...the sourcedir.**Common**...', "Expecting 'BACKTICK', got 'TEXT'", '', 'make: *** [docs] Error 1', 'The command "make docs" exited with 2.');
+    const d = await digestLog(log);
+    const para = collectCandidates(d).find((c) => c.source === 'paragraph');
+    expect(para && [d.lines[para.from]!.n, d.lines[para.to]!.n]).toEqual([2, 4]);
+  });
+
+  it('prefers the first of several failures of the same kind in the failing step', async () => {
+    const log = lines(
+      '$ ./gradlew test',
+      'com.x.ATest > first FAILED',
+      '    java.lang.AssertionError at ATest.java:10',
+      '',
+      'com.x.BTest > second FAILED',
+      '    java.lang.AssertionError at BTest.java:20',
+      '',
+      'com.x.CTest > third FAILED',
+      '    java.lang.AssertionError at CTest.java:30',
+      '',
+      '3 tests completed, 3 failed',
+      'The command "./gradlew test" exited with 1.',
+    );
+    const d = await digestLog(log);
+    const ranks = collectCandidates(d)
+      .filter((c) => c.source === 'block')
+      .map((c) => [c.anchor.n, c.features.ruleRank]);
+    expect(ranks.slice(0, 3)).toEqual([
+      [2, 0],
+      [5, 1],
+      [8, Math.log2(3)],
+    ]);
+    const [first] = selectFailureLines(d).ranges;
+    expect(first?.[0]).toBe(2);
+  });
 });
