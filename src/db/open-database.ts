@@ -193,7 +193,7 @@ export function openDatabase(config: Config, sqliteOptions: Omit<SqliteOptions, 
  * `journal_size_limit` trims it. If it cannot get there in time it does what PASSIVE does.
  */
 export function startCheckpointer(db: Database, intervalMs = 1000, options: { restartFrames?: number; restartWaitMs?: number } = {}): () => void {
-  const { restartFrames = 4096, restartWaitMs = 50 } = options;
+  const { restartFrames = 4096, restartWaitMs = 10 } = options;
   const tick = (s: BetterSqlite3.Database) => {
     const [passive] = s.pragma('wal_checkpoint(PASSIVE)') as Array<{ busy: number; log: number; checkpointed: number }>;
     if (!passive || passive.log < restartFrames) return;
