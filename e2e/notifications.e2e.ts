@@ -129,7 +129,7 @@ describe.skipIf(!chromiumPath).each(dialects)('Notifications and mirror targets 
     await person.context.close();
   });
 
-  it('lets an administrator add a mirror target with the form, showing the server’s error, never the token', async () => {
+  it('lets an administrator add a mirror target with the form (showing the server’s error, never the token), add and remove a rule, disable and remove the target', async () => {
     const person = await openPerson(browser, t.url);
     people.push(person);
     const { page, errors } = person;
@@ -195,6 +195,25 @@ describe.skipIf(!chromiumPath).each(dialects)('Notifications and mirror targets 
     await page.setViewportSize({ width: 360, height: 780 });
     await expectNoSidewaysScroll(page, 'mirror targets page');
     await screenshot(page, `${dialect}-mirror-targets-360`, undefined, { viewport: true });
+    await page.setViewportSize({ width: 1280, height: 800 });
+
+    // The rule goes again; the target is enabled, disabled, then removed (after a confirmation).
+    await page.getByRole('button', { name: 'Remove the rule acme/*' }).click();
+    await page.getByText('Rule “acme/*” removed').waitFor();
+    await page.getByText('No rules for backup-git').waitFor();
+    expect((await t.getJson('/api/mirror/targets/backup-git/rules')).items).toEqual([]);
+    await row.getByRole('button', { name: 'Enable' }).click();
+    await row.getByText('enabled', { exact: true }).waitFor();
+    expect((await t.getJson('/api/mirror/targets/backup-git')).enabled).toBe(true);
+    await row.getByRole('button', { name: 'Disable' }).click();
+    await row.getByText('disabled', { exact: true }).waitFor();
+    await row.getByRole('button', { name: 'Remove…' }).click();
+    await row.getByRole('button', { name: 'Cancel' }).click();
+    await expect(row.getByRole('button', { name: /Remove backup-git/ }).count()).resolves.toBe(0);
+    await row.getByRole('button', { name: 'Remove…' }).click();
+    await row.getByRole('button', { name: /Remove backup-git, its rules/ }).click();
+    await page.getByText('No mirror targets').waitFor();
+    expect((await t.getJson('/api/mirror/targets')).items.find((x: { name: string }) => x.name === 'backup-git')).toBeUndefined();
     expect(errors).toEqual([]);
     await person.context.close();
   });

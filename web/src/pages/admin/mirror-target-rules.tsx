@@ -103,6 +103,19 @@ function TargetRules({ target }: { target: MirrorTarget }) {
     },
   });
 
+  const remove = useMutation({
+    mutationFn: (rule: MirrorRule) => api.delete('/api/mirror/rules/{id}', { path: { id: rule.id } }),
+    onSuccess: async (data, rule) => {
+      setProblem(null);
+      setOutcome(`Rule “${describeRule(rule)}” removed${data.stopped > 0 ? `: ${plural(data.stopped, 'mirror', 'mirrors')} only it kept stopped (the copies stay)` : ''}.`);
+      await Promise.all([queryClient.invalidateQueries({ queryKey: ['mirror-rules', target.id] }), queryClient.invalidateQueries({ queryKey: ['mirror-status'] }), queryClient.invalidateQueries({ queryKey: ['mirrors'] })]);
+    },
+    onError: (e) => {
+      setOutcome(null);
+      setProblem(errorMessage(e));
+    },
+  });
+
   const submit = (e: FormEvent) => {
     e.preventDefault();
     setOutcome(null);
@@ -137,6 +150,9 @@ function TargetRules({ target }: { target: MirrorTarget }) {
                   added <RelativeTime iso={r.created_at} />
                 </div>
               </div>
+              <button type="button" className="button small" onClick={() => remove.mutate(r)} disabled={remove.isPending} aria-label={`Remove the rule ${describeRule(r)}`}>
+                Remove
+              </button>
             </li>
           ))}
         </ul>

@@ -1,5 +1,5 @@
 /** Mirror targets: the forges copies go to, how many mirrors each has, testing a connection, adding a target and its rules. */
-import { useMutation, useQuery } from '@tanstack/react-query';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useRef, useState } from 'react';
 import { Link } from 'react-router';
 import { api } from '../../api/client';
@@ -25,7 +25,7 @@ export function MirrorTargetsPanel() {
   );
   return (
     <>
-      <Section title="Mirror targets" description="Forges that repositories are copied to. Changing or removing a target is done with the API or CLI." actions={addButton}>
+      <Section title="Mirror targets" description="Forges that repositories are copied to. Other changes to a target are made with the API or CLI." actions={addButton}>
         {adding && (
           <CreateTargetForm
             onDone={() => {
@@ -55,6 +55,9 @@ export function MirrorTargetsPanel() {
                   <th scope="col">Enabled</th>
                   <th scope="col">Mirrors</th>
                   <th scope="col">Connection</th>
+                  <th scope="col">
+                    <span className="visually-hidden">Actions</span>
+                  </th>
                 </tr>
               </thead>
               <tbody>
@@ -77,6 +80,29 @@ function TargetRow({ target: t, counts }: { target: MirrorTarget; counts: Record
     mutationFn: () => api.post('/api/mirror/targets/{target}/test', { path: { target: t.id } }),
     onSuccess: (data) => setResult(data),
     onError: (e) => setResult({ error: errorMessage(e) }),
+  });
+  const queryClient = useQueryClient();
+  const [confirming, setConfirming] = useState(false);
+  const [problem, setProblem] = useState<string | null>(null);
+  const refresh = () => Promise.all([queryClient.invalidateQueries({ queryKey: ['mirror-targets'] }), queryClient.invalidateQueries({ queryKey: ['mirror-status'] }), queryClient.invalidateQueries({ queryKey: ['mirrors'] })]);
+  const toggle = useMutation({
+    mutationFn: () => api.patch('/api/mirror/targets/{target}', { path: { target: t.id }, body: { enabled: !t.enabled } }),
+    onSuccess: async () => {
+      setProblem(null);
+      await refresh();
+    },
+    onError: (e) => setProblem(errorMessage(e)),
+  });
+  const remove = useMutation({
+    mutationFn: () => api.delete('/api/mirror/targets/{target}', { path: { target: t.id } }),
+    onSuccess: async () => {
+      setProblem(null);
+      await Promise.all([refresh(), queryClient.invalidateQueries({ queryKey: ['mirror-rules', t.id] })]);
+    },
+    onError: (e) => {
+      setConfirming(false);
+      setProblem(errorMessage(e));
+    },
   });
   const entries = Object.entries(counts).filter(([, n]) => n > 0);
   return (
@@ -126,6 +152,33 @@ function TargetRow({ target: t, counts }: { target: MirrorTarget; counts: Record
               last test {t.last_test_ok ? 'passed' : 'failed'} <RelativeTime iso={t.last_test_at} />
             </div>
           )
+        )}
+      </td>
+      <td data-label="Actions">
+        <div className="button-row">
+          <button type="button" className="button small" onClick={() => toggle.mutate()} disabled={toggle.isPending || remove.isPending}>
+            {t.enabled ? 'Disable' : 'Enable'}
+          </button>
+          {confirming ? (
+            <>
+              <button type="button" className="button small danger" onClick={() => remove.mutate()} disabled={remove.isPending} aria-label={`Remove ${t.name}, its rules, mirrors and sync logs`}>
+                {remove.isPending ? 'Removing…' : 'Confirm remove'}
+              </button>
+              <button type="button" className="button small" onClick={() => setConfirming(false)} disabled={remove.isPending}>
+                Cancel
+              </button>
+            </>
+          ) : (
+            <button type="button" className="button small" onClick={() => setConfirming(true)}>
+              Remove…
+            </button>
+          )}
+        </div>
+        {confirming && <div className="small muted">Its rules, mirrors and sync logs go; the copies on the forge stay.</div>}
+        {problem && (
+          <div className="small text-danger" role="alert">
+            {problem}
+          </div>
         )}
       </td>
     </tr>
