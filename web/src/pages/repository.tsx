@@ -1,6 +1,7 @@
 /**
  * A repository: its health (activity chart, warnings, counts), its pull requests with their check
- * status, its issues, its recent events (live), and links to it on GitHub. The tab is in the URL.
+ * status, its issues, its recent events (live), its CI triage settings (administrators change them
+ * there), and links to it on GitHub. The tab is in the URL.
  */
 import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
 import { useMemo, useState } from 'react';
@@ -19,6 +20,7 @@ import { RelativeTime } from '../components/time';
 import { WarningChips } from '../components/warnings';
 import { count, plural } from '../lib/format';
 import { useEventFeed } from '../lib/use-event-feed';
+import { TriageSettings } from './repository-triage-settings';
 
 type Tab = 'pulls' | 'issues' | 'events';
 
@@ -139,6 +141,8 @@ export function RepositoryPage() {
         {tab === 'issues' && <IssuesTab owner={owner} name={name} htmlUrl={gh} />}
         {tab === 'events' && <EventsTab fullName={fullName} />}
       </div>
+
+      <TriageSettings owner={owner} name={name} />
     </>
   );
 }
