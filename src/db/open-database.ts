@@ -194,14 +194,16 @@ export function openDatabase(config: Config, sqliteOptions: Omit<SqliteOptions, 
  * with a few more PASSIVE passes and then asks for a RESTART checkpoint, which holds writers back
  * while it copies the last frames and waits (up to `restartWaitMs`) for readers to leave the WAL;
  * the next commit then writes from the start of the file. A RESTART costs commits 5–50 ms, so it
- * should be rare: at 1,000 deliveries/s (≈ 25,000 frames/s) the default comes every ~4 s and the WAL
- * peaks near 450 MB. When writes pause (no new frame since the last tick) a TRUNCATE gives the
- * file's space back.
+ * should be rare: the threshold is about four seconds of writes at the current rate, between 4,096
+ * frames (16 MB) and `restartFrames` (at 1,000 deliveries/s, ≈ 25,000 frames/s, the WAL peaks near
+ * 450 MB). When writes pause (no new frame since the last tick) a TRUNCATE gives the file's space
+ * back.
  */
 export function startCheckpointer(db: Database, intervalMs = 1000, options: { restartFrames?: number; restartWaitMs?: number } = {}): () => void {
   const { restartFrames = 100_000, restartWaitMs = 10 } = options;
   type Result = Array<{ busy: number; log: number; checkpointed: number }>;
   let lastLog = -1;
+  let framesPerTick = 0;
   const blocking = (s: BetterSqlite3.Database, mode: 'RESTART' | 'TRUNCATE') => {
     s.pragma(`busy_timeout = ${restartWaitMs}`);
     try {
@@ -218,8 +220,9 @@ export function startCheckpointer(db: Database, intervalMs = 1000, options: { re
       lastLog = -1;
       return;
     }
+    if (lastLog >= 0 && passive.log > lastLog) framesPerTick = passive.log - lastLog;
     lastLog = passive.log;
-    if (passive.log < restartFrames) return;
+    if (passive.log < Math.min(restartFrames, Math.max(4096, 4 * framesPerTick))) return;
     // Each pass copies what was committed during the one before, so the RESTART has little left.
     for (let i = 0; i < 4 && passive && passive.checkpointed === passive.log; i++) {
       const before = passive.log;
