@@ -19,6 +19,7 @@ import { refsOf } from './support/git-server/index.js';
 import { startMirrorWorld, until, type MirrorWorld } from './support/git-server/mirror-world.js';
 import type { SourceRepository } from './support/git-server/github-source.js';
 import { createExecRecorder } from './support/git-server/exec-recorder.js';
+import { CommandLineWatch, procAvailable } from './support/git-server/process-watch.js';
 import { recordSecret } from './support/secret-ledger.js';
 
 const ONEDEV_TOKEN = 'onedev-access-token-5f1c9e2a7b';
@@ -35,12 +36,14 @@ describe.each(dialects)('mirroring to OneDev (%s)', (dialect) => {
   let repo: SourceRepository;
   let targetId: string;
   const gitExec = createExecRecorder();
+  const running = new CommandLineWatch();
 
   beforeAll(async () => {
     recordSecret(ONEDEV_TOKEN);
     onedev = await FakeOneDev.start();
     onedev.addToken(ONEDEV_TOKEN);
     w = await startMirrorWorld(dialect, { MIRROR_GIT: gitExec.git });
+    if (procAvailable) running.watch();
     w.fake.addUser({ login: 'octocat' });
     w.fake.addUser({ login: 'hubot' });
     const target = await w.api('/api/mirror/targets', { body: { name: 'onedev', kind: 'onedev', base_url: onedev.url, namespace: 'mirrors', token: ONEDEV_TOKEN } });
@@ -56,6 +59,7 @@ describe.each(dialects)('mirroring to OneDev (%s)', (dialect) => {
   });
 
   afterAll(async () => {
+    running.stop();
     await w?.close();
     gitExec.close();
     await onedev?.close();
@@ -108,6 +112,17 @@ describe.each(dialects)('mirroring to OneDev (%s)', (dialect) => {
     for (const c of seen) {
       for (const s of secrets) expect(c, 'a git command line').not.toContain(s);
       expect(c).not.toMatch(/ghs_|Authorization|extraheader/i);
+    }
+    // And what /proc/<pid>/cmdline showed of the processes running under this one during the syncs
+    // (sampled: it may miss short ones, but whatever it saw must be clean too).
+    if (procAvailable) {
+      const sampled = running.stop();
+      for (const c of sampled) {
+        for (const s of secrets) expect(c, 'a command line in /proc').not.toContain(s);
+        expect(c).not.toMatch(/ghs_|Authorization|extraheader/i);
+      }
+    } else {
+      console.warn('NOTICE: /proc is not available: the /proc part of the command-line check is skipped');
     }
     const logText = w.t.logs.join('');
     for (const s of secrets) expect(logText).not.toContain(s);
