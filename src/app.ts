@@ -143,7 +143,7 @@ export async function createSwitchyard(config: Config, log: Logger, options: Cre
       (app) => notifyRoutes(app, { db }),
       (app) => overviewRoutes(app, { db }),
       (app) => jobsAdminRoutes(app, { queue }),
-      (app) => dashboardRoutes(app),
+      (app) => dashboardRoutes(app, { githubUrl: config.github.url }),
     ],
   });
 

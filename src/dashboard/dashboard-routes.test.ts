@@ -6,7 +6,7 @@ import zlib from 'node:zlib';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { installErrorHandler } from '../http/error-handler.js';
-import { dashboardRoutes } from './dashboard-routes.js';
+import { contentSecurityPolicy, dashboardRoutes } from './dashboard-routes.js';
 
 async function serve(root: string): Promise<FastifyInstance> {
   const app = Fastify();
@@ -91,5 +91,16 @@ describe('the dashboard’s files', () => {
     } finally {
       await bare.close();
     }
+  });
+});
+
+describe('the dashboard’s content security policy', () => {
+  it('allows GitHub’s avatars, and a GitHub Enterprise Server’s own when GITHUB_URL points at one', () => {
+    const imgSrc = (csp: string) => csp.split('; ').find((d) => d.startsWith('img-src '))!.split(' ').slice(1);
+    expect(imgSrc(contentSecurityPolicy())).toEqual(["'self'", 'data:', 'https://avatars.githubusercontent.com', 'https://*.githubusercontent.com']);
+    expect(imgSrc(contentSecurityPolicy('https://github.com'))).toEqual(imgSrc(contentSecurityPolicy()));
+    expect(imgSrc(contentSecurityPolicy('https://ghe.example.com'))).toEqual(expect.arrayContaining(['https://ghe.example.com', 'https://avatars.ghe.example.com']));
+    expect(imgSrc(contentSecurityPolicy('http://127.0.0.1:8080'))).toContain('http://127.0.0.1:8080');
+    expect(contentSecurityPolicy('https://ghe.example.com')).toContain("script-src 'self'");
   });
 });

@@ -19,23 +19,39 @@ export const DEFAULT_DASHBOARD_ROOT = fileURLToPath(new URL('../../dist/web/', i
 const IMMUTABLE = 'public, max-age=31536000, immutable';
 const REVALIDATE = 'no-cache';
 
-/** What the dashboard's page may load: only this server (and GitHub avatars). */
-const CSP = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data: https://avatars.githubusercontent.com https://*.githubusercontent.com",
-  "connect-src 'self'",
-  "font-src 'self'",
-  "object-src 'none'",
-  "base-uri 'self'",
-  "form-action 'self'",
-  "frame-ancestors 'none'",
-].join('; ');
+/**
+ * What the dashboard's page may load: only this server, and avatars from GitHub. On GitHub
+ * Enterprise Server avatars come from the server itself (`https://<host>/avatars/u/…`) or, with
+ * subdomain isolation, from `https://avatars.<host>`: both are allowed when `githubUrl` is not
+ * github.com.
+ */
+export function contentSecurityPolicy(githubUrl = 'https://github.com'): string {
+  const avatars = ['https://avatars.githubusercontent.com', 'https://*.githubusercontent.com'];
+  try {
+    const url = new URL(githubUrl);
+    if (url.hostname !== 'github.com') avatars.push(url.origin, `${url.protocol}//avatars.${url.host}`);
+  } catch {
+    // an invalid GITHUB_URL is refused by the config; nothing to add
+  }
+  return [
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    `img-src 'self' data: ${avatars.join(' ')}`,
+    "connect-src 'self'",
+    "font-src 'self'",
+    "object-src 'none'",
+    "base-uri 'self'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+}
 
 export interface DashboardDeps {
   /** The built dashboard's directory (default: dist/web). */
   root?: string;
+  /** GitHub's web address (GITHUB_URL): its avatars may be shown. */
+  githubUrl?: string;
 }
 
 function buildMissingPage(root: string): string {
@@ -52,6 +68,7 @@ function buildMissingPage(root: string): string {
 export async function dashboardRoutes(app: FastifyInstance, deps: DashboardDeps = {}): Promise<void> {
   const root = deps.root ?? DEFAULT_DASHBOARD_ROOT;
   const files = staticFiles(root);
+  const csp = contentSecurityPolicy(deps.githubUrl);
   if (!fs.existsSync(path.join(root, 'index.html'))) {
     app.log.warn({ root }, 'the dashboard is not built (run `npm run build`); the API works without it');
   }
@@ -79,7 +96,7 @@ export async function dashboardRoutes(app: FastifyInstance, deps: DashboardDeps 
       return reply.code(503).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(buildMissingPage(files.root));
     }
     void reply
-      .header('content-security-policy', CSP)
+      .header('content-security-policy', csp)
       .header('referrer-policy', 'same-origin')
       .header('x-frame-options', 'DENY')
       .header('permissions-policy', 'camera=(), microphone=(), geolocation=()');
