@@ -74,8 +74,12 @@ export async function signIn(page: Page, user: CreatedUser, code?: () => string)
   await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
 }
 
-/** Fails when the page scrolls sideways (it must fit a 360 px screen). */
+/**
+ * Fails when the page scrolls sideways (it must fit a 360 px screen). Charts follow a resize through
+ * a ResizeObserver, a frame or two after the viewport changed: the page gets up to 3 s to settle.
+ */
 export async function expectNoSidewaysScroll(page: Page, what = 'page'): Promise<void> {
+  await page.waitForFunction(() => document.documentElement.scrollWidth <= window.innerWidth, undefined, { timeout: 3000 }).catch(() => undefined);
   const { scroll, width } = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, width: window.innerWidth }));
   expect(scroll, `${what} width`).toBeLessThanOrEqual(width);
 }
