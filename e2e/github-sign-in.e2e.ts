@@ -5,7 +5,8 @@
  * cannot). The person clicks "Sign in with GitHub" on the sign-in page, GitHub (the fake, as the
  * signed-in `octocat`) approves and sends the browser back, and they land signed in on the overview
  * seeing acme's repository and not globex's. A callback Switchyard did not start (login CSRF) and
- * GitHub's "Cancel" (`error=access_denied`) end on a page that says so, with a way to try again.
+ * GitHub's "Cancel" (`error=access_denied`) end on a page that says so (in its own words, not the
+ * link's), with a way to try again that keeps where the person was going.
  *
  * The browser reaches Switchyard as `localhost` and the fake GitHub as `127.0.0.1`: two different
  * sites, as github.com and a Switchyard server are, so the state cookie (SameSite=Lax) must survive
@@ -162,24 +163,28 @@ describe.skipIf(!chromiumPath).each(dialects)('Sign in with GitHub in a browser 
     expect(await sessionOf(p)).toBeUndefined();
     await shot(page, 'refused-state');
 
-    // The person clicks "Cancel" on GitHub's authorize page: GitHub sends them back with an error
-    // (the fake only ever approves, so this is the redirect GitHub makes).
-    const denied = new URL(`${publicUrl}/api/auth/github/callback`);
-    denied.searchParams.set('error', 'access_denied');
-    denied.searchParams.set('error_description', 'The user has denied your application access.');
-    denied.searchParams.set('error_uri', 'https://docs.github.com/apps/managing-oauth-apps/troubleshooting-authorization-request-errors/#access-denied');
-    denied.searchParams.set('state', 'whatever-github-echoed');
-    await page.goto(denied.toString());
+    // The person starts a sign-in for /events and clicks "Cancel" on GitHub's authorize page: GitHub
+    // sends them back with `error=access_denied` and the state. The fake only ever approves, so the
+    // browser context starts the flow (its cookie jar gets the state cookie) and then opens the
+    // redirect GitHub makes on a cancel.
+    const started = await p.context.request.get(`${publicUrl}/api/auth/github?return_to=/events`, { maxRedirects: 0 });
+    expect(started.status()).toBe(302);
+    const asked = new URL(started.headers().location!);
+    const back = new URL(asked.searchParams.get('redirect_uri')!);
+    back.searchParams.set('error', 'access_denied');
+    back.searchParams.set('error_description', 'Call +1 555 0100 to restore your account'); // never shown: anyone can craft it
+    back.searchParams.set('state', asked.searchParams.get('state')!);
+    await page.goto(back.toString());
     await page.getByRole('heading', { level: 1, name: 'Sign-in with GitHub failed' }).waitFor();
-    await page.getByText('GitHub said: The user has denied your application access.').waitFor();
+    await page.getByText('The sign-in was cancelled on GitHub').waitFor();
+    expect(await page.content()).not.toContain('555 0100');
     expect(await sessionOf(p)).toBeUndefined();
     await shot(page, 'refused-denied');
 
-    // "Try again" starts a proper flow, which works.
+    // "Try again" starts a proper flow, which works, and lands where the person was going.
     await page.getByRole('link', { name: 'Try again' }).click();
-    await page.waitForURL((u) => u.origin === publicUrl && u.pathname === '/');
-    await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
-    await page.getByRole('table', { name: 'Repositories' }).getByRole('link', { name: /acme\/\s*widgets/ }).waitFor();
+    await page.waitForURL((u) => u.origin === publicUrl && u.pathname === '/events');
+    await page.getByRole('heading', { level: 1, name: 'Events' }).waitFor();
     expect(await sessionOf(p)).toMatch(/^sys_/);
     // The two failure pages answered 400 on purpose; nothing else went wrong.
     expect(unexpected(errors)).toEqual([]);

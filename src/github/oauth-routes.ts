@@ -53,12 +53,31 @@ export function safeReturnTo(v: string | undefined): string {
   return v.slice(0, 500);
 }
 
-function failure(reply: FastifyReply, status: number, message: string) {
+/** The failure page; "Try again" keeps the page the person was going to. */
+function failure(reply: FastifyReply, status: number, message: string, returnTo = '/') {
+  const again = returnTo === '/' ? '/api/auth/github' : `/api/auth/github?return_to=${encodeURIComponent(returnTo)}`;
   return reply
     .code(status)
     .type('text/html; charset=utf-8')
     .header('cache-control', 'no-store')
-    .send(htmlPage('Sign-in failed', `<h1>Sign-in with GitHub failed</h1><p class="error">${escapeHtml(message)}</p><p><a href="/api/auth/github">Try again</a></p>`));
+    .send(htmlPage('Sign-in failed', `<h1>Sign-in with GitHub failed</h1><p class="error">${escapeHtml(message)}</p><p><a href="${escapeHtml(again)}">Try again</a></p>`));
+}
+
+/**
+ * What to say for GitHub's `error` on the callback. Only the error code is used: the description
+ * comes through the browser, so anyone could put words on this page with a crafted link.
+ */
+export function oauthErrorMessage(code: string, redirectUri: string): string {
+  switch (code) {
+    case 'access_denied':
+      return 'The sign-in was cancelled on GitHub (or GitHub refused it).';
+    case 'redirect_uri_mismatch':
+      return `GitHub does not accept this server's callback address: add ${redirectUri} to the App's callback URLs (or set PUBLIC_URL to the address registered there).`;
+    case 'application_suspended':
+      return 'The GitHub App is suspended: an owner of the App can unsuspend it in its settings on GitHub.';
+    default:
+      return `GitHub returned the error “${/^[a-z_]{1,50}$/.test(code) ? code : 'unknown'}”.`;
+  }
 }
 
 interface GitHubUser {
@@ -113,11 +132,11 @@ export async function oauthRoutes(app: FastifyInstance, deps: OAuthDeps): Promis
       const cookie = req.cookies[STATE_COOKIE] ?? '';
       void reply.clearCookie(STATE_COOKIE, { path: COOKIE_PATH });
       const [expectedState, returnB64] = cookie.split('.');
-      if (req.query.error) return failure(reply, 400, `GitHub said: ${req.query.error_description ?? req.query.error}`);
+      const returnTo = safeReturnTo(returnB64 ? Buffer.from(returnB64, 'base64url').toString('utf8') : '/');
+      if (req.query.error) return failure(reply, 400, oauthErrorMessage(req.query.error, redirectUri), returnTo);
       if (!req.query.code || !req.query.state || !expectedState || !sameSecret(req.query.state, expectedState)) {
         return failure(reply, 400, 'The sign-in state does not match (the link is stale or was not started here).');
       }
-      const returnTo = safeReturnTo(returnB64 ? Buffer.from(returnB64, 'base64url').toString('utf8') : '/');
 
       let token: string;
       try {
@@ -130,11 +149,11 @@ export async function oauthRoutes(app: FastifyInstance, deps: OAuthDeps): Promis
           redirect_uri: redirectUri,
         });
         const data = res.data as { access_token?: string; error?: string; error_description?: string };
-        if (!data.access_token) return failure(reply, 400, `GitHub refused the code: ${data.error_description ?? data.error ?? 'no token'}`);
+        if (!data.access_token) return failure(reply, 400, `GitHub refused the code: ${data.error_description ?? data.error ?? 'no token'}`, returnTo);
         token = data.access_token;
       } catch (err) {
         deps.log.warn({ status: (err as { status?: number }).status, err: scrubSecrets((err as Error).message, deps.credentials.secrets()) }, 'OAuth code exchange failed');
-        return failure(reply, 502, 'GitHub could not be reached to finish the sign-in.');
+        return failure(reply, 502, 'GitHub could not be reached to finish the sign-in.', returnTo);
       }
 
       let ghUser: GitHubUser;
@@ -146,7 +165,7 @@ export async function oauthRoutes(app: FastifyInstance, deps: OAuthDeps): Promis
         installationIds = installations.map((i) => Number(i.id));
       } catch (err) {
         deps.log.warn({ status: (err as { status?: number }).status, err: scrubSecrets((err as Error).message) }, 'reading the GitHub user failed');
-        return failure(reply, 502, 'GitHub did not tell us who you are.');
+        return failure(reply, 502, 'GitHub did not tell us who you are.', returnTo);
       }
 
       const sealed = deps.box.seal(token, GITHUB_TOKEN_COLUMN);
