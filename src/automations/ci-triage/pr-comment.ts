@@ -139,7 +139,7 @@ export async function updateTriageComment(deps: { db: Database; clients: () => G
   // A new head commit whose checks have not finished yet resolves nothing.
   if (failing.length === 0 && passing === 0) return 'skipped';
   const body = renderComment({ headSha: pr.head_sha, failing, passing, pending });
-  const target: Report = { db, log: deps.log, gh: deps.clients().installation(Number(pr.installation_id)), owner: pr.owner, repo: pr.name, pr, review: review ?? null, body, failing };
+  const target: Report = { db, gh: deps.clients().installation(Number(pr.installation_id)), owner: pr.owner, repo: pr.name, pr, review: review ?? null, body, failing };
   if (config.check_run && canWriteChecks(pr.permissions)) {
     try {
       return await reportAsCheckRun(target);
@@ -153,7 +153,6 @@ export async function updateTriageComment(deps: { db: Database; clients: () => G
 
 interface Report {
   db: Database;
-  log: Logger;
   gh: ReturnType<GitHubClients['installation']>;
   owner: string;
   repo: string;
