@@ -28,6 +28,9 @@
  * - Keys: `singletonKey`, plus a partial unique index (pg-boss-sql.ts) that makes it mean "one
  *   pending job per queue and key"; pg-boss v10's singletonKey on a standard queue de-duplicates
  *   nothing by itself.
+ * - Fetch order: a second index (pg-boss-sql.ts, FETCH_INDEX) in the order pg-boss's fetch sorts by,
+ *   so a fetch costs the same with 200,000 jobs queued as with none (without it every fetch sorted
+ *   the whole backlog and processing fell behind for good).
  * - Schedules: pg-boss's own `schedule(name, cron, data, { tz: 'UTC' })`, declared only by processes
  *   started with `schedule: true`, which also run pg-boss's cron monitor (`schedule` option); a
  *   slot fires once across processes. Granularity is one minute (pg-boss throttles to one job per
@@ -62,7 +65,7 @@ import {
   type NormalizedEnqueueOptions,
   type Poller,
 } from './runtime.js';
-import { countStates, deleteCompleted, ensureBossQueue, ensureKeyIndex, lastErrors, lockClaim, retryFailed } from './pg-boss-sql.js';
+import { countStates, deleteCompleted, ensureBossQueue, ensureIndexes, FETCH_SESSION_OPTIONS, lastErrors, lockClaim, retryFailed } from './pg-boss-sql.js';
 
 /** pg-boss's internal queue for fired cron slots (timekeeper.js). */
 const CRON_QUEUE = '__pgboss__send-it';
@@ -130,6 +133,9 @@ export function createPgBossQueue(options: PgBossQueueOptions): Queue {
   let stopping = false;
   let boss: PgBoss | undefined;
   let pool: pg.Pool | undefined;
+  /** Connections that only fetch (sorts off, see FETCH_SESSION_OPTIONS). */
+  let fetchPool: pg.Pool | undefined;
+  let fetchDb: PgBoss.Db | undefined;
   let poolClosed = false;
 
   const sendOptions = (o: NormalizedEnqueueOptions): PgBoss.SendOptions => ({
@@ -226,7 +232,7 @@ export function createPgBossQueue(options: PgBossQueueOptions): Queue {
       poll: async () => {
         if (stopping || !slots.worthFetching(name)) return false;
         const batchSize = slots.free(name);
-        const jobs = await started().boss.fetch<unknown>(name, { batchSize, includeMetadata: true });
+        const jobs = await started().boss.fetch<unknown>(name, { batchSize, includeMetadata: true, ...(fetchDb ? { db: fetchDb } : {}) });
         for (const job of jobs) launch(job, handler);
         return jobs.length === batchSize;
       },
@@ -273,6 +279,14 @@ export function createPgBossQueue(options: PgBossQueueOptions): Queue {
         if (!stopping) log.warn({ error: err.message }, 'idle pg-boss connection failed');
       });
       const p = pool;
+      if (opts.work) {
+        const fp = new pg.Pool({ connectionString, max: 2, types: bossTypes, application_name: 'switchyard-jobs-fetch', options: FETCH_SESSION_OPTIONS });
+        fp.on('error', (err) => {
+          if (!stopping) log.warn({ error: err.message }, 'idle pg-boss fetch connection failed');
+        });
+        fetchPool = fp;
+        fetchDb = { executeSql: (text, values) => (poolClosed ? Promise.resolve({ rows: [] }) : fp.query(text, values)) };
+      }
       const bossDb: PgBoss.Db = {
         // Like pg-boss's own Db: after close, answer nothing rather than throw from its timers.
         executeSql: (text, values) => (poolClosed ? Promise.resolve(undefined as unknown as { rows: unknown[] }) : p.query(text, values)),
@@ -294,7 +308,7 @@ export function createPgBossQueue(options: PgBossQueueOptions): Queue {
       boss.on('error', onBossError);
       try {
         await boss.start();
-        await ensureKeyIndex(pool);
+        await ensureIndexes(pool);
         for (const name of new Set([...handlers.keys(), ...schedules.keys()])) await ensureQueue(pool, name);
         if (opts.schedule) {
           // pg-boss creates its cron queue at start but ignores failures (e.g. a deadlock with
@@ -315,6 +329,7 @@ export function createPgBossQueue(options: PgBossQueueOptions): Queue {
         await boss.stop({ graceful: false, wait: true }).catch(() => undefined);
         poolClosed = true;
         await pool.end().catch(() => undefined);
+        await fetchPool?.end().catch(() => undefined);
         state = 'stopped';
         throw err;
       }
@@ -344,6 +359,7 @@ export function createPgBossQueue(options: PgBossQueueOptions): Queue {
         state = 'stopped';
         poolClosed = true;
         await pool?.end();
+        await fetchPool?.end();
       }
       log.info('job queue stopped');
     },

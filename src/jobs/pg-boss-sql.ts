@@ -49,14 +49,46 @@ async function withDdlLock(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise
  * job per (queue, key). pg-boss inserts with ON CONFLICT DO NOTHING, so a duplicate is skipped, and
  * new queue partitions inherit the index when pg-boss attaches them.
  */
-export async function ensureKeyIndex(pool: pg.Pool): Promise<void> {
-  const exists = await pool.query<{ r: string | null }>(`select to_regclass('${BOSS_SCHEMA}.${KEY_INDEX}')::text as r`);
-  if (exists.rows[0]?.r) return;
+const KEY_INDEX_SQL = `create unique index if not exists ${KEY_INDEX} on ${BOSS_SCHEMA}.job (name, singleton_key)
+  where singleton_key is not null and state < 'completed' and left(name, 10) <> '__pgboss__'`;
+
+/**
+ * The order pg-boss 10 fetches in. Its fetch is `… WHERE name = $1 AND state < 'active' AND
+ * start_after < now() ORDER BY priority desc, created_on, id LIMIT n FOR UPDATE SKIP LOCKED`, and
+ * its own index for it (`job_i5`: name, start_after INCLUDE priority, created_on, id) does not give
+ * that order, so every fetch read and sorted every pending job of the queue (the lock step sits
+ * between the sort and the limit, so it was a full sort, on disk past work_mem): 360 ms per fetch
+ * at 200,000 queued, which is why a backlog on PostgreSQL never caught up (14–18 jobs/s). With this
+ * index the fetch walks the first n entries: 0.09 ms at 200,000 queued (EXPLAIN in
+ * docs/architecture.md). It is created on the partitioned parent, so every queue's partition has it,
+ * also partitions pg-boss attaches later.
+ */
+export const FETCH_INDEX = 'switchyard_job_fetch_order';
+const FETCH_INDEX_SQL = `create index if not exists ${FETCH_INDEX} on ${BOSS_SCHEMA}.job (name, priority desc, created_on, id)
+  where state < 'active'`;
+
+/**
+ * Session settings of the connections that fetch jobs. Right after a burst the planner's statistics
+ * of a queue's partition still say it is nearly empty (autovacuum analyzes it up to a minute
+ * later), and for a few rows a bitmap scan on pg-boss's `job_i5` plus a sort looks cheapest, which
+ * is the full sort again, now over the real backlog (measured: 346 jobs/s at 20,000 queued against
+ * 1,809 at the end of the drain). Sorting the candidates is never needed with FETCH_INDEX, so the
+ * fetch connections turn sorts off (a planner setting, not a hint: a sort the query still needs,
+ * such as the window over at most a batch, still runs). A disabled sort adds a huge constant to the
+ * plan's cost, which would make PostgreSQL JIT-compile every fetch (0.6 s each, measured), so JIT is
+ * off on these connections too.
+ */
+export const FETCH_SESSION_OPTIONS = '-c enable_sort=off -c jit=off';
+
+/** Creates the indexes this project adds to pg-boss's job table (once; serialized with other DDL). */
+export async function ensureIndexes(pool: pg.Pool): Promise<void> {
+  const exists = await pool.query<{ k: string | null; f: string | null }>(
+    `select to_regclass('${BOSS_SCHEMA}.${KEY_INDEX}')::text as k, to_regclass('${BOSS_SCHEMA}.${FETCH_INDEX}')::text as f`,
+  );
+  if (exists.rows[0]?.k && exists.rows[0]?.f) return;
   await withDdlLock(pool, async (client) => {
-    await client.query(
-      `create unique index if not exists ${KEY_INDEX} on ${BOSS_SCHEMA}.job (name, singleton_key)
-       where singleton_key is not null and state < 'completed' and left(name, 10) <> '__pgboss__'`,
-    );
+    await client.query(KEY_INDEX_SQL);
+    await client.query(FETCH_INDEX_SQL);
   });
 }
 
