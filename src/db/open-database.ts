@@ -158,10 +158,42 @@ export function openSqlite(file: string, options: SqliteOptions = {}): Database 
   };
 }
 
+/** A JSON `\u0000` escape (not itself escaped, i.e. after an even number of backslashes). */
+const JSON_NUL_ESCAPE = /(?<!\\)((?:\\\\)*)\\u0000/g;
+
+/**
+ * A parameter PostgreSQL can take: text cannot hold NUL (U+0000) and jsonb refuses the `\u0000`
+ * escape ("invalid byte sequence", "unsupported Unicode escape sequence"), so NUL becomes U+FFFD.
+ * The payload readers already do this for what the projection writes (payload-readers'
+ * columnText); this is the net under every other statement, so odd input is never a 500 on
+ * PostgreSQL. Raw delivery bytes are a Buffer (bytea) and stay as received. The escape is only
+ * rewritten in text that is a JSON object or array (what goes into jsonb columns).
+ */
+export function pgSafeParam(v: unknown): unknown {
+  if (typeof v !== 'string') return v;
+  let out = v.includes('\0') ? v.replaceAll('\0', '\uFFFD') : v;
+  if (out.includes('\\u0000') && /^\s*[[{]/.test(out)) out = out.replace(JSON_NUL_ESCAPE, '$1\\ufffd');
+  return out;
+}
+
+/** pg's client with every query's parameters passed through pgSafeParam. */
+class NulSafeClient extends pg.Client {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  override query(...args: any[]): any {
+    const [first, second] = args as [unknown, unknown];
+    if (Array.isArray(second)) args[1] = second.map(pgSafeParam);
+    else if (first && typeof first === 'object' && Array.isArray((first as { values?: unknown[] }).values)) {
+      const q = first as { values: unknown[] };
+      q.values = q.values.map(pgSafeParam);
+    }
+    return (super.query as (...a: unknown[]) => unknown)(...args);
+  }
+}
+
 /** Opens a PostgreSQL pool. */
 export function openPostgres(url: string, poolSize = 10): Database {
   configurePgTypes();
-  const pool = new pg.Pool({ connectionString: url, max: poolSize });
+  const pool = new pg.Pool({ connectionString: url, max: poolSize, Client: NulSafeClient });
   pool.on('error', () => {
     /* idle client errors surface on the next query; keep the process alive */
   });

@@ -17,8 +17,8 @@ import { countRecovered, RECOVER_DELIVERIES_JOB, recoverDeliveries } from './rec
 import { RECONCILE_JOB, reconcileInstallations } from './reconcile-installations.js';
 import { setupRoutes } from './setup-routes.js';
 
-export { isObj, objAt, str, num, arr, toIsoTimestamp } from './payload-fields.js';
-export type { Obj } from './payload-fields.js';
+export { isObj, objAt, str, num, arr, toIsoTimestamp, columnText } from '../payload-readers/index.js';
+export type { Obj } from '../payload-readers/index.js';
 export { createAppCredentialsStore } from './app-credentials.js';
 export type { AppCredentials, AppCredentialsStore, ManifestConversion } from './app-credentials.js';
 export { createGitHubClients, SwitchyardOctokit } from './client.js';

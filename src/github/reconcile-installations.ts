@@ -7,7 +7,7 @@ import type { Database } from '../db/index.js';
 import type { Logger } from '../log/index.js';
 import { applyInstallationSnapshot, markMissingInstallationsDeleted } from '../state/index.js';
 import type { GitHubClients } from './client.js';
-import type { Obj } from './payload-fields.js';
+import type { Obj } from '../payload-readers/index.js';
 
 export const RECONCILE_JOB = 'github.reconcile';
 

@@ -54,6 +54,13 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
 
   await app.register(fastifyCookie);
   app.decorateRequest('auth', null);
+  // No parameter may hold NUL: PostgreSQL cannot compare text with it, and no id, name or filter
+  // of ours contains one. Refused before routing, the same on both databases.
+  app.addHook('onRequest', async (req) => {
+    if (req.url.includes('\0') || /%00/i.test(req.url)) {
+      throw new AppError('INVALID_PARAMETER', 400, 'A path or query parameter holds a NUL character (%00)');
+    }
+  });
   // Every /api route needs credentials unless its config says `auth: 'optional'` or `'none'`.
   app.addHook('onRequest', async (req) => {
     const path = req.url.split('?')[0] ?? '';

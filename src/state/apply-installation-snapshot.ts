@@ -6,7 +6,7 @@
  */
 import type { Database } from '../db/index.js';
 import { nowIso } from '../db/index.js';
-import { num, toIsoTimestamp, type Obj } from '../github/index.js';
+import { num, toIsoTimestamp, type Obj } from '../payload-readers/index.js';
 import { upsertInstallation } from './project-installation.js';
 import { upsertRepository } from './project-repository.js';
 

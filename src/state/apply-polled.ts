@@ -4,7 +4,7 @@
  * arrived: newer state wins, progress never goes backwards, history is recorded.
  */
 import type { Database } from '../db/index.js';
-import type { Obj } from '../github/index.js';
+import type { Obj } from '../payload-readers/index.js';
 import { upsertCheckRun } from './project-checks.js';
 import { upsertPullRequest } from './project-pull-request.js';
 

@@ -6,7 +6,7 @@
  */
 import type { Executor } from '../db/index.js';
 import { newId, nowIso } from '../db/index.js';
-import { arr, num, objAt, str, toIsoTimestamp, type Obj } from '../github/index.js';
+import { arr, num, objAt, str, toIsoTimestamp, type Obj } from '../payload-readers/index.js';
 import type { EventContext } from '../automations/registry.js';
 import { refreshFailingChecks } from './refresh-failing-checks.js';
 

@@ -1,7 +1,7 @@
 /** Projects installation and installation_repositories events into installations and their repositories. */
 import type { Executor } from '../db/index.js';
 import { newId, nowIso } from '../db/index.js';
-import { num, objAt, str, toIsoTimestamp, type Obj } from '../github/index.js';
+import { num, objAt, str, toIsoTimestamp, type Obj } from '../payload-readers/index.js';
 import type { EventContext } from '../automations/registry.js';
 import { listedRepositories, upsertRepository } from './project-repository.js';
 

@@ -1,7 +1,7 @@
 /** Projects issues events into github_issues (newer `updated_at` wins; deleted and transferred are kept, flagged). */
 import type { Executor } from '../db/index.js';
 import { newId, nowIso } from '../db/index.js';
-import { arr, num, objAt, str, toIsoTimestamp, type Obj } from '../github/index.js';
+import { arr, num, objAt, str, toIsoTimestamp, type Obj } from '../payload-readers/index.js';
 import type { EventContext } from '../automations/registry.js';
 
 export async function projectIssue(ctx: EventContext, tx: Executor): Promise<void> {

@@ -5,7 +5,7 @@
  */
 import type { Dialect, Executor } from '../db/index.js';
 import { forUpdate, newId, nowIso } from '../db/index.js';
-import { num, objAt, str, toIsoTimestamp, type Obj } from '../github/index.js';
+import { num, objAt, str, toIsoTimestamp, type Obj } from '../payload-readers/index.js';
 import type { EventContext } from '../automations/registry.js';
 import { refreshFailingChecks } from './refresh-failing-checks.js';
 

@@ -2,7 +2,7 @@
  * Reads the fields the event log indexes out of a delivery's payload: action, installation,
  * repository, actor, the ids of the objects it is about, and GitHub's own timestamp.
  */
-import { isObj, num, str, toIsoTimestamp, type Obj } from '../github/index.js';
+import { isObj, num, str, toIsoTimestamp, type Obj } from '../payload-readers/index.js';
 
 export interface RepositoryRef {
   githubId: number;

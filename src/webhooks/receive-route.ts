@@ -34,6 +34,30 @@ const header = (req: FastifyRequest, name: string): string | undefined => {
   return typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined;
 };
 
+/**
+ * How deep a delivery's JSON may nest. GitHub's deepest payloads nest about a dozen levels; a body
+ * nested 100,000 deep parses, but nothing can serialise it back (the event log's delivery page
+ * overflowed the stack), so it is refused before it is acknowledged.
+ */
+export const MAX_JSON_DEPTH = 512;
+
+/** True when the JSON text nests objects and arrays deeper than `max` (strings are skipped). */
+export function nestsDeeperThan(text: string, max: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92) i++; // backslash: skip the escaped character
+      else if (c === 34) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 123 || c === 91) {
+      if (++depth > max) return true;
+    } else if (c === 125 || c === 93) depth--;
+  }
+  return false;
+}
+
 /** Parses the body: JSON, or GitHub's form encoding (`payload=<json>`). */
 function parsePayload(contentType: string | undefined, text: string): Record<string, unknown> {
   let json = text;
@@ -41,6 +65,9 @@ function parsePayload(contentType: string | undefined, text: string): Record<str
     const p = new URLSearchParams(text).get('payload');
     if (p === null) throw new MalformedPayload('form body has no payload field');
     json = p;
+  }
+  if (json.length > MAX_JSON_DEPTH && nestsDeeperThan(json, MAX_JSON_DEPTH)) {
+    throw new MalformedPayload(`nested deeper than ${MAX_JSON_DEPTH} levels`);
   }
   let parsed: unknown;
   try {

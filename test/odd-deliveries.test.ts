@@ -1,0 +1,95 @@
+/**
+ * Odd but legal input, on both databases: a delivery whose JSON holds `\u0000` (GitHub content can:
+ * issue bodies, commit messages) is stored byte for byte and processed; the text columns it feeds
+ * hold U+FFFD where the NUL was (PostgreSQL text and jsonb cannot hold NUL). A NUL in a query or
+ * path parameter is a 4xx, never a 500. A body nested too deep to read back is refused before it
+ * is acknowledged.
+ */
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dialects } from './support/databases.js';
+import { startTestApp, type TestApp } from './support/app.js';
+import { deliveryHeaders } from './support/sign.js';
+import { installation, pullRequest, repo, sender } from './support/payloads.js';
+
+describe.each(dialects)('odd deliveries (%s)', (dialect) => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await startTestApp(dialect);
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  const post = (event: string, body: string, id = randomUUID()) =>
+    fetch(`${t.url}/api/github/webhooks`, { method: 'POST', headers: deliveryHeaders(event, body, id), body });
+
+  it('stores a delivery holding \\u0000 as received, processes it, and keeps U+FFFD where text cannot hold NUL', async () => {
+    const pr = pullRequest('opened', { number: 41, updatedAt: '2026-02-01T00:00:00Z', title: 'nul\u0000in the title' });
+    const payload = {
+      ...pr,
+      pull_request: { ...pr.pull_request, body: 'a body\u0000with NUL', labels: [{ name: 'bug\u0000' }], user: { login: 'octo\u0000cat' } },
+      repository: repo(4101, 'acme/nul-widgets'),
+      installation,
+      sender: { ...sender, login: 'nul\u0000sender' },
+    };
+    const body = JSON.stringify(payload);
+    expect(body).toContain('\\u0000');
+    const id = randomUUID();
+    const res = await post('pull_request', body, id);
+    expect(res.status).toBe(202);
+    await t.settle();
+
+    const receipt = await t.app.db.kysely.selectFrom('event_receipts').selectAll().where('delivery_id', '=', id).executeTakeFirstOrThrow();
+    expect(receipt.processing_status).toBe('processed');
+    expect(receipt.actor).toBe('nul\uFFFDsender');
+    const stored = await t.app.db.kysely.selectFrom('event_payloads').select('body').where('receipt_id', '=', receipt.id).executeTakeFirstOrThrow();
+    expect(Buffer.from(stored.body).equals(Buffer.from(body))).toBe(true);
+
+    const page = await t.getJson(`/api/events/${id}`);
+    expect(page.raw_payload.pull_request.title).toBe('nul\u0000in the title');
+
+    const row = await t.app.db.kysely.selectFrom('pull_requests').select(['title']).where('number', '=', 41).executeTakeFirstOrThrow();
+    expect(row.title).toBe('nul\uFFFDin the title');
+  });
+
+  it('answers a NUL in a query or path parameter with a 4xx, never a 500', async () => {
+    const urls = [
+      '/api/events?type=pull%00request',
+      '/api/events?repository=acme%2Fw%00',
+      '/api/events?action=open%00ed&status=received',
+      '/api/events/%00',
+      `/api/events/${randomUUID()}%00`,
+      '/api/repositories/acme%00/widgets/pulls',
+      '/api/repositories/acme/wid%00gets/pulls/1',
+      '/api/mirror/targets/%00',
+    ];
+    for (const u of urls) {
+      const res = await t.api(u);
+      expect(res.status, u).toBeGreaterThanOrEqual(400);
+      expect(res.status, u).toBeLessThan(500);
+      const b = (await res.json()) as { error?: string; message?: string };
+      expect(typeof b.message, u).toBe('string');
+    }
+  });
+
+  it('refuses a body nested deeper than it can read back, before acknowledging it, and stores nothing', async () => {
+    const depth = 100_000;
+    const body = `{"zen":"deep","hook":${'['.repeat(depth)}${']'.repeat(depth)}}`;
+    const id = randomUUID();
+    const res = await post('ping', body, id);
+    expect(res.status).toBe(400);
+    const b = (await res.json()) as { error: string; message: string };
+    expect(b.message).toMatch(/nested/i);
+    const row = await t.app.db.kysely.selectFrom('event_receipts').select('id').where('delivery_id', '=', id).executeTakeFirst();
+    expect(row).toBeUndefined();
+
+    // A body as deep as GitHub's deepest is fine, and its page reads back.
+    const ok = `{"zen":"deep","hook":${'{"a":'.repeat(60)}1${'}'.repeat(60)}}`;
+    const id2 = randomUUID();
+    expect((await post('ping', ok, id2)).status).toBe(202);
+    const page = await t.api(`/api/events/${id2}`);
+    expect(page.status).toBe(200);
+  });
+});
