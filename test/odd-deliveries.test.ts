@@ -92,4 +92,46 @@ describe.each(dialects)('odd deliveries (%s)', (dialect) => {
     const page = await t.api(`/api/events/${id2}`);
     expect(page.status).toBe(200);
   });
+
+  it('bounds numbers at the edge: a pull request number past 32 bits is a 400, not a 500', async () => {
+    const res = await t.api('/api/repositories/acme/nul-widgets/check-summary?numbers=1,2147483648');
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { message: string }).message).toMatch(/2147483647/);
+    expect((await t.api('/api/repositories/acme/nul-widgets/check-summary?numbers=1,2147483647')).status).toBeLessThan(500);
+  });
+
+  it('skips a check_run whose fields have the wrong types instead of retrying it until it is dead', async () => {
+    const payload = {
+      action: 'completed',
+      check_run: { id: 777001, name: { not: 'a string' }, head_sha: { an: 'object' }, status: 'completed', conclusion: 'failure' },
+      repository: repo(4101, 'acme/nul-widgets'),
+      installation,
+      sender,
+    };
+    const id = randomUUID();
+    expect((await post('check_run', JSON.stringify(payload), id)).status).toBe(202);
+    await t.settle();
+    const receipt = await t.app.db.kysely.selectFrom('event_receipts').select(['id', 'processing_status']).where('delivery_id', '=', id).executeTakeFirstOrThrow();
+    expect(receipt.processing_status).toBe('processed');
+    // The automation's job ran and finished (no job of it is left queued, retrying or dead).
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const triage = (await t.app.queue.stats()).find((q) => q.name === 'automation.run');
+      if (!triage || (triage.queued === 0 && triage.running === 0)) {
+        expect(triage?.dead ?? 0).toBe(0);
+        break;
+      }
+      if (Date.now() > deadline) throw new Error(`automation jobs still pending: ${JSON.stringify(triage)}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  });
+
+  it('answers "Sign in with GitHub" on a server without an OAuth client with a JSON 404, not an HTML 503', async () => {
+    for (const path of ['/api/auth/github', '/api/auth/github/callback?code=x&state=y']) {
+      const res = await fetch(`${t.url}${path}`, { redirect: 'manual' });
+      expect(res.status, path).toBe(404);
+      expect(res.headers.get('content-type'), path).toMatch(/application\/json/);
+      expect(((await res.json()) as { error: string }).error).toBe('GITHUB_SIGN_IN_NOT_CONFIGURED');
+    }
+  });
 });

@@ -15,6 +15,7 @@ import { z } from 'zod';
 import type { Config } from '../config/index.js';
 import type { Database } from '../db/index.js';
 import { toBool } from '../db/index.js';
+import { AppError } from '../http/app-error.js';
 import { escapeHtml, htmlPage } from '../http/html-page.js';
 import {
   countUsers,
@@ -45,6 +46,17 @@ export interface OAuthDeps {
   clients: () => GitHubClients;
   cookies: SessionCookieDeps;
   log: Logger;
+}
+
+/** Not an outage: this server simply has no OAuth client (a JSON 404, like every API error). */
+export class SignInNotConfigured extends AppError {
+  constructor() {
+    super(
+      'GITHUB_SIGN_IN_NOT_CONFIGURED',
+      404,
+      'GitHub sign-in is not configured: the App has no OAuth client (set GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET, or create the App with the setup wizard).',
+    );
+  }
 }
 
 /** Only same-site relative paths: never an open redirect. */
@@ -102,7 +114,7 @@ export async function oauthRoutes(app: FastifyInstance, deps: OAuthDeps): Promis
     async (req, reply) => {
       const creds = deps.credentials.current();
       if (!creds?.clientId || !creds.clientSecret) {
-        return failure(reply, 503, 'GitHub sign-in is not configured: the App has no OAuth client (set GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET, or create the App with the setup wizard).');
+        throw new SignInNotConfigured();
       }
       const state = randomBytes(24).toString('base64url');
       const value = `${state}.${Buffer.from(safeReturnTo(req.query.return_to)).toString('base64url')}`;
@@ -128,7 +140,7 @@ export async function oauthRoutes(app: FastifyInstance, deps: OAuthDeps): Promis
     },
     async (req, reply) => {
       const creds = deps.credentials.current();
-      if (!creds?.clientId || !creds.clientSecret) return failure(reply, 503, 'GitHub sign-in is not configured.');
+      if (!creds?.clientId || !creds.clientSecret) throw new SignInNotConfigured();
       const cookie = req.cookies[STATE_COOKIE] ?? '';
       void reply.clearCookie(STATE_COOKIE, { path: COOKIE_PATH });
       const [expectedState, returnB64] = cookie.split('.');

@@ -163,6 +163,7 @@ export async function overviewRoutes(app: FastifyInstance, deps: { db: Database 
           numbers: z
             .string()
             .regex(/^\d{1,10}(,\d{1,10}){0,99}$/, 'comma-separated pull request numbers (at most 100)')
+            .refine((s) => s.split(',').every((n) => Number(n) <= 2_147_483_647), 'pull request numbers are at most 2147483647')
             .transform((s) => [...new Set(s.split(',').map(Number))])
             .describe('pull request numbers, comma-separated (at most 100)'),
         }),

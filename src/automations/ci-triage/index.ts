@@ -10,6 +10,7 @@ import type { Database } from '../../db/index.js';
 import type { GitHubClients } from '../../github/index.js';
 import type { Queue } from '../../jobs/index.js';
 import type { Logger } from '../../log/index.js';
+import { num, objAt, str } from '../../payload-readers/index.js';
 import type { AutomationRegistry } from '../registry.js';
 import { createRuleAnalyzer, type LogAnalyzer } from './analyzer/index.js';
 import { analyzeCheckRun, ANALYZE_JOB, COMMENT_JOB, isFailed } from './analyze-check-run.js';
@@ -69,10 +70,15 @@ export function createCiTriageSlice(deps: CiTriageDeps): CiTriageSlice {
 
   // Webhooks first: a completed check run is diagnosed (failed) or settles a re-run (any result).
   registry.on('ci-triage.check-run', ['check_run.completed'], async (ctx) => {
-    const run = ctx.payload.check_run as { id?: number; name?: string; head_sha?: string; conclusion?: string | null } | undefined;
+    // Payloads are untrusted: every field through the checked readers (a `head_sha` that is an
+    // object must skip this delivery with a reason, not fail the job until it is dead).
+    const raw = objAt(ctx.payload, 'check_run');
+    const id = num(raw?.id);
+    if (!raw || id === null || id <= 0) return ctx.log.info({ delivery: ctx.id }, 'skipped: the check_run has no numeric id');
+    const run = { id, name: str(raw.name), head_sha: str(raw.head_sha), conclusion: str(raw.conclusion) };
     // Switchyard's own report is not a check to diagnose (and updating it must not loop).
-    if (!run?.id || !ctx.repositoryId || run.name === TRIAGE_CHECK_NAME) return;
-    const githubId = Number(run.id);
+    if (!ctx.repositoryId || run.name === TRIAGE_CHECK_NAME) return;
+    const githubId = run.id;
     if (isFailed(run.conclusion)) {
       await queue.enqueue(db.kysely, ANALYZE_JOB, { checkRunGithubId: githubId }, { key: `${ANALYZE_JOB}:${githubId}` });
     }

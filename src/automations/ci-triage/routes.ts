@@ -374,7 +374,7 @@ export async function triageRoutes(app: FastifyInstance, deps: TriageRoutesDeps)
       schema: {
         tags: ['checks'],
         summary: 'Check a pull request now: reads it and its head commit’s check runs from GitHub (the manual_check trigger)',
-        params: z.object({ owner: z.string().min(1).max(100), name: z.string().min(1).max(100), number: z.coerce.number().int().positive() }),
+        params: z.object({ owner: z.string().min(1).max(100), name: z.string().min(1).max(100), number: z.coerce.number().int().positive().max(2_147_483_647) }),
         response: { 200: z.object({ pull_requests: z.number(), check_runs: z.number(), queued_analyses: z.number() }), 404: errorResponse, 502: errorResponse },
       },
     },
