@@ -71,6 +71,8 @@ export interface CreateOptions {
   processMetrics?: boolean;
   /** SQLite: write receipt batches through this (the embedded writer thread). */
   receiptBatchWriter?: BatchWriter;
+  /** SQLite: this process holds the data dir's lock (embedded/data-dir-lock.ts); jobs left running are taken back at start. */
+  ownsDatabase?: boolean;
 }
 
 /** Opens, migrates and composes everything; nothing listens or runs until start(). */
@@ -89,7 +91,7 @@ export async function createSwitchyard(config: Config, log: Logger, options: Cre
     throw err;
   }
   const metrics = createMetrics({ processMetrics: options.processMetrics });
-  const queue = createQueue({ db, log: log.child({ slice: 'jobs' }), config });
+  const queue = createQueue({ db, log: log.child({ slice: 'jobs' }), config, ownsDatabase: options.ownsDatabase });
   const registry = new AutomationRegistry();
   const appCredentials = await createAppCredentialsStore({ db, box, config, log: log.child({ slice: 'github' }) });
   const identity = createIdentitySlice({ config, db, box, queue, log });

@@ -11,6 +11,7 @@ import { runDoctor } from './doctor.js';
 import { startEmbeddedWorker, type EmbeddedWorker } from '../embedded/worker-thread.js';
 import { startEmbeddedWriter, type EmbeddedWriter } from '../embedded/writer-thread.js';
 import { startEmbeddedCheckpointer, type EmbeddedThread } from '../embedded/embedded-thread.js';
+import { DataDirInUse, lockDataDir, type DataDirLock } from '../embedded/data-dir-lock.js';
 import { eventsList, eventsReplay, eventsShow } from './events-commands.js';
 import { registerIdentityCommands } from './identity-commands.js';
 import { registerMirrorCommands } from './mirror-commands.js';
@@ -36,6 +37,19 @@ async function serve(roles: Roles): Promise<void> {
   const log: Logger = createLogger(config.logLevel);
   // Embedded: the job worker and scheduler run in a worker thread with their own connection.
   const threaded = config.database.kind === 'sqlite' && roles.worker;
+  // The embedded worker owns the data dir: a second one would take back this one's running jobs.
+  let lock: DataDirLock | null = null;
+  if (threaded) {
+    try {
+      lock = lockDataDir(config.dataDir);
+    } catch (err) {
+      if (err instanceof DataDirInUse) {
+        log.fatal(err.message);
+        process.exit(1);
+      }
+      throw err;
+    }
+  }
   let worker: EmbeddedWorker | null = null;
   let writer: EmbeddedWriter | null = null;
   let checkpointer: EmbeddedThread | null = null;
@@ -69,6 +83,7 @@ async function serve(roles: Roles): Promise<void> {
       .then(() => worker?.stop())
       .then(() => writer?.stop())
       .then(() => checkpointer?.stop())
+      .then(() => lock?.release())
       .then(() => process.exit(0))
       .catch((err) => {
         log.error({ err }, 'error while stopping');

@@ -32,7 +32,7 @@ const require = createRequire(import.meta.url);
  * teardown on Node 24.19+, nodejs/node#65446), better-sqlite3 12 on Node 20 (13 needs Node 22).
  * Both are installed: 12 as a dependency, 13 as the optional dependency `better-sqlite3-13`.
  */
-function sqliteDriver(): typeof BetterSqlite3 {
+export function sqliteDriver(): typeof BetterSqlite3 {
   const major = Number(process.versions.node.split('.')[0]);
   if (major >= 22) {
     try {

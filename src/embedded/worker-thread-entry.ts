@@ -9,7 +9,8 @@ const port = parentPort!;
 const log = createLogger(config.logLevel).child({ thread: 'worker' });
 
 try {
-  const app = await createSwitchyard(config, log, { sqliteAutoCheckpoint: false, processMetrics: false });
+  // The process that started this thread holds the data dir's lock (cli/main.ts).
+  const app = await createSwitchyard(config, log, { sqliteAutoCheckpoint: false, processMetrics: false, ownsDatabase: true });
   await app.start({ web: false, worker: true, scheduler: true });
   port.on('message', (m: { type: string; id?: number }) => {
     if (m.type === 'notify') app.queue.notify();

@@ -21,10 +21,12 @@ export function createQueue(deps: {
   db: Database;
   log: Logger;
   config: Pick<Config, 'workerConcurrency' | 'jobLeaseSeconds' | 'retryBaseMs' | 'database'>;
+  /** SQLite: this process holds the data dir's lock, so running jobs at start are a dead process's. */
+  ownsDatabase?: boolean;
 }): Queue {
   const { db, log, config } = deps;
   const options = { db, log, concurrency: config.workerConcurrency, leaseSeconds: config.jobLeaseSeconds, retryBaseMs: config.retryBaseMs };
-  if (db.dialect !== 'postgres') return createSqliteQueue(options);
+  if (db.dialect !== 'postgres') return createSqliteQueue({ ...options, takeBackAtStart: deps.ownsDatabase === true });
   const poolSize = config.database.kind === 'postgres' ? Math.max(2, Math.ceil(config.database.poolSize * 0.6)) : undefined;
   return createPgBossQueue({ ...options, poolSize });
 }

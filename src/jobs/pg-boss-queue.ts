@@ -17,10 +17,13 @@
  *   when idle, so the lag for a job enqueued by another process is ≤ ~0.3 s.
  * - Success deletes the job (like the SQLite queue; the table stays small at high rates); failure
  *   goes through `boss.fail`, which applies retries and backoff. Both are fenced by retry_count.
- * - Lease: `expireInSeconds = leaseSeconds` per job. pg-boss's maintenance (supervise) fails
- *   active jobs past it, as if they had thrown, so a job whose process was killed runs again; it
- *   runs every `maintenanceIntervalSeconds` = clamp(lease / 2, 1 s, 60 s), once across processes.
- *   A handler still running at its lease is failed by this process too (same as `boss.work`).
+ * - Lease: a claim lasts `claimSeconds` (min(JOB_LEASE_SECONDS, 20 s)), renewed by a heartbeat
+ *   every quarter of it while the handler runs (one UPDATE of `expire_in` for every job this
+ *   process runs), up to `leaseSeconds`, the longest a handler may run. pg-boss's maintenance
+ *   (supervise) fails active jobs whose claim ran out, as if they had thrown, so the jobs of a
+ *   process that died (kill -9, a lost machine) run again within claimSeconds + one maintenance
+ *   interval (clamp(claimSeconds / 4, 1 s, 60 s), once across processes): ~25 s, not the 300 s of
+ *   the whole lease. A handler still running at leaseSeconds is failed by this process.
  * - Retries: retryLimit = maxAttempts − 1, retryBackoff true, retryDelay = retryBaseMs in whole
  *   seconds (≥ 1). pg-boss's backoff is delay · 2^n · (1 + random()) for the n-th retry (n from 0):
  *   it jitters ("equal jitter", between 1× and 2× the exponential step) but has no 1-hour cap
@@ -65,7 +68,7 @@ import {
   type NormalizedEnqueueOptions,
   type Poller,
 } from './runtime.js';
-import { countStates, deleteCompleted, ensureBossQueue, ensureIndexes, FETCH_SESSION_OPTIONS, lastErrors, lockClaim, retryFailed } from './pg-boss-sql.js';
+import { countStates, deleteCompleted, ensureBossQueue, ensureIndexes, FETCH_SESSION_OPTIONS, lastErrors, lockClaim, renewClaims, retryFailed } from './pg-boss-sql.js';
 
 /** pg-boss's internal queue for fired cron slots (timekeeper.js). */
 const CRON_QUEUE = '__pgboss__send-it';
@@ -89,6 +92,8 @@ export interface PgBossQueueOptions {
   cronWorkerIntervalSeconds?: number;
   /** Connections in pg-boss's pool (default 6). */
   poolSize?: number;
+  /** How long a claim lasts without a heartbeat (default 20 s; at most leaseSeconds). */
+  claimSeconds?: number;
 }
 
 type BossJob = PgBoss.JobWithMetadata<unknown>;
@@ -119,9 +124,11 @@ export function createPgBossQueue(options: PgBossQueueOptions): Queue {
   const log = options.log.child({ component: 'jobs', queue: 'pg-boss' });
   const leaseSeconds = Math.min(Math.max(1, Math.floor(options.leaseSeconds)), 24 * 3600 - 1);
   const leaseMs = leaseSeconds * 1000;
+  const claimSeconds = Math.min(leaseSeconds, options.claimSeconds ?? 20);
+  const heartbeatMs = Math.max(250, (claimSeconds * 1000) / 4);
   const retryDelay = Math.max(1, Math.ceil(options.retryBaseMs / 1000));
   const pollIntervalMs = options.pollIntervalMs ?? 250;
-  const maintenanceIntervalSeconds = options.maintenanceIntervalSeconds ?? Math.min(60, Math.max(1, Math.ceil(leaseSeconds / 2)));
+  const maintenanceIntervalSeconds = options.maintenanceIntervalSeconds ?? Math.min(60, Math.max(1, Math.ceil(claimSeconds / 4)));
   const handlers = new Map<string, JobHandler<unknown>>();
   const nameLimits = new Map<string, number>();
   const schedules = new Map<string, { cron: string; payload: object }>();
@@ -142,7 +149,7 @@ export function createPgBossQueue(options: PgBossQueueOptions): Queue {
     retryLimit: o.maxAttempts - 1,
     retryDelay,
     retryBackoff: true,
-    expireInSeconds: leaseSeconds,
+    expireInSeconds: claimSeconds,
     ...(o.runAt ? { startAfter: o.runAt } : {}),
     ...(o.key !== undefined ? { singletonKey: o.key } : {}),
   });
@@ -156,7 +163,7 @@ export function createPgBossQueue(options: PgBossQueueOptions): Queue {
   const ensureQueue = (p: pg.Pool, name: string): Promise<void> => {
     let ready = queuesReady.get(name);
     if (!ready) {
-      ready = ensureBossQueue(p, name, { policy: 'standard', retryLimit: DEFAULT_MAX_ATTEMPTS - 1, retryDelay, retryBackoff: true, expireInSeconds: leaseSeconds });
+      ready = ensureBossQueue(p, name, { policy: 'standard', retryLimit: DEFAULT_MAX_ATTEMPTS - 1, retryDelay, retryBackoff: true, expireInSeconds: claimSeconds });
       queuesReady.set(name, ready);
       ready.catch(() => queuesReady.delete(name));
     }
@@ -212,11 +219,22 @@ export function createPgBossQueue(options: PgBossQueueOptions): Queue {
     else await fail(job, outcome.error);
   };
 
+  /** The claims this process holds (renewed by the heartbeat). */
+  const running = new Map<string, { name: string; id: string; retryCount: number }>();
+  let heartbeat: ReturnType<typeof setInterval> | undefined;
+  const beat = async (): Promise<void> => {
+    if (running.size === 0 || poolClosed) return;
+    const claims = [...running.values()];
+    await renewClaims(started().pool, claims, claimSeconds);
+  };
+
   const launch = (job: BossJob, handler: JobHandler<unknown>): void => {
     slots.take(job.name);
+    running.set(job.id, { name: job.name, id: job.id, retryCount: job.retryCount });
     void execute(job, handler)
       .catch((err: unknown) => log.error({ err, job: job.name, jobId: job.id }, 'could not record the outcome of a job; its lease will release it'))
       .finally(() => {
+        running.delete(job.id);
         const wasFull = slots.full;
         slots.release(job.name);
         if (wasFull) for (const p of pollers.values()) p.wake();
@@ -300,7 +318,7 @@ export function createPgBossQueue(options: PgBossQueueOptions): Queue {
         archiveFailedAfterSeconds: 7 * 24 * 3600,
         cronMonitorIntervalSeconds: options.cronMonitorIntervalSeconds ?? 30,
         cronWorkerIntervalSeconds: options.cronWorkerIntervalSeconds ?? 2,
-        expireInSeconds: leaseSeconds,
+        expireInSeconds: claimSeconds,
         retryLimit: DEFAULT_MAX_ATTEMPTS - 1,
         retryDelay,
         retryBackoff: true,
@@ -335,6 +353,12 @@ export function createPgBossQueue(options: PgBossQueueOptions): Queue {
       }
       state = 'started';
       if (opts.work) {
+        heartbeat = setInterval(() => {
+          beat().catch((err: unknown) => {
+            if (!stopping) log.warn({ err }, 'could not renew the claims of running jobs; they may run again elsewhere');
+          });
+        }, heartbeatMs);
+        heartbeat.unref();
         for (const [name, handler] of handlers) {
           const poller = pollerFor(name, handler);
           pollers.set(name, poller);
@@ -352,6 +376,7 @@ export function createPgBossQueue(options: PgBossQueueOptions): Queue {
       stopping = true;
       await Promise.all([...pollers.values()].map((p) => p.stop()));
       await slots.whenIdle();
+      if (heartbeat) clearInterval(heartbeat);
       await completer.drain();
       try {
         await boss?.stop({ graceful: true, wait: true, timeout: 5000 });

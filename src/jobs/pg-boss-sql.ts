@@ -119,6 +119,19 @@ export async function deleteCompleted(pool: pg.Pool, name: string, claims: Reado
   );
 }
 
+/**
+ * Renews claims: each still-active job (fenced by retry_count) gets `claimSeconds` more from now,
+ * by moving its `expire_in` (pg-boss expires a job when started_on + expire_in < now()).
+ */
+export async function renewClaims(pool: pg.Pool, claims: ReadonlyArray<{ name: string; id: string; retryCount: number }>, claimSeconds: number): Promise<void> {
+  await pool.query(
+    `update ${BOSS_SCHEMA}.job j set expire_in = (now() - j.started_on) + make_interval(secs => $4)
+     from unnest($1::text[], $2::uuid[], $3::int[]) as c(name, id, retry_count)
+     where j.name = c.name and j.id = c.id and j.retry_count = c.retry_count and j.state = 'active'`,
+    [claims.map((c) => c.name), claims.map((c) => c.id), claims.map((c) => c.retryCount), claimSeconds],
+  );
+}
+
 /** Locks the job row if this claim still holds it (call inside a transaction). */
 export async function lockClaim(client: pg.PoolClient, name: string, id: string, retryCount: number): Promise<boolean> {
   const res = await client.query(

@@ -42,6 +42,12 @@ export interface SqliteQueueOptions {
   pollIntervalMs?: number;
   /** Longest wait between schedule checks (default 15 s); schedules are also checked at their slots. */
   scheduleCheckMs?: number;
+  /**
+   * This process owns the database (it holds the data dir's lock, embedded/data-dir-lock.ts): at
+   * start every job still marked running belongs to a process that has died, so it is taken back at
+   * once instead of after its lease (JOB_LEASE_SECONDS, 300 s by default).
+   */
+  takeBackAtStart?: boolean;
 }
 
 interface ClaimedRow {
@@ -211,6 +217,15 @@ export function createSqliteQueue(options: SqliteQueueOptions): Queue {
       assertNew('start');
       state = 'started';
       working = opts.work;
+      if (opts.work && options.takeBackAtStart) {
+        const nowText = new Date().toISOString();
+        // The attempt that died is not counted against the job: it gets back the one its claim took.
+        const res = await sql`update jobs set state = 'retry', run_at = ${nowText},
+            attempts = case when attempts > 0 then attempts - 1 else 0 end,
+            last_error = 'taken back at start: the process that ran it stopped', locked_by = null, locked_until = null, updated_at = ${nowText}
+          where state = 'running'`.execute(db.kysely);
+        if (res.numAffectedRows) log.warn({ jobs: Number(res.numAffectedRows) }, 'took back the jobs a stopped process left running');
+      }
       if (opts.work && handlers.size > 0) {
         poller = createPoller({ poll, idleDelayMs: () => pollIntervalMs, log, what: 'sqlite job runner' });
         if (db.sqlite) unregisterWake = onSyncEnqueue(db.sqlite, () => poller?.wake());

@@ -130,7 +130,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Sign out: ends this session and clears its cookies */
+        /** Sign out: ends this session and clears its cookies (answers 200 without one too) */
         post: {
             parameters: {
                 query?: never;
