@@ -34,7 +34,8 @@ describe.each(dialects)('retention (%s)', (dialect) => {
       const root = path.join(t.config.dataDir, 'payloads');
       return fs.existsSync(root) ? fs.readdirSync(root, { recursive: true }).filter((f) => String(f).endsWith('.json')) : [];
     };
-    expect(files()).toHaveLength(1);
+    // PostgreSQL keeps every payload in the database; SQLite writes the large one to a file.
+    expect(files()).toHaveLength(t.app.db.dialect === 'sqlite' ? 1 : 0);
     const now = new Date();
     const base = { db: t.app.db, payloads: t.app.webhooks.payloads, log: (await import('../src/log/index.js')).createLogger('silent'), days: 30 };
     expect(await runRetention(base, now)).toBe(0);

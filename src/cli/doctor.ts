@@ -57,6 +57,11 @@ export async function runDoctor(env: Record<string, string | undefined>): Promis
       return problems;
     }
   }
+  ok(
+    config.database.kind === 'sqlite'
+      ? `payloads: up to ${config.payloadInlineLimit} bytes in the database, larger ones in ${path.join(config.dataDir, 'payloads')}`
+      : 'payloads: every size in the database (event_payloads); web and worker processes share nothing but DATABASE_URL (payload files of earlier versions stay readable from their data dir)',
+  );
   const where = config.database.kind === 'sqlite' ? `SQLite file ${config.database.file}` : `PostgreSQL at ${scrubSecrets(config.database.url)}`;
   const db = openDatabase(config);
   try {

@@ -125,8 +125,15 @@ function createSqliteReceiptStore(deps: ReceiptStoreDeps): ReceiptStore {
 
 class DuplicateDelivery extends Error {}
 
+/**
+ * PostgreSQL keeps every payload in the database (`event_payloads.body`, bytea; PostgreSQL moves
+ * large values out of line and compresses them itself), whatever its size: `switchyard web` and
+ * `switchyard worker` processes then share nothing but DATABASE_URL, no disk. Payload files written
+ * by earlier versions (`payload_storage`) stay readable.
+ */
 function createPostgresReceiptStore(deps: ReceiptStoreDeps): ReceiptStore {
-  const { db, queue, payloads, inlineLimit, maxRetries } = deps;
+  const { db, queue, payloads, maxRetries } = deps;
+  const inlineLimit = Number.POSITIVE_INFINITY;
   const inFlight = new Set<Promise<unknown>>();
   return {
     async drain() {
