@@ -2,7 +2,8 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    testTimeout: 60_000,
+    // Generous: CI machines are busy machines; waits inside tests follow events, these are outer limits.
+    testTimeout: 180_000,
     hookTimeout: 120_000,
     // Test files run in parallel forks; every file makes its own SQLite file and PostgreSQL database.
     pool: 'forks',

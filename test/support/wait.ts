@@ -1,7 +1,7 @@
 /** Small helpers for end-to-end tests that wait on background work and read loose JSON. */
 
 /** Polls `fn` every 50 ms until it returns something truthy; throws after `timeoutMs`. Errors from `fn` fail at once. */
-export async function until<T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs = 20_000): Promise<T> {
+export async function until<T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs = 60_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await fn();
