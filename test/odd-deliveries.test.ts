@@ -134,4 +134,32 @@ describe.each(dialects)('odd deliveries (%s)', (dialect) => {
       expect(((await res.json()) as { error: string }).error).toBe('GITHUB_SIGN_IN_NOT_CONFIGURED');
     }
   });
+
+  it('shows a dead automation job where a person looks: the delivery page and the queue page name the automation and its error', async () => {
+    t.app.registry.on('test.always-fails', 'issues.deleted', async () => {
+      throw new Error('boom from the test automation');
+    });
+    const id = randomUUID();
+    const body = JSON.stringify({ action: 'deleted', issue: { number: 9, title: 'gone' }, repository: repo(4102, 'acme/dead-jobs'), installation, sender });
+    expect((await post('issues', body, id)).status).toBe(202);
+    await t.settle();
+    const deadline = Date.now() + 60_000;
+    let page: { processing_status: string; automations: Array<{ automation: string; state: string; attempts: number; max_attempts: number; last_error: string | null }> };
+    for (;;) {
+      page = await t.getJson(`/api/events/${id}`);
+      if (page.automations.some((a) => a.state === 'dead')) break;
+      if (Date.now() > deadline) throw new Error(`the automation job is not dead yet: ${JSON.stringify(page.automations)}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    // The delivery itself was processed (202, then projected); what died is the automation.
+    expect(page.processing_status).toBe('processed');
+    expect(page.automations).toEqual([
+      expect.objectContaining({ automation: 'test.always-fails', state: 'dead', attempts: 5, max_attempts: 5, last_error: expect.stringContaining('test.always-fails: boom from the test automation') }),
+    ]);
+    const queue = (await t.getJson('/api/admin/queue')) as { items?: Array<{ name: string; dead: number; last_error?: string | null; lastError?: string | null }> } | Array<{ name: string; dead: number; last_error?: string | null; lastError?: string | null }>;
+    const list = Array.isArray(queue) ? queue : (queue.items ?? []);
+    const runs = list.find((q) => q.name === 'automation.run');
+    expect(runs?.dead).toBeGreaterThanOrEqual(1);
+    expect(String(runs?.last_error ?? runs?.lastError)).toContain('test.always-fails');
+  });
 });

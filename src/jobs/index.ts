@@ -9,7 +9,7 @@ import { createPgBossQueue } from './pg-boss-queue.js';
 import type { Queue } from './queue.js';
 import { createSqliteQueue } from './sqlite-queue.js';
 
-export type { EnqueueOptions, JobContext, JobHandler, Queue, QueueStats, StartOptions } from './queue.js';
+export type { EnqueueOptions, JobContext, JobHandler, JobSummary, Queue, QueueStats, StartOptions } from './queue.js';
 export { retryDelayMs } from './backoff.js';
 export { enqueueSqliteSync } from './sqlite-enqueue.js';
 export { createSqliteQueue, type SqliteQueueOptions } from './sqlite-queue.js';

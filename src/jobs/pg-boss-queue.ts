@@ -56,7 +56,7 @@ import { CompiledQuery } from 'kysely';
 import type { Database, Executor } from '../db/index.js';
 import type { Logger } from '../log/index.js';
 import { assertCron } from './cron.js';
-import type { EnqueueOptions, JobHandler, Queue, QueueStats, StartOptions } from './queue.js';
+import type { EnqueueOptions, JobHandler, JobSummary, Queue, QueueStats, StartOptions } from './queue.js';
 import {
   assertJobName,
   createBatcher,
@@ -68,7 +68,7 @@ import {
   type NormalizedEnqueueOptions,
   type Poller,
 } from './runtime.js';
-import { countStates, deleteCompleted, ensureBossQueue, ensureIndexes, FETCH_SESSION_OPTIONS, lastErrors, lockClaim, renewClaims, retryFailed } from './pg-boss-sql.js';
+import { countStates, deleteCompleted, ensureBossQueue, ensureIndexes, FETCH_SESSION_OPTIONS, findBossJobs, lastErrors, lockClaim, renewClaims, retryFailed } from './pg-boss-sql.js';
 
 /** pg-boss's internal queue for fired cron slots (timekeeper.js). */
 const CRON_QUEUE = '__pgboss__send-it';
@@ -413,6 +413,10 @@ export function createPgBossQueue(options: PgBossQueueOptions): Queue {
       const moved = await retryFailed(started().pool, name);
       if (moved > 0) wake(name);
       return moved;
+    },
+
+    async findJobs(name: string, match: Record<string, string>): Promise<JobSummary[]> {
+      return findBossJobs(started().pool, name, match);
     },
 
     notify(name?: string) {

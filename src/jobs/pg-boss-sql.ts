@@ -13,6 +13,7 @@
  *   they are left alone.
  */
 import type pg from 'pg';
+import type { JobSummary } from './queue.js';
 
 export const BOSS_SCHEMA = 'pgboss';
 export const KEY_INDEX = 'switchyard_job_key_pending';
@@ -202,4 +203,30 @@ export async function retryFailed(pool: pg.Pool, name: string | undefined): Prom
       if ((err as { code?: string }).code !== '23505' || attempt >= 3) throw err;
     }
   }
+}
+
+/** Pending, running and failed jobs of a queue whose data has these top-level string values. */
+export async function findBossJobs(pool: pg.Pool, name: string, match: Record<string, string>): Promise<JobSummary[]> {
+  const keys = Object.keys(match);
+  const where = keys.map((_, i) => `data->>$${i * 2 + 2} = $${i * 2 + 3}`).join(' and ');
+  const params: unknown[] = [name, ...keys.flatMap((k) => [k, match[k]])];
+  const res = await pool.query<{ id: string; name: string; state: string; retry_count: number; retry_limit: number; message: string | null; data: Record<string, unknown> | null }>(
+    `select id, name, state::text as state, retry_count, retry_limit, data,
+       coalesce(output->>'message', output->'value'->>'message') as message
+     from ${BOSS_SCHEMA}.job
+     where name = $1 and state in ('created', 'retry', 'active', 'failed')${where ? ` and ${where}` : ''}
+     order by created_on limit 50`,
+    params,
+  );
+  const states: Record<string, JobSummary['state']> = { created: 'queued', retry: 'retrying', active: 'running', failed: 'dead' };
+  return res.rows.map((r) => ({
+    id: r.id,
+    name: r.name,
+    state: states[r.state] ?? 'queued',
+    // pg-boss counts retries; a job that ran (or runs) has had retry_count + 1 attempts.
+    attempts: r.state === 'created' ? r.retry_count : r.retry_count + 1,
+    maxAttempts: r.retry_limit + 1,
+    lastError: r.message,
+    payload: r.data ?? {},
+  }));
 }

@@ -50,6 +50,18 @@ export interface QueueStats {
   lastError: string | null;
 }
 
+/** One job as `findJobs` reports it (succeeded jobs are deleted, so they are not found). */
+export interface JobSummary {
+  id: string;
+  name: string;
+  state: 'queued' | 'running' | 'retrying' | 'dead';
+  /** Runs so far (including a running one). */
+  attempts: number;
+  maxAttempts: number;
+  lastError: string | null;
+  payload: Record<string, unknown>;
+}
+
 export interface StartOptions {
   /** Run registered handlers in this process. */
   work: boolean;
@@ -78,6 +90,12 @@ export interface Queue {
    * returns how many. A dead job whose key has a pending job again stays dead.
    */
   retryDead(name?: string): Promise<number>;
+  /**
+   * The pending, running and dead jobs of `name` whose payload has these top-level string values
+   * (e.g. every `automation.run` job of one receipt), at most 50. For pages that show what became of
+   * something, not for hot paths.
+   */
+  findJobs(name: string, match: Record<string, string>): Promise<JobSummary[]>;
   /**
    * Wakes this process's runner now instead of at its next poll (for jobs `name`, or all names).
    * `enqueue` does this itself; call it after inserting jobs another way. Harmless when not working.

@@ -24,7 +24,7 @@ import type { Database, Executor } from '../db/index.js';
 import type { Logger } from '../log/index.js';
 import { retryDelayMs } from './backoff.js';
 import { assertCron } from './cron.js';
-import type { EnqueueOptions, JobHandler, Queue, QueueStats, StartOptions } from './queue.js';
+import type { EnqueueOptions, JobHandler, JobSummary, Queue, QueueStats, StartOptions } from './queue.js';
 import { assertJobName, createBatcher, createPoller, runHandler, Slots, type Poller } from './runtime.js';
 import { newJobRow, onSyncEnqueue } from './sqlite-enqueue.js';
 import { createSqliteScheduler, type CronSchedule, type SqliteScheduler } from './sqlite-scheduler.js';
@@ -298,6 +298,21 @@ export function createSqliteQueue(options: SqliteQueueOptions): Queue {
       const moved = Number(res.numAffectedRows ?? 0);
       if (moved > 0) poller?.wake();
       return moved;
+    },
+
+    async findJobs(name: string, match: Record<string, string>): Promise<JobSummary[]> {
+      let q = db.kysely.selectFrom('jobs').select(['id', 'name', 'state', 'attempts', 'max_attempts', 'last_error', 'payload']).where('name', '=', name);
+      for (const [k, v] of Object.entries(match)) q = q.where(sql<string>`json_extract(payload, ${`$.${k}`})`, '=', v);
+      const rows = await q.orderBy('created_at').limit(50).execute();
+      return rows.map((r) => ({
+        id: r.id,
+        name: r.name,
+        state: r.state === 'retry' ? 'retrying' : r.state,
+        attempts: r.attempts,
+        maxAttempts: r.max_attempts,
+        lastError: r.last_error,
+        payload: JSON.parse(r.payload) as Record<string, unknown>,
+      }));
     },
 
     notify() {

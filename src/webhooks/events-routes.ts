@@ -14,6 +14,7 @@ import { errorResponse } from '../http/error-handler.js';
 import { getEvent, listEvents } from './events-repo.js';
 import { ReceiptNotFound } from './errors.js';
 import type { PayloadStore } from './payload-store.js';
+import { AUTOMATION_JOB } from '../automations/registry.js';
 import { loadPayload } from './process-receipt.js';
 import { replayReceipt } from './replay-receipt.js';
 
@@ -57,6 +58,16 @@ const eventDetail = eventItem.extend({
   next_attempt_at: z.string().nullable(),
   max_retries: z.number(),
   raw_payload: z.unknown(),
+  /** Automation jobs of this delivery that have not succeeded: waiting, running, retrying or dead. */
+  automations: z.array(
+    z.object({
+      automation: z.string(),
+      state: z.enum(['queued', 'running', 'retrying', 'dead']),
+      attempts: z.number(),
+      max_attempts: z.number(),
+      last_error: z.string().nullable(),
+    }),
+  ),
 });
 
 const deliveryParams = z.object({ delivery_id: z.string().min(1).max(200) });
@@ -112,7 +123,15 @@ export async function eventsRoutes(app: FastifyInstance, deps: EventsRoutesDeps)
           payload = text;
         }
       }
-      return { ...e, raw_payload: payload };
+      const jobs = await deps.queue.findJobs(AUTOMATION_JOB, { receiptId: e.id }).catch(() => []);
+      const automations = jobs.map((j) => ({
+        automation: typeof j.payload.automation === 'string' ? j.payload.automation : 'unknown',
+        state: j.state,
+        attempts: j.attempts,
+        max_attempts: j.maxAttempts,
+        last_error: j.lastError,
+      }));
+      return { ...e, raw_payload: payload, automations };
     },
   );
 

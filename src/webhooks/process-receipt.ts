@@ -142,5 +142,12 @@ export async function runAutomation(deps: ProcessDeps, payload: { automation: st
   if (!handler) throw new Error(`No automation named ${payload.automation} is registered in this build`);
   const ctx = await eventContextFor(deps, payload.receiptId);
   if (!ctx) return; // the receipt was deleted by retention: nothing left to act on
-  await handler({ ...ctx, log: ctx.log.child({ automation: payload.automation }) });
+  try {
+    await handler({ ...ctx, log: ctx.log.child({ automation: payload.automation }) });
+  } catch (err) {
+    // Every automation shares the `automation.run` job name: say which one failed, where a person
+    // sees the error (the queue page's last error, the delivery's page).
+    const message = err instanceof Error ? err.message : String(err);
+    throw new Error(`${payload.automation}: ${message}`, { cause: err });
+  }
 }

@@ -1682,6 +1682,14 @@ export interface paths {
                             next_attempt_at: string | null;
                             max_retries: number;
                             raw_payload: unknown;
+                            automations: {
+                                automation: string;
+                                /** @enum {string} */
+                                state: "queued" | "running" | "retrying" | "dead";
+                                attempts: number;
+                                max_attempts: number;
+                                last_error: string | null;
+                            }[];
                         };
                     };
                 };

@@ -161,6 +161,25 @@ export function EventDetailPage() {
         </Callout>
       )}
 
+      {e.automations.map((a) => (
+        <Callout
+          key={a.automation}
+          tone={a.state === 'dead' ? 'danger' : a.state === 'retrying' ? 'warning' : 'info'}
+          title={
+            a.state === 'dead'
+              ? `Automation ${a.automation} failed for good`
+              : a.state === 'retrying'
+                ? `Automation ${a.automation} failed; it will be retried`
+                : `Automation ${a.automation} is ${a.state}`
+          }
+        >
+          {a.last_error && <pre className="error-text">{a.last_error}</pre>}
+          <p>
+            {a.attempts} of {a.max_attempts} attempts used.{a.state === 'dead' && ' Fix the cause, then retry dead jobs on the queue page.'}
+          </p>
+        </Callout>
+      ))}
+
       <div className="detail-grid">
         <dl className="meta card">
           <div>
