@@ -2,7 +2,7 @@
  * kill -9 mid-burst: every delivery that was answered 2xx is stored and, after a restart,
  * processed exactly once. Runs the built server as a real process on both databases, with the
  * default job lease (300 s): the restarted embedded process takes back the dead one's jobs at once
- * (it owns the data dir), and on PostgreSQL a dead worker's claims run out after 20 s without its
+ * (it owns the data dir), and on PostgreSQL a dead worker's claims run out after 15 s without its
  * heartbeat, so recovery takes seconds, not the lease. The time until all is processed is printed.
  */
 import { randomUUID } from 'node:crypto';

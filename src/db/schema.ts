@@ -32,6 +32,8 @@ export interface EventReceiptsTable {
   next_attempt_at: string | null;
   processed_at: string | null;
   error_message: string | null;
+  /** Added to its repository's event_count (migration 0010; SQLite counts at ingest, PostgreSQL at processing). */
+  counted: Bool;
   created_at: string;
   updated_at: string;
 }

@@ -17,12 +17,12 @@
  *   when idle, so the lag for a job enqueued by another process is ≤ ~0.3 s.
  * - Success deletes the job (like the SQLite queue; the table stays small at high rates); failure
  *   goes through `boss.fail`, which applies retries and backoff. Both are fenced by retry_count.
- * - Lease: a claim lasts `claimSeconds` (min(JOB_LEASE_SECONDS, 20 s)), renewed by a heartbeat
+ * - Lease: a claim lasts `claimSeconds` (min(JOB_LEASE_SECONDS, 15 s)), renewed by a heartbeat
  *   every quarter of it while the handler runs (one UPDATE of `expire_in` for every job this
  *   process runs), up to `leaseSeconds`, the longest a handler may run. pg-boss's maintenance
  *   (supervise) fails active jobs whose claim ran out, as if they had thrown, so the jobs of a
  *   process that died (kill -9, a lost machine) run again within claimSeconds + one maintenance
- *   interval (clamp(claimSeconds / 4, 1 s, 60 s), once across processes): ~25 s, not the 300 s of
+ *   interval (clamp(claimSeconds / 4, 1 s, 60 s), once across processes): ~20 s, not the 300 s of
  *   the whole lease. A handler still running at leaseSeconds is failed by this process.
  * - Retries: retryLimit = maxAttempts − 1, retryBackoff true, retryDelay = retryBaseMs in whole
  *   seconds (≥ 1). pg-boss's backoff is delay · 2^n · (1 + random()) for the n-th retry (n from 0):
@@ -92,7 +92,7 @@ export interface PgBossQueueOptions {
   cronWorkerIntervalSeconds?: number;
   /** Connections in pg-boss's pool (default 6). */
   poolSize?: number;
-  /** How long a claim lasts without a heartbeat (default 20 s; at most leaseSeconds). */
+  /** How long a claim lasts without a heartbeat (default 15 s; at most leaseSeconds). */
   claimSeconds?: number;
 }
 
@@ -124,7 +124,7 @@ export function createPgBossQueue(options: PgBossQueueOptions): Queue {
   const log = options.log.child({ component: 'jobs', queue: 'pg-boss' });
   const leaseSeconds = Math.min(Math.max(1, Math.floor(options.leaseSeconds)), 24 * 3600 - 1);
   const leaseMs = leaseSeconds * 1000;
-  const claimSeconds = Math.min(leaseSeconds, options.claimSeconds ?? 20);
+  const claimSeconds = Math.min(leaseSeconds, options.claimSeconds ?? 15);
   const heartbeatMs = Math.max(250, (claimSeconds * 1000) / 4);
   const retryDelay = Math.max(1, Math.ceil(options.retryBaseMs / 1000));
   const pollIntervalMs = options.pollIntervalMs ?? 250;

@@ -4,9 +4,9 @@
  * job that runs twice changes nothing. A failure is recorded on the receipt and retried later with
  * exponential backoff and jitter; after `max_retries` retries the receipt is `dead`.
  */
-import type { Selectable } from 'kysely';
-import type { Database, EventReceiptsTable } from '../db/index.js';
-import { forUpdate, nowIso } from '../db/index.js';
+import { sql, type Selectable } from 'kysely';
+import type { Database, EventReceiptsTable, Executor } from '../db/index.js';
+import { forUpdate, nowIso, toBool } from '../db/index.js';
 import type { Queue, JobContext } from '../jobs/index.js';
 import { retryDelayMs } from '../jobs/index.js';
 import type { Logger } from '../log/index.js';
@@ -75,7 +75,7 @@ export async function processReceipt(deps: ProcessDeps, receiptId: string, job?:
     const c = await contextFromRow(deps, head);
     const done = await db.kysely.transaction().execute(async (tx) => {
       const row = await forUpdate(
-        tx.selectFrom('event_receipts').select(['processing_status', 'received_at']).where('id', '=', receiptId),
+        tx.selectFrom('event_receipts').select(['processing_status', 'received_at', 'counted', 'repository_id', 'installation_id']).where('id', '=', receiptId),
         db.dialect,
       ).executeTakeFirst();
       if (!row || row.processing_status === 'processed' || row.processing_status === 'dead') return null;
@@ -84,9 +84,11 @@ export async function processReceipt(deps: ProcessDeps, receiptId: string, job?:
         await queue.enqueue(tx, AUTOMATION_JOB, { automation: name, receiptId }, { key: `automation:${name}:${receiptId}` });
       }
       const now = nowIso();
+      // Last before the commit: the repository row stays locked only until it.
+      await countDelivery(tx, row);
       await tx
         .updateTable('event_receipts')
-        .set({ processing_status: 'processed', processed_at: now, next_attempt_at: null, error_message: null, updated_at: now })
+        .set({ processing_status: 'processed', processed_at: now, next_attempt_at: null, error_message: null, counted: true, updated_at: now })
         .where('id', '=', receiptId)
         .execute();
       return { receivedAt: row.received_at, processedAt: now };
@@ -100,22 +102,44 @@ export async function processReceipt(deps: ProcessDeps, receiptId: string, job?:
   }
 }
 
+/**
+ * Adds a delivery to its repository's activity once (PostgreSQL stores receipts uncounted, see
+ * store-receipt.ts; SQLite counts at ingest and stores them counted). Call inside the transaction
+ * that marks the receipt processed or dead, with `counted` read under its row lock.
+ */
+async function countDelivery(
+  tx: Executor,
+  row: { counted: boolean | number; repository_id: string | null; installation_id: number | null; received_at: string },
+): Promise<void> {
+  if (toBool(row.counted) || !row.repository_id) return;
+  await tx
+    .updateTable('repositories')
+    .set((eb) => ({
+      event_count: eb('event_count', '+', 1),
+      last_event_at: sql<string>`case when last_event_at is null or last_event_at < ${row.received_at} then ${row.received_at} else last_event_at end`,
+      installation_id: row.installation_id === null ? eb.ref('installation_id') : row.installation_id,
+    }))
+    .where('id', '=', row.repository_id)
+    .execute();
+}
+
 /** Records a failed attempt on the receipt and schedules the retry, or marks it dead. */
 async function recordFailure(deps: ProcessDeps, receiptId: string, eventType: string, err: unknown, job?: JobContext): Promise<void> {
   const { db, queue, metrics } = deps;
   const message = scrubSecrets(err instanceof Error ? err.message : String(err), deps.secrets).slice(0, 2000);
   const outcome = await db.kysely.transaction().execute(async (tx) => {
     const row = await forUpdate(
-      tx.selectFrom('event_receipts').select(['processing_status', 'retry_count', 'max_retries']).where('id', '=', receiptId),
+      tx.selectFrom('event_receipts').select(['processing_status', 'retry_count', 'max_retries', 'received_at', 'counted', 'repository_id', 'installation_id']).where('id', '=', receiptId),
       db.dialect,
     ).executeTakeFirst();
     if (!row || row.processing_status === 'processed' || row.processing_status === 'dead') return null;
     const retryCount = row.retry_count + 1;
     const now = nowIso();
     if (retryCount > row.max_retries) {
+      await countDelivery(tx, row);
       await tx
         .updateTable('event_receipts')
-        .set({ processing_status: 'dead', retry_count: retryCount, error_message: message, next_attempt_at: null, updated_at: now })
+        .set({ processing_status: 'dead', retry_count: retryCount, error_message: message, next_attempt_at: null, counted: true, updated_at: now })
         .where('id', '=', receiptId)
         .execute();
       return 'dead' as const;
