@@ -15,6 +15,7 @@ import { createQueue, jobsAdminRoutes, type Queue } from './jobs/index.js';
 import type { Logger } from './log/index.js';
 import { createMetrics, type Metrics } from './http/metrics.js';
 import { buildServer } from './http/server.js';
+import { startMetricsListener, type MetricsListener } from './http/metrics-listener.js';
 import { AutomationRegistry } from './automations/registry.js';
 import { overviewRoutes, registerStateProjection, stateRoutes } from './state/index.js';
 import { dashboardRoutes } from './dashboard/index.js';
@@ -133,6 +134,7 @@ export async function createSwitchyard(config: Config, log: Logger, options: Cre
     metrics,
     authenticate: (req) => identity.authenticate(req),
     trustProxy: config.trustProxy,
+    metricsToken: config.metrics.token,
     version: packageVersion(),
     isolatedPlugins: [webhooks.receiver],
     plugins: [
@@ -150,6 +152,7 @@ export async function createSwitchyard(config: Config, log: Logger, options: Cre
   });
 
   let started: Roles | null = null;
+  let metricsListener: MetricsListener | null = null;
   return {
     config,
     db,
@@ -173,6 +176,9 @@ export async function createSwitchyard(config: Config, log: Logger, options: Cre
         await http.ready();
         return null;
       }
+      if (config.metrics.port !== undefined) {
+        metricsListener = await startMetricsListener(metrics, { port: config.metrics.port, host: config.metrics.host, log });
+      }
       await http.listen({ port: config.port, host: config.host });
       const address = http.server.address();
       const port = typeof address === 'object' && address ? address.port : config.port;
@@ -181,6 +187,7 @@ export async function createSwitchyard(config: Config, log: Logger, options: Cre
     },
     async stop() {
       if (started?.web) await http.close();
+      await metricsListener?.close();
       await webhooks.drain();
       await mirror.stop();
       await queue.stop();

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dialects } from './support/databases.js';
 import { startTestApp, type TestApp } from './support/app.js';
-import { deliveryHeaders } from './support/sign.js';
+import { deliveryHeaders, METRICS_AUTH } from './support/sign.js';
 import { installation, pullRequest, repo, sender } from './support/payloads.js';
 
 describe.each(dialects)('API (%s)', (dialect) => {
@@ -96,7 +96,7 @@ describe.each(dialects)('API (%s)', (dialect) => {
   it('serves health, readiness, metrics and the OpenAPI document', async () => {
     expect((await fetch(`${t.url}/healthz`)).status).toBe(200);
     expect(await (await fetch(`${t.url}/readyz`)).json()).toEqual({ status: 'ready' });
-    const metrics = await (await fetch(`${t.url}/metrics`)).text();
+    const metrics = await (await fetch(`${t.url}/metrics`, { headers: METRICS_AUTH })).text();
     expect(metrics).toContain('switchyard_webhook_deliveries_total{event="pull_request",outcome="received"} 10');
     expect(metrics).toContain('switchyard_processing_lag_seconds_bucket');
     expect(metrics).toContain('switchyard_http_request_duration_seconds');

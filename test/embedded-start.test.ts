@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort, spawnSwitchyard, type ServerProcess } from './support/process.js';
-import { deliveryHeaders, TEST_API_TOKEN, TEST_SECRET } from './support/sign.js';
+import { deliveryHeaders, METRICS_AUTH, TEST_API_TOKEN, TEST_METRICS_TOKEN, TEST_SECRET } from './support/sign.js';
 
 describe('switchyard start (embedded, SQLite)', () => {
   let server: ServerProcess | null = null;
@@ -20,7 +20,7 @@ describe('switchyard start (embedded, SQLite)', () => {
 
   it('processes deliveries in its worker thread and reports both threads in /metrics', async () => {
     const port = await freePort();
-    server = await spawnSwitchyard('start', { SWITCHYARD_DATA_DIR: dataDir, WEBHOOK_SECRET: TEST_SECRET, SWITCHYARD_API_TOKEN: TEST_API_TOKEN }, port);
+    server = await spawnSwitchyard('start', { SWITCHYARD_DATA_DIR: dataDir, WEBHOOK_SECRET: TEST_SECRET, SWITCHYARD_API_TOKEN: TEST_API_TOKEN, METRICS_TOKEN: TEST_METRICS_TOKEN }, port);
     const id = randomUUID();
     const body = JSON.stringify({ zen: 'Design for failure.', hook_id: 1, repository: { id: 9, name: 'e', full_name: 'acme/e', owner: { login: 'acme' } } });
     const res = await fetch(`http://127.0.0.1:${port}/api/github/webhooks`, { method: 'POST', headers: deliveryHeaders('ping', body, id), body });
@@ -32,7 +32,7 @@ describe('switchyard start (embedded, SQLite)', () => {
       if (status !== 'processed') await new Promise((r) => setTimeout(r, 50));
     }
     expect(status).toBe('processed');
-    const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`, { headers: METRICS_AUTH })).text();
     expect(metrics).toContain('switchyard_webhook_deliveries_total{event="ping",outcome="received"} 1');
     expect(metrics).toContain('switchyard_receipts_processed_total{event="ping",outcome="processed"} 1');
     expect(metrics).toMatch(/switchyard_processing_lag_seconds_count\{event="ping"\} 1/);

@@ -8,7 +8,7 @@ import { dialects } from './support/databases.js';
 import { freePort } from './support/process.js';
 import { json, until } from './support/wait.js';
 import { startTestApp, type TestApp } from './support/app.js';
-import { TEST_API_TOKEN } from './support/sign.js';
+import { METRICS_AUTH, TEST_API_TOKEN } from './support/sign.js';
 import { installationPayload, pushPayload, startFakeGitHub, type FakeGitHub } from './support/fake-github/index.js';
 import { createLocalUser } from '../src/identity/index.js';
 
@@ -219,7 +219,7 @@ describe.each(dialects)('Switchyard as a GitHub App (%s)', (dialect) => {
     });
     expect(runs.items[0]).toMatchObject({ missing: 1, redelivered: 1 });
     expect(runs.totals).toMatchObject({ requested: 1, arrived: 1, failed: 0 });
-    const metrics = await (await fetch(`${t.url}/metrics`)).text();
+    const metrics = await (await fetch(`${t.url}/metrics`, { headers: METRICS_AUTH })).text();
     expect(metrics).toMatch(/switchyard_deliveries_recovered\{outcome="arrived"\} 1/);
 
     // A second run finds nothing new to ask for.

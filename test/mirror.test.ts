@@ -21,6 +21,7 @@ import type { SourceRepository } from './support/git-server/github-source.js';
 import { createExecRecorder } from './support/git-server/exec-recorder.js';
 import { CommandLineWatch, procAvailable } from './support/git-server/process-watch.js';
 import { recordSecret } from './support/secret-ledger.js';
+import { METRICS_AUTH } from './support/sign.js';
 
 const ONEDEV_TOKEN = 'onedev-access-token-5f1c9e2a7b';
 const ZERO = '0'.repeat(40);
@@ -257,7 +258,7 @@ describe.each(dialects)('mirroring to OneDev (%s)', (dialect) => {
     expect(status.totals).toMatchObject({ completed: 1 });
     expect(status.targets[0]).toMatchObject({ name: 'onedev', kind: 'onedev', counts: { completed: 1 } });
     expect(status.cache_bytes).toBeGreaterThan(0);
-    const metrics = await (await fetch(`${w.t.url}/metrics`)).text();
+    const metrics = await (await fetch(`${w.t.url}/metrics`, { headers: METRICS_AUTH })).text();
     expect(metrics).toMatch(/switchyard_mirror_syncs_total\{outcome="completed"\} \d+/);
   });
 

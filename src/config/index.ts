@@ -13,6 +13,9 @@
  * | `SWITCHYARD_DATA_DIR` | `./data` | SQLite file, payload store |
  * | `WEBHOOK_SECRET` | unset | HMAC secret GitHub signs deliveries with; webhooks are refused (503) without it |
  * | `SWITCHYARD_API_TOKEN` | unset | operator bearer token for the API; the API answers 401 to everyone without it |
+ * | `METRICS_TOKEN` | unset | `GET /metrics` on the main port answers only `Authorization: Bearer <this>` (at least 16 characters); without it (and without METRICS_PORT) /metrics is not served |
+ * | `METRICS_PORT` | unset | serve `GET /metrics` without credentials on this separate port instead (bound to METRICS_HOST) |
+ * | `METRICS_HOST` | `127.0.0.1` | the address the metrics port listens on |
  * | `LOG_LEVEL` | info | pino level: fatal, error, warn, info, debug, trace, silent |
  * | `WEBHOOK_BODY_LIMIT` | 26214400 | largest accepted delivery in bytes (GitHub caps payloads at 25 MB) |
  * | `PAYLOAD_INLINE_LIMIT` | 1048576 | payloads larger than this go to the payload store on disk |
@@ -98,6 +101,9 @@ const envSchema = z.object({
     (v) => v === undefined || v.length >= 16,
     'must be at least 16 characters (generate one with `openssl rand -hex 32`)',
   ),
+  METRICS_TOKEN: optionalString.refine((v) => v === undefined || v.length >= 16, 'must be at least 16 characters (generate one with `openssl rand -hex 32`)'),
+  METRICS_PORT: z.preprocess(blankToUndefined, z.string().trim().regex(/^\d+$/, 'must be a port number').transform(Number).pipe(z.number().int().min(1).max(65535)).optional()),
+  METRICS_HOST: optionalString.transform((v) => v ?? '127.0.0.1'),
   LOG_LEVEL: optionalString
     .transform((v) => v ?? 'info')
     .pipe(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])),
@@ -186,6 +192,8 @@ export interface Config {
   dataDir: string;
   webhookSecret: string | undefined;
   apiToken: string | undefined;
+  /** /metrics: a bearer token on the main port, and/or a port of its own (see METRICS_*). */
+  metrics: { token: string | undefined; port: number | undefined; host: string };
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   webhookBodyLimit: number;
   payloadInlineLimit: number;
@@ -265,6 +273,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     dataDir,
     webhookSecret: e.WEBHOOK_SECRET,
     apiToken: e.SWITCHYARD_API_TOKEN,
+    metrics: { token: e.METRICS_TOKEN, port: e.METRICS_PORT, host: e.METRICS_HOST },
     logLevel: e.LOG_LEVEL,
     webhookBodyLimit: e.WEBHOOK_BODY_LIMIT,
     payloadInlineLimit: e.PAYLOAD_INLINE_LIMIT,

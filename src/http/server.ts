@@ -2,6 +2,7 @@
  * Builds the Fastify app: error handling, the API token guard, metrics, health checks, the
  * OpenAPI document at /api/docs, and the slices' routes. Routes live with their slice.
  */
+import { createHash, timingSafeEqual } from 'node:crypto';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
 import fastifyCookie from '@fastify/cookie';
 import fastifySwagger from '@fastify/swagger';
@@ -26,6 +27,13 @@ export interface ServerDeps {
   isolatedPlugins: Array<(app: FastifyInstance) => Promise<void>>;
   version: string;
   trustProxy?: boolean | number | string;
+  /** METRICS_TOKEN: /metrics on this server answers only this bearer token (none: not served here). */
+  metricsToken?: string;
+}
+
+/** Constant-time comparison of two secrets (of any length). */
+function sameSecret(a: string, b: string): boolean {
+  return timingSafeEqual(createHash('sha256').update(a).digest(), createHash('sha256').update(b).digest());
 }
 
 export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
@@ -90,7 +98,16 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
       return reply.code(503).send({ status: 'not_ready', reason: 'database unreachable' });
     }
   });
-  app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => {
+  // Prometheus: only with METRICS_TOKEN as a bearer token, or on the separate METRICS_PORT
+  // listener (metrics-listener.ts); what Switchyard counts is not for anyone who can reach it.
+  app.get('/metrics', { schema: { hide: true }, config: { auth: 'none' } }, async (req, reply) => {
+    if (!deps.metricsToken) {
+      throw new AppError('NOT_FOUND', 404, '/metrics is served only with METRICS_TOKEN (Authorization: Bearer …) or on METRICS_PORT');
+    }
+    const sent = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1]?.trim() ?? '';
+    if (!sameSecret(sent, deps.metricsToken)) {
+      throw new AppError('UNAUTHORIZED', 401, 'Send the metrics token: Authorization: Bearer <METRICS_TOKEN>', { headers: { 'www-authenticate': 'Bearer' } });
+    }
     reply.header('content-type', deps.metrics.registry.contentType);
     return deps.metrics.render();
   });

@@ -1,3 +1,4 @@
+import { createHmac, hkdfSync } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -70,6 +71,16 @@ describe('secret box', () => {
     expect(box.mac('csrf', 'v')).toBe(createSecretBox(k).mac('csrf', 'v'));
     expect(box.mac('csrf', 'v')).not.toBe(box.mac('recovery-code', 'v'));
     expect(box.mac('csrf', 'v')).not.toBe(createSecretBox(key()).mac('csrf', 'v'));
+  });
+
+  it('is HMAC-SHA-256 under a key of its own per purpose (HKDF of the MAC key, the purpose as info)', () => {
+    const k = key();
+    const macKey = Buffer.from(hkdfSync('sha256', k, Buffer.alloc(0), 'switchyard mac', 32));
+    const csrfKey = Buffer.from(hkdfSync('sha256', macKey, Buffer.alloc(0), 'switchyard mac:csrf', 32));
+    const box = createSecretBox(k);
+    expect(box.mac('csrf', 'v')).toBe(createHmac('sha256', csrfKey).update('v').digest('base64url'));
+    // The current construction comes first among the accepted ones.
+    expect(box.macs('csrf', 'v')[0]).toBe(box.mac('csrf', 'v'));
   });
 
   it('creates a key file (mode 0600) in the data dir on first use and reuses it', () => {

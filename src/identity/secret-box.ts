@@ -7,7 +7,7 @@
  * Format: `enc:v1:<key id>:<base64url(nonce ‖ ciphertext ‖ tag)>`. The key id is the first 8 bytes
  * of SHA-256 over the key, in hex: it identifies a key without revealing anything usable.
  */
-import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, createHmac, hkdfSync, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -62,7 +62,21 @@ export function createSecretBox(current: Buffer, previous: Buffer[] = []): Secre
   for (const k of [current, ...previous]) keys.set(keyIdOf(k), k);
   const currentId = keyIdOf(current);
   const macKeys = [current, ...previous].map((k) => Buffer.from(hkdfSync('sha256', k, Buffer.alloc(0), 'switchyard mac', 32)));
-  const macWith = (key: Buffer, purpose: string, value: string) => createHash('sha256').update(key).update(purpose).update('\0').update(value).digest('base64url');
+  // HMAC-SHA-256 with a key of its own per purpose (HKDF over the MAC key, the purpose as info), so a
+  // MAC made for one purpose is never valid for another.
+  const purposeKeys = new Map<string, Buffer>();
+  const purposeKey = (key: Buffer, index: number, purpose: string): Buffer => {
+    const id = `${index}\0${purpose}`;
+    let k = purposeKeys.get(id);
+    if (!k) {
+      k = Buffer.from(hkdfSync('sha256', key, Buffer.alloc(0), `switchyard mac:${purpose}`, 32));
+      purposeKeys.set(id, k);
+    }
+    return k;
+  };
+  const macWith = (key: Buffer, index: number, purpose: string, value: string) => createHmac('sha256', purposeKey(key, index, purpose)).update(value).digest('base64url');
+  /** The construction before HMAC (sha256(key ‖ purpose ‖ 0 ‖ value)): still accepted when verifying, so tokens issued before an upgrade keep working until they expire. */
+  const legacyMacWith = (key: Buffer, purpose: string, value: string) => createHash('sha256').update(key).update(purpose).update('\0').update(value).digest('base64url');
 
   const parse = (ciphertext: string): { kid: string; blob: Buffer } | null => {
     if (!ciphertext.startsWith(PREFIX)) return null;
@@ -107,8 +121,8 @@ export function createSecretBox(current: Buffer, previous: Buffer[] = []): Secre
     open,
     openNullable: (ciphertext, column) => (ciphertext === null ? null : open(ciphertext, column)),
     keyIdOf: (ciphertext) => parse(ciphertext)?.kid ?? null,
-    mac: (purpose, value) => macWith(macKeys[0]!, purpose, value),
-    macs: (purpose, value) => macKeys.map((k) => macWith(k, purpose, value)),
+    mac: (purpose, value) => macWith(macKeys[0]!, 0, purpose, value),
+    macs: (purpose, value) => [...macKeys.map((k, i) => macWith(k, i, purpose, value)), ...macKeys.map((k) => legacyMacWith(k, purpose, value))],
   };
 }
 

@@ -11,7 +11,7 @@ import { createPostgresDatabaseUrl } from './databases.js';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { TEST_API_TOKEN, TEST_SECRET } from './sign.js';
+import { TEST_API_TOKEN, TEST_METRICS_TOKEN, TEST_SECRET } from './sign.js';
 import { recordSecret, saveLog } from './secret-ledger.js';
 
 export interface TestApp {
@@ -38,6 +38,7 @@ export async function startTestApp(dialect: Dialect, env: Record<string, string>
     SWITCHYARD_DATA_DIR: dataDir,
     WEBHOOK_SECRET: TEST_SECRET,
     SWITCHYARD_API_TOKEN: TEST_API_TOKEN,
+    METRICS_TOKEN: TEST_METRICS_TOKEN,
     LOG_LEVEL: 'info',
     RETRY_BASE_MS: '50',
     // Small pools: two test files run at once, each with its own apps, and PostgreSQL allows 100 connections.

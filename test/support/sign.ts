@@ -3,6 +3,9 @@ import { createHmac, randomUUID } from 'node:crypto';
 
 export const TEST_SECRET = 'test-webhook-secret-7c1d2e';
 export const TEST_API_TOKEN = 'test-api-token-0123456789abcdef';
+export const TEST_METRICS_TOKEN = 'test-metrics-token-5f3a9c0e71b2';
+/** Headers that let a test read /metrics (METRICS_TOKEN, set by startTestApp). */
+export const METRICS_AUTH = { authorization: `Bearer ${TEST_METRICS_TOKEN}` };
 
 export function sign(body: string | Buffer, secret = TEST_SECRET): string {
   return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
