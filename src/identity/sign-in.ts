@@ -6,9 +6,21 @@
  */
 import type { Database } from '../db/index.js';
 import { toBool } from '../db/index.js';
-import { InvalidCredentials, TwoFactorInvalid, TwoFactorLocked, TwoFactorRequired } from './errors.js';
+import { InvalidCredentials, RateLimited, TwoFactorInvalid, TwoFactorLocked, TwoFactorRequired } from './errors.js';
 import { hashPassword, hashRandomSecret, needsRehash, verifyDummy, verifyPassword } from './passwords.js';
-import { hit, LOGIN_PER_ACCOUNT, LOGIN_PER_ADDRESS, TOTP_LOCK_AFTER, TOTP_LOCK_SECONDS, TOTP_PER_ACCOUNT } from './rate-limit.js';
+import {
+  count,
+  hit,
+  LOGIN_FAILURES_PER_ACCOUNT_AND_ADDRESS,
+  LOGIN_FAILURES_PER_ADDRESS,
+  LOGIN_UNKNOWN_ADDRESS,
+  noteEvent,
+  recentEvents,
+  refuseIfOver,
+  TOTP_LOCK_AFTER,
+  TOTP_LOCK_SECONDS,
+  TOTP_PER_ACCOUNT,
+} from './rate-limit.js';
 import { normaliseRecoveryCode } from './random-tokens.js';
 import type { SecretBox } from './secret-box.js';
 import { checkTotp } from './totp.js';
@@ -94,19 +106,51 @@ export async function checkSecondFactor(
   throw new TwoFactorInvalid();
 }
 
-/** Verifies a local sign-in; returns the user and the method (for the session record). */
+/** True when this account has a session (live or recently expired, not yet purged) from this address. */
+async function signedInFrom(deps: SignInDeps, userId: string, ip: string): Promise<boolean> {
+  const row = await deps.db.kysely.selectFrom('user_sessions').select('id').where('user_id', '=', userId).where('ip', '=', ip).limit(1).executeTakeFirst();
+  return row !== undefined;
+}
+
+/**
+ * Verifies a local sign-in; returns the user and the method (for the session record).
+ *
+ * Only failures count (a wrong password, an unknown or inactive account): per account and address
+ * together, and per address; a success counts nothing. From an address the account has never
+ * signed in from, failures slow the account down progressively (LOGIN_UNKNOWN_ADDRESS) instead of
+ * locking it, so strangers cannot lock a person out of the addresses they use.
+ */
 export async function verifySignIn(
   deps: SignInDeps,
   p: { username: string; password: string; totpCode?: string; recoveryCode?: string; ip: string },
 ): Promise<{ user: UserRow; method: string }> {
-  await hit(deps.db, `login:addr:${p.ip}`, LOGIN_PER_ADDRESS);
-  await hit(deps.db, `login:user:${p.username.toLowerCase()}`, LOGIN_PER_ACCOUNT);
+  const name = p.username.toLowerCase();
+  const addressKey = `login:fail:addr:${p.ip}`;
+  const pairKey = `login:fail:user:${name}:addr:${p.ip}`;
+  const unknownKey = `login:fail:user:${name}:unknown-address`;
+  await refuseIfOver(deps.db, addressKey, LOGIN_FAILURES_PER_ADDRESS);
+  await refuseIfOver(deps.db, pairKey, LOGIN_FAILURES_PER_ACCOUNT_AND_ADDRESS);
   const user = await findUserByUsername(deps.db.kysely, p.username);
+  const known = user ? await signedInFrom(deps, user.id, p.ip) : false;
+  if (!known) {
+    const { n, lastMs } = await recentEvents(deps.db, unknownKey, LOGIN_UNKNOWN_ADDRESS.windowSeconds);
+    if (n >= LOGIN_UNKNOWN_ADDRESS.slowAfter && lastMs !== null) {
+      const delayMs = Math.min(2 ** (n - LOGIN_UNKNOWN_ADDRESS.slowAfter), LOGIN_UNKNOWN_ADDRESS.maxDelaySeconds) * 1000;
+      const waitMs = lastMs + delayMs - Date.now();
+      if (waitMs > 0) throw new RateLimited(Math.ceil(waitMs / 1000));
+    }
+  }
+  const failed = async (err: Error): Promise<never> => {
+    await count(deps.db, addressKey, LOGIN_FAILURES_PER_ADDRESS);
+    await count(deps.db, pairKey, LOGIN_FAILURES_PER_ACCOUNT_AND_ADDRESS);
+    if (!known) await noteEvent(deps.db, unknownKey);
+    throw err;
+  };
   if (!user || !user.password_hash || !toBool(user.is_active)) {
     await verifyDummy(p.password);
-    throw new InvalidCredentials();
+    return failed(new InvalidCredentials());
   }
-  if (!(await verifyPassword(user.password_hash, p.password))) throw new InvalidCredentials();
+  if (!(await verifyPassword(user.password_hash, p.password))) return failed(new InvalidCredentials());
   let method = 'password';
   if (toBool(user.is_2fa_enabled)) {
     const second = await checkSecondFactor(deps, user, p);
