@@ -2,8 +2,8 @@
  * A backlog drains at the queue's steady rate: with 20,000 jobs waiting, the first jobs are taken
  * as fast as the last ones (before the fetch index, pg-boss sorted the whole backlog on every
  * fetch, so a queue that fell behind on PostgreSQL never caught up). The rate is compared within
- * one run (first fifth against last fifth), never against a fixed figure: speed itself is measured
- * in the benchmarks (bench/pg-backlog.mjs).
+ * one run (windows while the backlog is full against the last ones), never against a fixed figure:
+ * speed itself is measured in the benchmarks (bench/pg-backlog.mjs).
  */
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -78,6 +78,16 @@ describe.each(dialects)('a 20,000-job backlog on %s', (dialect) => {
     }
   });
 
+  it.runIf(dialect === 'sqlite')('claims without sorting the backlog (the plan walks the claim index)', async () => {
+    // The claim's candidate query, one ordered index range per (name, state), as sqlite-queue.ts runs it.
+    const plan = t.db.sqlite!
+      .prepare(`explain query plan select id, run_at from jobs where name = ? and state = ? and run_at <= ? order by run_at, id limit ?`)
+      .all('test.backlog', 'queued', new Date().toISOString(), 8) as Array<{ detail: string }>;
+    const text = plan.map((r) => r.detail).join('\n');
+    expect(text).toMatch(/USING (COVERING )?INDEX jobs_claim/);
+    expect(text).not.toMatch(/TEMP B-TREE/);
+  });
+
   it('drains every job once, as fast at the start (backlog full) as at the end (backlog empty)', async () => {
     await queue.start({ work: true, schedule: false });
     const deadline = Date.now() + 150_000;
@@ -90,12 +100,20 @@ describe.each(dialects)('a 20,000-job backlog on %s', (dialect) => {
     expect(seen.size).toBe(BACKLOG);
     expect([...seen.values()].every((c) => c === 1)).toBe(true);
 
-    const fifth = BACKLOG / 5;
-    const rate = (from: number, to: number) => (to - from) / ((done[to - 1]! - done[from]!) / 1000);
-    const first = rate(0, fifth);
-    const last = rate(BACKLOG - fifth, BACKLOG);
-    // A queue that re-reads its backlog on every fetch runs several times slower while it is full;
-    // half is generous room for a busy machine.
-    expect(first, `jobs/s with the backlog full (${first.toFixed(0)}) vs nearly empty (${last.toFixed(0)})`).toBeGreaterThan(last * 0.5);
+    // Rates over windows of 1,000 jobs; the median of the windows while the backlog is full (after
+    // the first, which pays for warming up) against the median of the last five. Medians, so a
+    // pause of the machine (GC, another process) in one window does not decide the outcome.
+    const windows: number[] = [];
+    for (let from = 0; from + 1000 <= BACKLOG; from += 1000) windows.push(1000 / ((done[from + 999]! - done[from]!) / 1000));
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+    const first = median(windows.slice(1, 6));
+    const last = median(windows.slice(-5));
+    // A queue that re-reads its backlog on every fetch runs five or more times slower while it is
+    // full (346 vs 1,809 jobs/s measured with the sort); 0.3 is generous room for a busy machine.
+    // On SQLite the whole drain takes a second or two, too short for rates to mean anything on a
+    // busy machine; its claim's plan is checked instead (below).
+    if (dialect === 'postgres') {
+      expect(first, `jobs/s with the backlog full (${first.toFixed(0)}) vs nearly empty (${last.toFixed(0)})`).toBeGreaterThan(last * 0.3);
+    }
   }, 180_000);
 });
