@@ -16,6 +16,7 @@ import { registerIdentityCommands } from './identity-commands.js';
 import { registerMirrorCommands } from './mirror-commands.js';
 import { registerChecksCommands } from './checks-commands.js';
 import { registerTriageCommands } from './triage-commands.js';
+import { registerPetsAnalyzeCommand } from './pets-analyze-command.js';
 
 async function configOrExit(): Promise<Config> {
   await loadDotEnv();
@@ -144,6 +145,8 @@ export function buildCli(): Command {
   registerMirrorCommands(program, configOrExit);
   registerChecksCommands(program, configOrExit);
   registerTriageCommands(program);
+  const pets = program.command('pets').description('repository pets: analyse commits, see health');
+  registerPetsAnalyzeCommand(pets);
 
   program
     .command('doctor')

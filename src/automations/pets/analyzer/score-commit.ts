@@ -1,0 +1,226 @@
+/**
+ * Turns a commit's facts into its breakdown: each component gives integer points and a one-line
+ * reason; health_delta is their sum clamped to −20..+20. overall_quality_score (0–100, continuous)
+ * is a logistic of the same points plus small continuous terms (so that commits with equal points
+ * still rank), centred on 50 for a neutral commit.
+ */
+import { dirName } from './classify-path.js';
+import type { CommitFacts, FileFacts } from './commit-facts.js';
+import type { ComponentScore, Finding } from './types.js';
+
+export interface CommitScore {
+  breakdown: Record<string, ComponentScore>;
+  health_delta: number;
+  overall_quality_score: number;
+  findings: Finding[];
+  notes: string[];
+}
+
+const HEALTH_LIMIT = 20;
+
+function fmt(n: number): string {
+  return n.toLocaleString('en-US');
+}
+
+function plural(n: number, word: string): string {
+  return `${fmt(n)} ${word}${n === 1 ? '' : 's'}`;
+}
+
+function sum(files: FileFacts[], pick: (f: FileFacts) => number): number {
+  let s = 0;
+  for (const f of files) s += pick(f);
+  return s;
+}
+
+const SKIP_TEXT: Record<string, string> = {
+  huge: 'counted not parsed (over 5,000 changed lines or 1 MB)',
+  binary: 'binary, counted not parsed',
+  'lfs-pointer': 'Git LFS pointer, counted not parsed',
+  vendored: 'vendored, counted not parsed',
+  generated: 'generated, counted not parsed',
+  minified: 'minified or very long lines, counted not parsed',
+  'invalid-utf8': 'not valid UTF-8, counted not parsed',
+  lockfile: 'lockfile, counted not parsed',
+};
+
+function complexity(parsed: FileFacts[]): [ComponentScore, number] {
+  const added = sum(parsed, (f) => f.decisionsAdded);
+  const removed = sum(parsed, (f) => f.decisionsRemoved);
+  const codeAdded = sum(parsed, (f) => f.codeAdded);
+  const net = added - removed;
+  let points = 0;
+  if (net <= -3) points = 1;
+  else if (net > 40) points = -3;
+  else if (net > 15) points = -2;
+  else if (net > 5) points = -1;
+  const dense = codeAdded >= 20 && added / codeAdded > 0.3;
+  if (dense) points -= 1;
+  const reason =
+    added + removed === 0
+      ? 'no decision points changed'
+      : `${net >= 0 ? '+' : ''}${net} decision points (${fmt(added)} added, ${fmt(removed)} removed)${dense ? `, dense branching (${Math.round((100 * added) / codeAdded)} per 100 lines)` : ''}`;
+  const cont = -0.04 * Math.sign(net) * Math.log2(1 + Math.abs(net)) - (codeAdded > 0 ? 2 * Math.max(0, added / codeAdded - 0.15) : 0);
+  return [{ points, reason }, cont];
+}
+
+function tests(parsed: FileFacts[], testFilesTouched: number): [ComponentScore, number] {
+  const code = sum(parsed, (f) => f.codeAdded);
+  const test = sum(parsed, (f) => f.testLinesAdded);
+  if (code < 10) {
+    if (test > 0) return [{ points: 1, reason: `${plural(test, 'test line')} added` }, 0.3];
+    return [{ points: 0, reason: testFilesTouched > 0 ? 'tests touched, little code added' : 'little code added' }, testFilesTouched > 0 ? 0.1 : 0];
+  }
+  const ratio = test / code;
+  let points: number;
+  if (ratio >= 0.5) points = 3;
+  else if (ratio >= 0.2) points = 2;
+  else if (ratio > 0) points = 1;
+  else points = code >= 200 ? -3 : code >= 50 ? -2 : -1;
+  const reason = test === 0 ? `${plural(code, 'code line')} added, no test lines` : `${plural(test, 'test line')} for ${plural(code, 'code line')} added (${ratio.toFixed(2)})`;
+  return [{ points, reason }, 0.5 * Math.min(1, ratio) - (test === 0 ? 0.1 * Math.log2(1 + code / 50) : 0)];
+}
+
+function docs(files: FileFacts[], parsed: FileFacts[]): [ComponentScore, number] {
+  const docFiles = files.filter((f) => f.kind === 'docs');
+  const codeFiles = files.filter((f) => f.kind === 'code');
+  const docComments = sum(parsed, (f) => f.docCommentsAdded);
+  if (codeFiles.length === 0) {
+    if (docFiles.length > 0) return [{ points: 1, reason: `documentation only (${plural(docFiles.length, 'file')})` }, 0.2];
+    return [{ points: 0, reason: 'no code or docs changed' }, 0];
+  }
+  if (docFiles.length > 0 && docComments >= 3) return [{ points: 2, reason: `${plural(docFiles.length, 'doc file')} and ${plural(docComments, 'doc comment line')} with the code` }, 0.4];
+  if (docFiles.length > 0) return [{ points: 1, reason: `${plural(docFiles.length, 'doc file')} touched with the code` }, 0.25];
+  if (docComments >= 3) return [{ points: 1, reason: `${plural(docComments, 'doc comment line')} added` }, 0.2];
+  return [{ points: 0, reason: 'code without doc changes' }, 0];
+}
+
+function hygiene(files: FileFacts[], parsed: FileFacts[]): [ComponentScore, number, Finding[]] {
+  const parts: string[] = [];
+  const extra: Finding[] = [];
+  let points = 0;
+  const conflicts = parsed.filter((f) => f.conflictMarkers > 0).length;
+  if (conflicts > 0) {
+    points -= Math.min(8, 5 * conflicts);
+    parts.push(`conflict markers in ${plural(conflicts, 'file')}`);
+  }
+  const debug = sum(parsed, (f) => f.debugLeftovers);
+  if (debug > 0) {
+    points -= Math.min(3, debug);
+    parts.push(plural(debug, 'debug leftover'));
+  }
+  const todos = sum(parsed, (f) => f.todosAdded);
+  const todosRemoved = sum(parsed, (f) => f.todosRemoved);
+  if (todos > 0) {
+    points -= todos >= 3 ? 2 : 1;
+    parts.push(`${plural(todos, 'TODO/FIXME')} added`);
+  } else if (todosRemoved > 0) {
+    points += 1;
+    parts.push(`${plural(todosRemoved, 'TODO/FIXME')} resolved`);
+  }
+  const bigGenerated = files.filter((f) => (f.skipped === 'generated' || f.skipped === 'minified' || f.kind === 'generated') && f.added >= 500 && !f.isDeleted);
+  if (bigGenerated.length > 0) {
+    points -= 2;
+    parts.push(`large generated/minified ${bigGenerated.length === 1 ? `file ${bigGenerated[0]!.path}` : plural(bigGenerated.length, 'file')} added`);
+  }
+  const names = new Set(files.map((f) => f.path.slice(f.path.lastIndexOf('/') + 1)));
+  const orphanLocks = files.filter((f) => f.kind === 'lockfile' && f.manifest && !names.has(f.manifest) && f.added + f.deleted > 0);
+  if (orphanLocks.length > 0) {
+    points -= Math.min(2, orphanLocks.length);
+    parts.push(`lockfile without its manifest (${orphanLocks.map((f) => f.path).slice(0, 3).join(', ')})`);
+    for (const f of orphanLocks) extra.push({ component: 'hygiene', rule: 'lockfile-without-manifest', file: f.path, line: null, message: `${f.path} changed without ${f.manifest}` });
+  }
+  points = Math.max(-10, points);
+  return [{ points, reason: parts.length === 0 ? 'clean: no conflict markers, debug leftovers or new TODOs' : parts.join('; ') }, 0, extra];
+}
+
+function secrets(parsed: FileFacts[]): [ComponentScore, number] {
+  const found = parsed.flatMap((f) => f.findings.filter((x) => x.component === 'secrets'));
+  if (found.length === 0) return [{ points: 0, reason: 'no secrets found' }, 0];
+  let points = 0;
+  for (const s of found) points -= s.rule === 'generic-api-key' ? 4 : points === 0 ? 10 : 5;
+  points = Math.max(-20, points);
+  const rules = [...new Set(found.map((s) => s.rule))].join(', ');
+  return [{ points, reason: `${plural(found.length, 'possible secret')} added (${rules})` }, 0];
+}
+
+function size(files: FileFacts[]): [ComponentScore, number] {
+  const counted = files.filter((f) => f.kind !== 'generated' && f.kind !== 'vendored' && f.kind !== 'lockfile' && f.skipped !== 'generated');
+  const lines = sum(counted, (f) => f.added + f.deleted);
+  const dirs = new Set(counted.map((f) => dirName(f.path))).size;
+  let points = 0;
+  if (lines > 2000) points -= 3;
+  else if (lines > 800) points -= 2;
+  else if (lines > 300) points -= 1;
+  if (counted.length > 50) points -= 2;
+  else if (counted.length > 20) points -= 1;
+  if (dirs > 12) points -= 1;
+  points = Math.max(-5, points);
+  const reason = `${plural(lines, 'changed line')} in ${plural(counted.length, 'file')} across ${plural(dirs, 'directory').replace('directorys', 'directories')}${points === 0 ? ': small and focused' : ''}`;
+  return [{ points, reason }, -0.12 * Math.log2(1 + lines / 50) - 0.1 * Math.log2(1 + dirs)];
+}
+
+const WIP = /\b(?:wip|tmp|temp|temporary|hack|hacky|experiment(?:al)?|try(?:ing)?|attempt|quick ?fix|workaround|debug)\b/i;
+
+function message(subject: string): [ComponentScore, number] {
+  if (/^Revert "/.test(subject) && /^Revert "Revert /.test(subject)) return [{ points: 0, reason: 're-applies a reverted change' }, -0.6];
+  if (/^Revert\b/.test(subject)) return [{ points: 0, reason: 'reverts an earlier commit' }, 0.3];
+  if (WIP.test(subject)) return [{ points: -1, reason: `subject reads as tentative ("${subject.slice(0, 60)}")` }, -0.5];
+  if (subject.trim().length < 8) return [{ points: -1, reason: 'subject too short to explain the change' }, -0.3];
+  return [{ points: 0, reason: 'descriptive subject' }, 0];
+}
+
+function experience(facts: CommitFacts): [ComponentScore, number] {
+  const h = facts.history;
+  if (h.priorCommits < 50) return [{ points: 0, reason: 'too little history to judge' }, 0];
+  const a = h.authorPriorCommits;
+  const cont = 0.15 * Math.log2(1 + a) - 0.3 * h.fileFixShare;
+  if (a === 0) return [{ points: -1, reason: 'first commit by this author in the recent history' }, cont];
+  if (a >= 20) return [{ points: 0, reason: `${fmt(a)} earlier commits by this author in the recent history` }, cont];
+  return [{ points: 0, reason: `${plural(a, 'earlier commit')} by this author in the recent history` }, cont];
+}
+
+/** Scores a non-merge commit from its facts. */
+export function scoreCommit(facts: CommitFacts): CommitScore {
+  const files = facts.files;
+  const parsed = files.filter((f) => f.skipped === null);
+  const notes: string[] = [];
+  if (facts.tooManyFiles) notes.push(`${fmt(files.length)} files changed (over 1,000): counted, not parsed`);
+  else {
+    for (const f of files) {
+      if (f.skipped === null || f.skipped === 'commit-too-large') continue;
+      if (notes.length >= 20) {
+        notes.push(`… and ${fmt(files.filter((x) => x.skipped !== null).length - 20)} more files counted, not parsed`);
+        break;
+      }
+      notes.push(`${f.path}: ${f.added + f.deleted > 0 ? `${fmt(f.added + f.deleted)} changed lines, ` : ''}${SKIP_TEXT[f.skipped] ?? 'counted not parsed'}`);
+    }
+  }
+  const testFilesTouched = files.filter((f) => f.kind === 'test').length;
+  const [cx, cxc] = complexity(parsed);
+  const [ts, tsc] = tests(parsed, testFilesTouched);
+  const [dc, dcc] = docs(files, parsed);
+  const [hy, hyc, hyFindings] = hygiene(files, parsed);
+  const [se, sec] = secrets(parsed);
+  const [sz, szc] = size(files);
+  const [ms, msc] = message(facts.header.subject);
+  const [ex, exc] = experience(facts);
+  const breakdown: Record<string, ComponentScore> = { complexity: cx, tests: ts, docs: dc, hygiene: hy, secrets: se, size: sz, message: ms, experience: ex };
+  let total = 0;
+  for (const c of Object.values(breakdown)) total += c.points;
+  const health_delta = Math.max(-HEALTH_LIMIT, Math.min(HEALTH_LIMIT, total));
+  const raw = total + cxc + tsc + dcc + hyc + sec + szc + msc + exc;
+  const overall_quality_score = Math.round((100 / (1 + Math.exp(-raw / 4))) * 100) / 100;
+  const findings = [...parsed.flatMap((f) => f.findings), ...hyFindings].slice(0, 200);
+  return { breakdown, health_delta, overall_quality_score, findings, notes };
+}
+
+/** The breakdown of a merge: recorded with health_delta 0 (its commits count individually). */
+export function scoreMerge(parents: number): CommitScore {
+  return {
+    breakdown: { merge: { points: 0, reason: `merge of ${parents} parents: its commits count individually` } },
+    health_delta: 0,
+    overall_quality_score: 50,
+    findings: [],
+    notes: [],
+  };
+}
