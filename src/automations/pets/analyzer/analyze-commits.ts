@@ -135,7 +135,7 @@ export async function* analyzeCommits(opts: AnalyzeOptions): AsyncIterable<Commi
       authorName: h.authorName, authorEmail: h.authorEmail, authoredAt: h.authoredAt, committedAt: h.committedAt, subject: h.subject,
       filesChanged: facts.files.length, additions, deletions,
       overall_quality_score: score.overall_quality_score, health_delta: score.health_delta,
-      breakdown: score.breakdown, findings: score.findings, notes: score.notes, analyzerVersion: ANALYZER_VERSION,
+      breakdown: score.breakdown, findings: score.findings, notes: score.notes, metrics: score.metrics, analyzerVersion: ANALYZER_VERSION,
     };
   };
 

@@ -14,6 +14,7 @@ export interface CommitScore {
   overall_quality_score: number;
   findings: Finding[];
   notes: string[];
+  metrics: Record<string, number>;
 }
 
 const HEALTH_LIMIT = 20;
@@ -211,7 +212,43 @@ export function scoreCommit(facts: CommitFacts): CommitScore {
   const raw = total + cxc + tsc + dcc + hyc + sec + szc + msc + exc;
   const overall_quality_score = Math.round((100 / (1 + Math.exp(-raw / 4))) * 100) / 100;
   const findings = [...parsed.flatMap((f) => f.findings), ...hyFindings].slice(0, 200);
-  return { breakdown, health_delta, overall_quality_score, findings, notes };
+  return { breakdown, health_delta, overall_quality_score, findings, notes, metrics: commitMetrics(facts, parsed) };
+}
+
+/** The raw figures behind the breakdown. */
+export function commitMetrics(facts: CommitFacts, parsed: FileFacts[]): Record<string, number> {
+  const files = facts.files;
+  const count = (k: string) => files.filter((f) => f.kind === k).length;
+  const h = facts.history;
+  return {
+    files: files.length,
+    directories: new Set(files.map((f) => dirName(f.path))).size,
+    linesChanged: sum(files, (f) => f.added + f.deleted),
+    codeAdded: sum(parsed, (f) => f.codeAdded),
+    codeRemoved: sum(parsed, (f) => f.codeRemoved),
+    testLinesAdded: sum(parsed, (f) => f.testLinesAdded),
+    decisionsAdded: sum(parsed, (f) => f.decisionsAdded),
+    decisionsRemoved: sum(parsed, (f) => f.decisionsRemoved),
+    docCommentsAdded: sum(parsed, (f) => f.docCommentsAdded),
+    todosAdded: sum(parsed, (f) => f.todosAdded),
+    debugLeftovers: sum(parsed, (f) => f.debugLeftovers),
+    codeFiles: count('code'),
+    testFiles: count('test'),
+    docFiles: count('docs'),
+    buildFiles: count('build'),
+    ciFiles: count('ci'),
+    lockfiles: count('lockfile'),
+    dataFiles: count('data'),
+    newFiles: files.filter((f) => f.isNew).length,
+    deletedFiles: files.filter((f) => f.isDeleted).length,
+    skippedFiles: files.filter((f) => f.skipped !== null).length,
+    authorPriorCommits: h.authorPriorCommits,
+    priorCommits: h.priorCommits,
+    meanFileTouches: Math.round(h.meanFileTouches * 100) / 100,
+    fileFixShare: Math.round(h.fileFixShare * 1000) / 1000,
+    unseenFiles: h.newFiles,
+    subjectLength: facts.header.subject.length,
+  };
 }
 
 /** The breakdown of a merge: recorded with health_delta 0 (its commits count individually). */
@@ -222,5 +259,6 @@ export function scoreMerge(parents: number): CommitScore {
     overall_quality_score: 50,
     findings: [],
     notes: [],
+    metrics: {},
   };
 }

@@ -49,6 +49,8 @@ export interface CommitAnalysis {
   findings: Finding[];
   /** e.g. "src/big.json: 12,000 changed lines, counted not parsed". */
   notes: string[];
+  /** The raw figures the components were computed from (lines, decision points, history …). */
+  metrics?: Record<string, number>;
   analyzerVersion: string;
 }
 
