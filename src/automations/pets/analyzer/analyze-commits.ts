@@ -84,6 +84,38 @@ function stripSide(p: string): string {
   return u.startsWith('a/') || u.startsWith('b/') ? u.slice(2) : u;
 }
 
+/**
+ * For a range, the commits before it (up to the window's size) fill the history window first, so a
+ * commit's history facts are the same whether it is analysed at push time or in a backfill.
+ */
+async function preloadHistory(history: HistoryWindow, opts: AnalyzeOptions): Promise<void> {
+  const range = opts.range;
+  if (range === undefined || range === '' || range.includes('...')) return;
+  const single = !range.includes('..');
+  const base = single ? range : range.slice(0, range.indexOf('..')) || 'HEAD';
+  const records: Array<{ author: string; subject: string; files: string[] }> = [];
+  let current: { author: string; subject: string; files: string[] } | null = null;
+  for await (const { bytes } of gitLines({
+    git: opts.git ?? 'git',
+    gitDir: opts.gitDir,
+    env: opts.env,
+    signal: opts.signal,
+    args: [
+      '-c', 'core.quotePath=false', '-c', 'diff.renames=true', '-c', 'diff.renameLimit=1000',
+      'log', '--topo-order', `-n${history.size + (single ? 1 : 0)}`, '--format=%x1e%ae%x00%s', '--name-only', '--diff-merges=off', base, '--',
+    ],
+  })) {
+    if (bytes[0] === 0x1e) {
+      const [author = '', subject = ''] = bytes.toString('utf8', 1).split('\0');
+      current = { author, subject, files: [] };
+      records.push(current);
+    } else if (current && bytes.length > 0 && current.files.length < 200) current.files.push(unquotePath(bytes.toString('utf8')));
+  }
+  // A single commit: its own record (the first) is not history.
+  const prior = single ? records.slice(1) : records;
+  for (let i = prior.length - 1; i >= 0; i--) history.add(prior[i]!.author, prior[i]!.files, prior[i]!.subject);
+}
+
 /** One file section of the patch being read. */
 interface Section {
   facts: FileFacts;
@@ -93,6 +125,8 @@ interface Section {
 /** Commits of the range, oldest first, one analysis each, streamed (bounded memory). */
 export async function* analyzeCommits(opts: AnalyzeOptions): AsyncIterable<CommitAnalysis> {
   const history = new HistoryWindow();
+  const revisions = rangeArgs(opts.range);
+  await preloadHistory(history, opts);
   const lines = gitLines({
     git: opts.git ?? 'git',
     gitDir: opts.gitDir,
@@ -101,7 +135,7 @@ export async function* analyzeCommits(opts: AnalyzeOptions): AsyncIterable<Commi
     args: [
       '-c', 'core.quotePath=false', '-c', 'diff.renames=true', '-c', 'diff.renameLimit=1000',
       'log', '--topo-order', '--reverse', `--format=${FORMAT}`, '-p', '-U0', '--no-color', '--no-ext-diff', '--no-textconv',
-      '--diff-merges=off', ...rangeArgs(opts.range), '--',
+      '--diff-merges=off', ...revisions, '--',
     ],
   });
 

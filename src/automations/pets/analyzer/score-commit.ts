@@ -1,8 +1,9 @@
 /**
  * Turns a commit's facts into its breakdown: each component gives integer points and a one-line
  * reason; health_delta is their sum clamped to −20..+20. overall_quality_score (0–100, continuous)
- * is a logistic of the same points plus small continuous terms (so that commits with equal points
- * still rank), centred on 50 for a neutral commit.
+ * is a logistic of a weighted sum of the same components and their underlying figures (author
+ * experience, file churn, docs, hygiene, size, secrets, the subject), weighted by what predicted
+ * that a commit was kept rather than reverted on bench/pets-revert-auc.mjs.
  */
 import { dirName } from './classify-path.js';
 import type { CommitFacts, FileFacts } from './commit-facts.js';
@@ -172,13 +173,44 @@ function message(subject: string): [ComponentScore, number] {
 
 function experience(facts: CommitFacts): [ComponentScore, number] {
   const h = facts.history;
-  if (h.priorCommits < 50) return [{ points: 0, reason: 'too little history to judge' }, 0];
   const a = h.authorPriorCommits;
-  const cont = 0.15 * Math.log2(1 + a) - 0.3 * h.fileFixShare;
-  if (a === 0) return [{ points: -1, reason: 'first commit by this author in the recent history' }, cont];
-  if (a >= 20) return [{ points: 0, reason: `${fmt(a)} earlier commits by this author in the recent history` }, cont];
-  return [{ points: 0, reason: `${plural(a, 'earlier commit')} by this author in the recent history` }, cont];
+  if (h.priorCommits < 50) return [{ points: 0, reason: 'too little history to judge the author\'s experience' }, 1.5 * Math.sqrt(0.05)];
+  const share = a / h.priorCommits;
+  const cont = 1.5 * Math.sqrt(share) + 0.05 * Math.log1p(a);
+  const of = `of the last ${fmt(h.priorCommits)} commits`;
+  if (a === 0) return [{ points: -2, reason: `first commit by this author ${of}` }, cont];
+  const pct = `${(100 * share).toFixed(share < 0.1 ? 1 : 0)}%`;
+  if (share < 0.02) return [{ points: -1, reason: `author wrote ${fmt(a)} (${pct}) ${of}` }, cont];
+  if (share >= 0.1) return [{ points: 1, reason: `author wrote ${fmt(a)} (${pct}) ${of}` }, cont];
+  return [{ points: 0, reason: `author wrote ${fmt(a)} (${pct}) ${of}` }, cont];
 }
+
+function fileHistory(facts: CommitFacts): [ComponentScore, number] {
+  const h = facts.history;
+  const cont = -0.17 * Math.log1p(h.meanFileTouches) - 0.1 * h.fileFixShare;
+  if (h.priorCommits < 50) return [{ points: 0, reason: 'too little history to judge the touched files' }, cont];
+  let points = 0;
+  const parts: string[] = [];
+  if (h.meanFileTouches >= 40) {
+    points -= 1;
+    parts.push(`churn hotspot: its files were changed ${h.meanFileTouches.toFixed(0)} times on average recently`);
+  }
+  if (h.fileFixShare >= 0.5 && h.meanFileTouches >= 4) {
+    points -= 1;
+    parts.push(`bug-prone files: ${(100 * h.fileFixShare).toFixed(0)}% of their recent changes were fixes`);
+  }
+  if (parts.length === 0) {
+    const seen = h.meanFileTouches === 0 ? 'new or rarely changed files' : `its files were changed ${h.meanFileTouches.toFixed(1)} times on average recently, ${(100 * h.fileFixShare).toFixed(0)}% fixes`;
+    return [{ points: 0, reason: seen }, cont];
+  }
+  return [{ points, reason: parts.join('; ') }, cont];
+}
+
+/**
+ * The weights of the quality score (a logistic of their sum), fitted by hand on the revert check of
+ * bench/pets-revert-auc.mjs: what predicted that a commit would be kept rather than reverted.
+ */
+const SCORE = { hygiene: 0.2, size: 0.1, tests: 0.05, secrets: 0.5, docs: 0.5, subject: -0.25, centre: 0.85, slope: 1.5 };
 
 /** Scores a non-merge commit from its facts. */
 export function scoreCommit(facts: CommitFacts): CommitScore {
@@ -197,20 +229,24 @@ export function scoreCommit(facts: CommitFacts): CommitScore {
     }
   }
   const testFilesTouched = files.filter((f) => f.kind === 'test').length;
-  const [cx, cxc] = complexity(parsed);
-  const [ts, tsc] = tests(parsed, testFilesTouched);
-  const [dc, dcc] = docs(files, parsed);
-  const [hy, hyc, hyFindings] = hygiene(files, parsed);
-  const [se, sec] = secrets(parsed);
-  const [sz, szc] = size(files);
+  const [cx] = complexity(parsed);
+  const [ts] = tests(parsed, testFilesTouched);
+  const [dc] = docs(files, parsed);
+  const [hy, , hyFindings] = hygiene(files, parsed);
+  const [se] = secrets(parsed);
+  const [sz] = size(files);
   const [ms, msc] = message(facts.header.subject);
   const [ex, exc] = experience(facts);
-  const breakdown: Record<string, ComponentScore> = { complexity: cx, tests: ts, docs: dc, hygiene: hy, secrets: se, size: sz, message: ms, experience: ex };
+  const [fh, fhc] = fileHistory(facts);
+  const breakdown: Record<string, ComponentScore> = { complexity: cx, tests: ts, docs: dc, hygiene: hy, secrets: se, size: sz, message: ms, experience: ex, history: fh };
   let total = 0;
   for (const c of Object.values(breakdown)) total += c.points;
   const health_delta = Math.max(-HEALTH_LIMIT, Math.min(HEALTH_LIMIT, total));
-  const raw = total + cxc + tsc + dcc + hyc + sec + szc + msc + exc;
-  const overall_quality_score = Math.round((100 / (1 + Math.exp(-raw / 4))) * 100) / 100;
+  const docFiles = files.some((f) => f.kind === 'docs') ? 1 : 0;
+  const raw =
+    SCORE.hygiene * hy.points + SCORE.size * sz.points + SCORE.tests * ts.points + SCORE.secrets * se.points + SCORE.docs * docFiles +
+    SCORE.subject * Math.log1p(facts.header.subject.length) + exc + fhc + 0.5 * msc;
+  const overall_quality_score = Math.round((100 / (1 + Math.exp(-(raw + SCORE.centre) * SCORE.slope))) * 100) / 100;
   const findings = [...parsed.flatMap((f) => f.findings), ...hyFindings].slice(0, 200);
   return { breakdown, health_delta, overall_quality_score, findings, notes, metrics: commitMetrics(facts, parsed) };
 }
