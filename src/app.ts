@@ -23,6 +23,7 @@ import { createIdentitySlice, loadSecretBox, type IdentitySlice, type SecretBox 
 import { createAppCredentialsStore, createGitHubSlice, type AppCredentialsStore, type GitHubSlice } from './github/index.js';
 import { createMirrorSlice, type MirrorSlice } from './automations/mirror/index.js';
 import { createCiTriageSlice, type CiTriageSlice } from './automations/ci-triage/index.js';
+import { createPetsSlice, type PetsSlice } from './automations/pets/index.js';
 import { notifyRoutes } from './notify/index.js';
 
 export interface Roles {
@@ -46,6 +47,8 @@ export interface Switchyard {
   ciTriage: CiTriageSlice;
   /** Mirroring repositories to other forges (src/automations/mirror). */
   mirror: MirrorSlice;
+  /** Repository pets (src/automations/pets). */
+  pets: PetsSlice;
   http: FastifyInstance;
   /** Starts the roles; resolves once the HTTP server listens (when `web`). Returns the bound port. */
   start(roles: Roles): Promise<number | null>;
@@ -106,6 +109,15 @@ export async function createSwitchyard(config: Config, log: Logger, options: Cre
     log,
     sourceToken: async (installationId) => ((await github.clients().installation(installationId).auth({ type: 'installation' })) as { token: string }).token,
   });
+  const pets = createPetsSlice({
+    config,
+    db,
+    queue,
+    registry,
+    box,
+    log,
+    sourceToken: async (installationId) => ((await github.clients().installation(installationId).auth({ type: 'installation' })) as { token: string }).token,
+  });
   const webhooks = createWebhooksSlice({
     config,
     db,
@@ -140,6 +152,7 @@ export async function createSwitchyard(config: Config, log: Logger, options: Cre
       (app) => stateRoutes(app, { db }),
       mirror.routes,
       ciTriage.routes,
+      pets.routes,
       (app) => notifyRoutes(app, { db }),
       (app) => overviewRoutes(app, { db }),
       (app) => jobsAdminRoutes(app, { queue }),
@@ -161,6 +174,7 @@ export async function createSwitchyard(config: Config, log: Logger, options: Cre
     github,
     ciTriage,
     mirror,
+    pets,
     http,
     async start(roles) {
       started = roles;
@@ -181,6 +195,7 @@ export async function createSwitchyard(config: Config, log: Logger, options: Cre
       if (started?.web) await http.close();
       await webhooks.drain();
       await mirror.stop();
+      pets.stop();
       await queue.stop();
       if (!started?.web) await http.close();
       appCredentials.close();

@@ -3,14 +3,18 @@
  * saw (`backfill_target`), analysed in the background in slices of PETS_BACKFILL_SLICE_SECONDS.
  * Each batch of analyses commits with the position reached (`backfill_cursor`, `backfill_done`);
  * a slice that runs out of time queues the next one, so a long history never holds a job past its
- * lease, and a crashed or stopped process resumes from the cursor (`<cursor>..<target>`, where
- * commits analysed already are skipped by the unique (repository, sha)). Backfill jobs have their
+ * lease, and a crashed or stopped process resumes from the cursor (`<cursor>..<target>`: the
+ * analyser walks in topological order, so everything before the cursor is its ancestor and done;
+ * analyses stored already are skipped by the unique (repository, sha)). Backfill jobs have their
  * own concurrency (PETS_BACKFILL_CONCURRENCY), so webhooks and push syncs never queue behind them.
  * Only commits of the last PETS_HEALTH_WINDOW_DAYS move health; older ones are analysed and shown.
  */
 import { runGit } from '../../git/index.js';
 import { analyseRange, enqueueBackfill, petCachePath, type SyncDeps } from './sync-pet.js';
 import * as repo from './repo.js';
+
+/** What the cache's HEAD points at while a backfill starts: its target. */
+const BACKFILL_REF = 'refs/switchyard/pets-backfill';
 
 /** Runs one slice of a pet's backfill. */
 export async function backfillSlice(deps: SyncDeps, entityId: string): Promise<'done' | 'more' | 'waiting' | 'gone'> {
@@ -28,7 +32,14 @@ export async function backfillSlice(deps: SyncDeps, entityId: string): Promise<'
       total = Number((await runGit({ git: config.mirror.git, args: ['--git-dir', gitDir, 'rev-list', '--count', target], signal: deps.signal })).stdout.trim());
     }
     await repo.updateEntity(db.kysely, e.id, { backfill_status: 'running', backfill_total: total, backfill_error: null, backfill_started_at: e.backfill_started_at ?? now });
-    const range = e.backfill_cursor && e.backfill_cursor !== target ? `${e.backfill_cursor}..${target}` : target;
+    // The analyser reads a single sha as that one commit, and no range as HEAD's whole history: the
+    // cache's HEAD points at a ref of ours, set to the target, for a first slice.
+    let range: string | undefined;
+    if (e.backfill_cursor && e.backfill_cursor !== target) range = `${e.backfill_cursor}..${target}`;
+    else {
+      await runGit({ git: config.mirror.git, args: ['--git-dir', gitDir, 'update-ref', BACKFILL_REF, target], signal: deps.signal });
+      await runGit({ git: config.mirror.git, args: ['--git-dir', gitDir, 'symbolic-ref', 'HEAD', BACKFILL_REF], signal: deps.signal });
+    }
     const deadline = Date.now() + config.pets.backfillSliceSeconds * 1000;
     const r = await analyseRange(deps, e.id, gitDir, range, 'backfill', {
       deadline,

@@ -27,8 +27,15 @@ export interface RecordOutcome {
   known: number;
   /** Known, orphaned, and back on the branch. */
   restored: number;
+  /** Known, analysed by an older analyser version, and replaced (health not moved again). */
+  refreshed: number;
   healthBefore: number;
   healthAfter: number;
+}
+
+/** What `analysis_json` holds: the analyser version, the breakdown, the findings and the notes. */
+function analysisJson(a: CommitAnalysis): string {
+  return JSON.stringify({ analyzer_version: a.analyzerVersion, breakdown: a.breakdown, findings: a.findings, notes: a.notes });
 }
 
 function changePatch(c: HealthChange): Updateable<EntitiesTable> {
@@ -41,10 +48,10 @@ export async function recordAnalyses(deps: HealthDeps, entityId: string, analyse
   const now = deps.now();
   return db.kysely.transaction().execute(async (tx) => {
     const e = await repo.lockEntity(tx, entityId, db.dialect);
-    if (!e) return { inserted: 0, known: 0, restored: 0, healthBefore: 0, healthAfter: 0 };
+    if (!e) return { inserted: 0, known: 0, restored: 0, refreshed: 0, healthBefore: 0, healthAfter: 0 };
     const known = await repo.knownShas(tx, e.repository_id, analyses.map((a) => a.sha));
     const state = { health: e.health, life_state: e.life_state, zero_since: e.zero_since };
-    const out: RecordOutcome = { inserted: 0, known: 0, restored: 0, healthBefore: e.health, healthAfter: e.health };
+    const out: RecordOutcome = { inserted: 0, known: 0, restored: 0, refreshed: 0, healthBefore: e.health, healthAfter: e.health };
     let lastCommitAt = e.last_commit_at;
     let changed = false;
     const restore: string[] = [];
@@ -54,9 +61,14 @@ export async function recordAnalyses(deps: HealthDeps, entityId: string, analyse
       if (k) {
         out.known++;
         if (k.orphaned) restore.push(k.id);
+        if (k.id && k.analyzer_version !== a.analyzerVersion) {
+          await repo.refreshAnalysis(tx, k.id, { overall_quality_score: a.overall_quality_score, health_delta: a.health_delta, analysis_json: analysisJson(a), analyzer_version: a.analyzerVersion });
+          k.analyzer_version = a.analyzerVersion;
+          out.refreshed++;
+        }
         continue;
       }
-      known.set(a.sha, { id: '', orphaned: false });
+      known.set(a.sha, { id: '', orphaned: false, analyzer_version: a.analyzerVersion });
       const effect = commitEffect(state, a, now, deps.healthWindowDays);
       const change = effect === 'applied' ? moveHealth(state, a.health_delta, nowIso()) : null;
       const id = await repo.insertAnalysis(tx, {
@@ -77,7 +89,7 @@ export async function recordAnalyses(deps: HealthDeps, entityId: string, analyse
         health_delta: a.health_delta,
         applied_delta: change ? change.after - change.before : 0,
         applied: effect,
-        analysis_json: JSON.stringify({ analyzer_version: a.analyzerVersion, breakdown: a.breakdown, findings: a.findings, notes: a.notes }),
+        analysis_json: analysisJson(a),
         analyzer_version: a.analyzerVersion,
         source,
       });
@@ -96,7 +108,9 @@ export async function recordAnalyses(deps: HealthDeps, entityId: string, analyse
           generation: e.generation,
           commit_analysis_id: id,
           reason: `${a.sha.slice(0, 7)} ${a.subject.slice(0, 120)}: ${a.health_delta >= 0 ? '+' : ''}${a.health_delta}`,
-          occurred_at: a.committedAt,
+          // A backfill reconstructs the past (the chart shows its changes when the commits were
+          // made); anything else happens now, in the order it is applied.
+          occurred_at: source === 'backfill' && a.committedAt < now.toISOString() ? a.committedAt : now.toISOString(),
         });
         Object.assign(state, { health: change.after, life_state: change.life_state, zero_since: change.zero_since });
         changed = true;

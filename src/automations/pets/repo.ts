@@ -169,14 +169,14 @@ function petQuery(exec: Executor) {
     .select(['r.full_name', 'r.owner', 'r.name as repo_name', 'r.installation_id', 'r.default_branch', 'r.language', 'r.is_private', 'r.is_archived', 'r.is_deleted']);
 }
 
-/** Pets the scope may see, by repository name, after `afterName` (keyset on lower(full_name)). */
-export async function listPets(exec: Executor, p: { scope: Scope; afterName?: string; limit: number; state?: LifeState }): Promise<PetRow[]> {
+/** Pets the scope may see, newest first (keyset on id). */
+export async function listPets(exec: Executor, p: { scope: Scope; beforeId?: string; limit: number; state?: LifeState }): Promise<PetRow[]> {
   if (!p.scope.all && p.scope.installationIds.length === 0) return [];
   let q = petQuery(exec);
   if (!p.scope.all) q = q.where('r.installation_id', 'in', p.scope.installationIds);
   if (p.state) q = q.where('e.life_state', '=', p.state);
-  if (p.afterName !== undefined) q = q.where(sql`lower(r.full_name)`, '>', p.afterName);
-  return q.orderBy(sql`lower(r.full_name)`).limit(p.limit + 1).execute();
+  if (p.beforeId !== undefined) q = q.where('e.id', '<', p.beforeId);
+  return q.orderBy('e.id', 'desc').limit(p.limit + 1).execute();
 }
 
 /** The pet of owner/name within a scope (null scope: any, for public images). A live repository wins over a deleted one. */
@@ -246,13 +246,18 @@ export async function insertAnalysis(exec: Executor, a: NewAnalysis): Promise<st
 }
 
 /** Which of these shas the repository already has an analysis for (and whether it is orphaned). */
-export async function knownShas(exec: Executor, repositoryId: string, shas: string[]): Promise<Map<string, { id: string; orphaned: boolean }>> {
-  const out = new Map<string, { id: string; orphaned: boolean }>();
+export async function knownShas(exec: Executor, repositoryId: string, shas: string[]): Promise<Map<string, { id: string; orphaned: boolean; analyzer_version: string }>> {
+  const out = new Map<string, { id: string; orphaned: boolean; analyzer_version: string }>();
   for (let i = 0; i < shas.length; i += 500) {
-    const rows = await exec.selectFrom('commit_analyses').select(['id', 'sha', 'orphaned']).where('repository_id', '=', repositoryId).where('sha', 'in', shas.slice(i, i + 500)).execute();
-    for (const r of rows) out.set(r.sha, { id: r.id, orphaned: toBool(r.orphaned) });
+    const rows = await exec.selectFrom('commit_analyses').select(['id', 'sha', 'orphaned', 'analyzer_version']).where('repository_id', '=', repositoryId).where('sha', 'in', shas.slice(i, i + 500)).execute();
+    for (const r of rows) out.set(r.sha, { id: r.id, orphaned: toBool(r.orphaned), analyzer_version: r.analyzer_version });
   }
   return out;
+}
+
+/** Replaces an analysis made by an older analyser version (health is not moved again). */
+export async function refreshAnalysis(exec: Executor, id: string, a: Pick<NewAnalysis, 'overall_quality_score' | 'health_delta' | 'analysis_json' | 'analyzer_version'>): Promise<void> {
+  await exec.updateTable('commit_analyses').set({ ...a, source: 'reanalyze', updated_at: nowIso() }).where('id', '=', id).execute();
 }
 
 export async function setOrphaned(exec: Executor, ids: string[], orphaned: boolean): Promise<number> {

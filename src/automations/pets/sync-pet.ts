@@ -115,7 +115,7 @@ async function isAncestor(deps: SyncDeps, gitDir: string, a: string, b: string):
 }
 
 /** Analyses a range from the cache in batches; returns how many commits were new. */
-export async function analyseRange(deps: SyncDeps, entityId: string, gitDir: string, range: string, source: 'push' | 'backfill' | 'reanalyze', stop?: { deadline: number; onBatch(last: CommitAnalysis, n: number): Promise<void> }): Promise<{ inserted: number; seen: number; complete: boolean }> {
+export async function analyseRange(deps: SyncDeps, entityId: string, gitDir: string, range: string | undefined, source: 'push' | 'backfill' | 'reanalyze', stop?: { deadline: number; onBatch(last: CommitAnalysis, n: number): Promise<void> }): Promise<{ inserted: number; seen: number; complete: boolean }> {
   let batch: CommitAnalysis[] = [];
   let inserted = 0;
   let seen = 0;
@@ -201,8 +201,14 @@ export async function syncPet(deps: SyncDeps, entityId: string, jobId: string): 
       await enqueueBackfill(deps, e.id, 'start');
     } else if (e.head_sha !== tip) {
       const ancestry = await isAncestor(deps, gitDir, e.head_sha, tip);
-      const range = ancestry === 'unknown' ? tip : `${e.head_sha}..${tip}`;
-      inserted = (await analyseRange(deps, e.id, gitDir, range, 'push')).inserted;
+      if (ancestry === 'unknown') {
+        // The cache lost the old tip (it was removed and fetched again): the history is analysed
+        // again from the new tip; analyses stored already are skipped.
+        await repo.updateEntity(db.kysely, e.id, { backfill_target: tip, backfill_status: 'pending', backfill_cursor: null, backfill_total: null });
+        await enqueueBackfill(deps, e.id, `refetch:${tip}`);
+      } else {
+        inserted = (await analyseRange(deps, e.id, gitDir, `${e.head_sha}..${tip}`, 'push')).inserted;
+      }
       if (ancestry !== 'yes') orphaned = await markOrphans(deps, e.id, gitDir, tip);
     }
     const after = (await repo.getEntity(db.kysely, e.id))!;
