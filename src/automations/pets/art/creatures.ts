@@ -67,8 +67,8 @@ function eyes(look: Look, x1: number, x2: number, y: number): string {
     case 'okay':
       return `<circle cx="${x1}" cy="${y}" r="3.5" fill="${INK}"/><circle cx="${x2}" cy="${y}" r="3.5" fill="${INK}"/>`;
     case 'poor':
-      // droopy lids
-      return `<circle cx="${x1}" cy="${y + 1}" r="3.5" fill="${INK}"/><circle cx="${x2}" cy="${y + 1}" r="3.5" fill="${INK}"/><path d="M${x1 - 6} ${y - 3}l10 2M${x2 + 6} ${y - 3}l-10 2" stroke="${INK}" stroke-width="2.5" stroke-linecap="round"/>`;
+      // worried brows
+      return `<circle cx="${x1}" cy="${y + 1}" r="3.5" fill="${INK}"/><circle cx="${x2}" cy="${y + 1}" r="3.5" fill="${INK}"/><path d="M${x1 - 6} ${y - 4}l10 -3M${x2 + 6} ${y - 4}l-10 -3" stroke="${INK}" stroke-width="2.5" stroke-linecap="round"/>`;
     case 'dying':
       // half-closed
       return `<path d="M${x1 - 5} ${y}h10M${x2 - 5} ${y}h10" stroke="${INK}" stroke-width="3" stroke-linecap="round"/><path d="M${x1 - 4} ${y + 1}q4 4 8 0M${x2 - 4} ${y + 1}q4 4 8 0" fill="${INK}"/>`;
