@@ -1,13 +1,19 @@
 /**
- * Streams the analysis of a range of commits, oldest first: one `git log -p -U0 --topo-order
- * --reverse` child, read line by line (bounded memory whatever the patch size), each commit scored
- * as soon as its patch ends. Per file, the lines added and deleted are counted from the patch (the
- * figures `--numstat` reports, without a second diff pass); files over the limits are counted, not
- * parsed.
+ * Streams the analysis of a range of commits, oldest first. `git rev-list --topo-order --reverse`
+ * lists the commits (parents before children), then one `git log --no-walk=unsorted --stdin -p -U0`
+ * child reads them in that order; its output is parsed line by line (bounded memory whatever the
+ * patch size) and each commit is scored as soon as its patch ends. Per file, the lines added and
+ * deleted are counted from the patch (the figures `--numstat` reports, without a second diff pass);
+ * files over the limits are counted, not parsed.
+ *
+ * A repository with missing objects (a partial or damaged clone) does not stop the run: when git
+ * fails to read a blob, the commit it was on is tried alone, and if it fails again it is analysed
+ * from its tree changes only (`--raw`, no blob read: its files counted, not parsed); the stream
+ * then resumes at the next commit.
  */
 import { classifyPath } from './classify-path.js';
 import { emptyFileFacts, skipFile, type CommitFacts, type CommitHeader, type FileFacts } from './commit-facts.js';
-import { gitLines } from './git-lines.js';
+import { AnalyzerGitFailed, gitLines } from './git-lines.js';
 import { HistoryWindow } from './history-window.js';
 import { newFileReader, readPatchLine, startHunk, type FilePatchReader } from './read-file-patch.js';
 import { scoreCommit, scoreMerge } from './score-commit.js';
@@ -101,8 +107,8 @@ async function preloadHistory(history: HistoryWindow, opts: AnalyzeOptions): Pro
     env: opts.env,
     signal: opts.signal,
     args: [
-      '-c', 'core.quotePath=false', '-c', 'diff.renames=true', '-c', 'diff.renameLimit=1000',
-      'log', '--topo-order', `-n${history.size + (single ? 1 : 0)}`, '--format=%x1e%ae%x00%s', '--name-only', '--diff-merges=off', base, '--',
+      '-c', 'core.quotePath=false',
+      'log', '--topo-order', `-n${history.size + (single ? 1 : 0)}`, '--format=%x1e%ae%x00%s', '--name-only', '--no-renames', '--diff-merges=off', base, '--',
     ],
   })) {
     if (bytes[0] === 0x1e) {
@@ -122,128 +128,232 @@ interface Section {
   reader: FilePatchReader | null;
 }
 
+/** Classifies a file once its path is known; marks what is not to be parsed. */
+function classifyFile(f: FileFacts): void {
+  const cls = classifyPath(f.path);
+  f.kind = cls.kind;
+  f.family = cls.family;
+  if (cls.manifest) f.manifest = cls.manifest;
+  if (f.skipped !== null) return;
+  if (cls.kind === 'vendored') skipFile(f, 'vendored');
+  else if (cls.kind === 'generated') skipFile(f, 'generated');
+  else if (cls.kind === 'lockfile') skipFile(f, 'lockfile');
+}
+
+/** The paths a commit touched, as `--name-only --no-renames` lists them (a rename: both sides). */
+function touchedPaths(files: FileFacts[]): string[] {
+  const out: string[] = [];
+  for (const f of files) {
+    if (f.oldPath !== undefined && f.oldPath !== f.path) out.push(f.oldPath);
+    out.push(f.path);
+  }
+  return out;
+}
+
+/**
+ * Turns `git log --format=FORMAT -p -U0` output, line by line, into analyses: `push` returns the
+ * previous commit's analysis when a new commit starts, `end` the last one.
+ */
+class PatchStreamParser {
+  private header: CommitHeader | null = null;
+  private files: FileFacts[] = [];
+  private tooMany = false;
+  private section: Section | null = null;
+
+  constructor(private readonly history: HistoryWindow) {}
+
+  /** Reads one line of git's output. */
+  push(bytes: Buffer, truncated: boolean): CommitAnalysis | null {
+    const first = bytes[0];
+    if (first === 0x1e) {
+      const done = this.finish();
+      this.header = parseHeader(bytes);
+      return done;
+    }
+    if (!this.header) return null;
+    if (first === 100 /* d */ && bytes.length > 11 && bytes.toString('latin1', 0, 11) === 'diff --git ') {
+      this.closeSection();
+      this.addFile(emptyFileFacts(pathFromDiffHeader(bytes.toString('utf8', 11)), 'other', null));
+      return null;
+    }
+    const s = this.section;
+    if (!s) return null;
+    if (s.reader === null) {
+      this.readSectionHeader(s, bytes.toString('utf8'));
+      return null;
+    }
+    if (first === 43 /* + */ || first === 45 /* - */) readPatchLine(s.reader, bytes, truncated);
+    else if (first === 64 /* @ */) startHunk(s.reader, bytes.toString('latin1'));
+    return null;
+  }
+
+  /** The last commit's analysis, at the end of the stream. */
+  end(): CommitAnalysis | null {
+    return this.finish();
+  }
+
+  /** Starts a commit whose files are added with `addFile` (the no-patch path). */
+  startCommit(header: CommitHeader): void {
+    this.header = header;
+  }
+
+  /** Adds a file section to the current commit. */
+  addFile(facts: FileFacts): void {
+    this.files.push(facts);
+    if (this.files.length > COMMIT_FILE_LIMIT && !this.tooMany) {
+      this.tooMany = true;
+      for (const f of this.files) skipFile(f, 'commit-too-large');
+    }
+    if (this.tooMany) skipFile(facts, 'commit-too-large');
+    this.section = { facts, reader: null };
+  }
+
+  /** A section's header lines, before its first hunk: paths, new/deleted, binary. */
+  private readSectionHeader(s: Section, text: string): void {
+    const f = s.facts;
+    if (text.startsWith('@@')) {
+      classifyFile(f);
+      s.reader = newFileReader(f);
+      startHunk(s.reader, text);
+    } else if (text.startsWith('+++ ')) {
+      const p = text.slice(4);
+      if (p !== '/dev/null') f.path = stripSide(p);
+    } else if (text.startsWith('--- ')) {
+      const p = text.slice(4);
+      if (p !== '/dev/null') f.path = stripSide(p);
+    } else if (text.startsWith('rename from ')) f.oldPath = unquotePath(text.slice(12));
+    else if (text.startsWith('rename to ')) f.path = unquotePath(text.slice(10));
+    else if (text.startsWith('new file mode')) f.isNew = true;
+    else if (text.startsWith('deleted file mode')) f.isDeleted = true;
+    else if (text.startsWith('Binary files ') || text === 'GIT binary patch') {
+      if (f.skipped === null) skipFile(f, 'binary');
+    }
+  }
+
+  /** A section without hunks (binary, rename, mode change, empty file) is classified at its end. */
+  private closeSection(): void {
+    if (this.section && this.section.reader === null) classifyFile(this.section.facts);
+    this.section = null;
+  }
+
+  private finish(): CommitAnalysis | null {
+    this.closeSection();
+    const h = this.header;
+    if (!h) return null;
+    const files = this.files;
+    const facts: CommitFacts = { header: h, files, tooManyFiles: this.tooMany, history: this.history.factsFor(h.authorEmail, files.map((f) => f.path)) };
+    this.header = null;
+    this.files = [];
+    this.tooMany = false;
+    const isMerge = h.parents.length > 1;
+    const score = isMerge ? scoreMerge(h.parents.length) : scoreCommit(facts);
+    this.history.add(h.authorEmail, touchedPaths(files), h.subject);
+    let additions = 0;
+    let deletions = 0;
+    for (const f of files) {
+      additions += f.added;
+      deletions += f.deleted;
+    }
+    return {
+      sha: h.sha, parents: h.parents, isMerge,
+      authorName: h.authorName, authorEmail: h.authorEmail, authoredAt: h.authoredAt, committedAt: h.committedAt, subject: h.subject,
+      filesChanged: files.length, additions, deletions,
+      overall_quality_score: score.overall_quality_score, health_delta: score.health_delta,
+      breakdown: score.breakdown, findings: score.findings, notes: score.notes, metrics: score.metrics, analyzerVersion: ANALYZER_VERSION,
+    };
+  }
+}
+
+const GIT_CONFIG = ['-c', 'core.quotePath=false', '-c', 'diff.renames=true', '-c', 'diff.renameLimit=1000'];
+
+/** The commits of the range, parents first, as git's own `sha\n` lines (the stdin of the log). */
+async function listCommits(opts: AnalyzeOptions, revisions: string[]): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const { bytes } of gitLines({ git: opts.git ?? 'git', gitDir: opts.gitDir, env: opts.env, signal: opts.signal, args: ['rev-list', '--topo-order', '--reverse', ...revisions, '--'] })) {
+    if (bytes.length > 0) parts.push(Buffer.concat([bytes, Buffer.from('\n')]));
+  }
+  return Buffer.concat(parts);
+}
+
+/** git failed because an object could not be read (a partial or damaged repository). */
+function isMissingObject(err: unknown): boolean {
+  return err instanceof AnalyzerGitFailed && /unable to read|missing blob|bad object|could not read|not a valid object|corrupt/i.test(err.stderr);
+}
+
+/** Analyses one commit from its tree changes only (no blob is read): files counted, not parsed. */
+async function analyseWithoutBlobs(opts: AnalyzeOptions, sha: string, history: HistoryWindow): Promise<CommitAnalysis | null> {
+  const parser = new PatchStreamParser(history);
+  for await (const { bytes } of gitLines({
+    git: opts.git ?? 'git', gitDir: opts.gitDir, env: opts.env, signal: opts.signal,
+    args: ['-c', 'core.quotePath=false', 'log', '-1', '--no-walk', `--format=${FORMAT}`, '--raw', '--no-renames', '--diff-merges=off', sha, '--'],
+  })) {
+    if (bytes[0] === 0x1e) parser.startCommit(parseHeader(bytes));
+    else if (bytes[0] === 58 /* : */) {
+      const text = bytes.toString('utf8');
+      const tab = text.indexOf('\t');
+      if (tab === -1) continue;
+      const status = text.slice(0, tab).split(' ').pop() ?? '';
+      const facts = emptyFileFacts(unquotePath(text.slice(tab + 1)), 'other', null);
+      facts.isNew = status.startsWith('A');
+      facts.isDeleted = status.startsWith('D');
+      parser.addFile(facts);
+      classifyFile(facts);
+      if (facts.skipped === null) skipFile(facts, 'missing-object');
+    }
+  }
+  return parser.end();
+}
+
 /** Commits of the range, oldest first, one analysis each, streamed (bounded memory). */
 export async function* analyzeCommits(opts: AnalyzeOptions): AsyncIterable<CommitAnalysis> {
   const history = new HistoryWindow();
   const revisions = rangeArgs(opts.range);
+  const list = await listCommits(opts, revisions);
+  if (list.length === 0) return;
+  const lineLength = list.indexOf(10) + 1;
+  const total = list.length / lineLength;
   await preloadHistory(history, opts);
-  const lines = gitLines({
-    git: opts.git ?? 'git',
-    gitDir: opts.gitDir,
-    env: opts.env,
-    signal: opts.signal,
-    args: [
-      '-c', 'core.quotePath=false', '-c', 'diff.renames=true', '-c', 'diff.renameLimit=1000',
-      'log', '--topo-order', '--reverse', `--format=${FORMAT}`, '-p', '-U0', '--no-color', '--no-ext-diff', '--no-textconv',
-      '--diff-merges=off', ...revisions, '--',
-    ],
-  });
-
-  let header: CommitHeader | null = null;
-  let files: FileFacts[] = [];
-  let tooMany = false;
-  let section: Section | null = null;
-
-  const closeSection = (): void => {
-    // A section without hunks (binary, rename, mode change, empty file) is classified at its end.
-    if (section && section.reader === null) ensureReader(section);
-    section = null;
-  };
-
-  const finish = (): CommitAnalysis | null => {
-    closeSection();
-    if (!header) return null;
-    const h = header;
-    header = null;
-    const isMerge = h.parents.length > 1;
-    const touched = files.map((f) => f.path);
-    const facts: CommitFacts = { header: h, files, tooManyFiles: tooMany, history: history.factsFor(h.authorEmail, touched) };
-    const score = isMerge ? scoreMerge(h.parents.length) : scoreCommit(facts);
-    history.add(h.authorEmail, touched, h.subject);
-    const additions = files.reduce((s, f) => s + f.added, 0);
-    const deletions = files.reduce((s, f) => s + f.deleted, 0);
-    files = [];
-    tooMany = false;
-    return {
-      sha: h.sha, parents: h.parents, isMerge,
-      authorName: h.authorName, authorEmail: h.authorEmail, authoredAt: h.authoredAt, committedAt: h.committedAt, subject: h.subject,
-      filesChanged: facts.files.length, additions, deletions,
-      overall_quality_score: score.overall_quality_score, health_delta: score.health_delta,
-      breakdown: score.breakdown, findings: score.findings, notes: score.notes, metrics: score.metrics, analyzerVersion: ANALYZER_VERSION,
-    };
-  };
-
-  /** Classifies the current section's file once its path is known (at its first hunk or its end). */
-  const ensureReader = (s: Section): FilePatchReader | null => {
-    if (s.reader) return s.reader;
-    const f = s.facts;
-    const cls = classifyPath(f.path);
-    f.kind = cls.kind;
-    f.family = cls.family;
-    if (cls.manifest) f.manifest = cls.manifest;
-    if (f.skipped !== null) return null;
-    if (cls.kind === 'vendored') skipFile(f, 'vendored');
-    else if (cls.kind === 'generated') skipFile(f, 'generated');
-    else if (cls.kind === 'lockfile') skipFile(f, 'lockfile');
-    s.reader = newFileReader(f);
-    return s.reader;
-  };
-
-  for await (const { bytes, truncated } of lines) {
-    const first = bytes[0];
-    if (first === 0x1e) {
-      const done = finish();
-      if (done) yield done;
-      header = parseHeader(bytes);
-      continue;
-    }
-    if (!header) continue;
-    if (first === 100 /* d */ && bytes.length > 11 && bytes.toString('latin1', 0, 11) === 'diff --git ') {
-      closeSection();
-      const path = pathFromDiffHeader(bytes.toString('utf8', 11));
-      const facts = emptyFileFacts(path, 'other', null);
-      files.push(facts);
-      if (files.length > COMMIT_FILE_LIMIT && !tooMany) {
-        tooMany = true;
-        for (const f of files) skipFile(f, 'commit-too-large');
+  const logArgs = (stdin: boolean) => [
+    ...GIT_CONFIG, 'log', '--no-walk=unsorted', ...(stdin ? ['--stdin'] : []), `--format=${FORMAT}`, '-p', '-U0',
+    '--no-color', '--no-ext-diff', '--no-textconv', '--diff-merges=off',
+  ];
+  let index = 0;
+  while (index < total) {
+    const parser = new PatchStreamParser(history);
+    try {
+      for await (const { bytes, truncated } of gitLines({
+        git: opts.git ?? 'git', gitDir: opts.gitDir, env: opts.env, signal: opts.signal,
+        input: list.subarray(index * lineLength), args: [...logArgs(true), '--'],
+      })) {
+        const done = parser.push(bytes, truncated);
+        if (done) {
+          index++;
+          yield done;
+        }
       }
-      if (tooMany) skipFile(facts, 'commit-too-large');
-      section = { facts, reader: null };
-      continue;
-    }
-    const s: Section | null = section;
-    if (!s) continue;
-    if (s.reader === null) {
-      // The section's header lines, before its first hunk.
-      const text = bytes.toString('utf8');
-      if (text.startsWith('@@')) {
-        const r = ensureReader(s);
-        if (r) startHunk(r, text);
-        else s.reader = newFileReader(s.facts);
-        continue;
+      const last = parser.end();
+      if (last) {
+        index++;
+        yield last;
       }
-      if (text.startsWith('+++ ')) {
-        const p = text.slice(4);
-        if (p !== '/dev/null') s.facts.path = stripSide(p);
-      } else if (text.startsWith('--- ')) {
-        const p = text.slice(4);
-        if (p !== '/dev/null') s.facts.path = stripSide(p);
-      } else if (text.startsWith('rename to ')) s.facts.path = unquotePath(text.slice(10));
-      else if (text.startsWith('new file mode')) s.facts.isNew = true;
-      else if (text.startsWith('deleted file mode')) s.facts.isDeleted = true;
-      else if (text.startsWith('Binary files ') || text === 'GIT binary patch') {
-        ensureReader(s);
-        if (s.facts.skipped === null) skipFile(s.facts, 'binary');
-        else if (s.facts.skipped !== 'commit-too-large') s.facts.skipped = 'binary';
+      return;
+    } catch (err) {
+      if (!isMissingObject(err)) throw err;
+    }
+    // The commit at `index` could not be read whole: alone, or else without its blobs.
+    const sha = list.toString('latin1', index * lineLength, (index + 1) * lineLength - 1);
+    const alone = new PatchStreamParser(history);
+    let analysis: CommitAnalysis | null = null;
+    try {
+      for await (const { bytes, truncated } of gitLines({ git: opts.git ?? 'git', gitDir: opts.gitDir, env: opts.env, signal: opts.signal, args: [...logArgs(false), sha, '--'] })) {
+        alone.push(bytes, truncated);
       }
-      continue;
+      analysis = alone.end();
+    } catch (err) {
+      if (!isMissingObject(err)) throw err;
+      analysis = await analyseWithoutBlobs(opts, sha, history);
     }
-    if (first === 43 /* + */ || first === 45 /* - */) {
-      readPatchLine(s.reader, bytes, truncated);
-    } else if (first === 64 /* @ */) {
-      startHunk(s.reader, bytes.toString('latin1'));
-    }
+    index++;
+    if (analysis) yield analysis;
   }
-  const last = finish();
-  if (last) yield last;
 }

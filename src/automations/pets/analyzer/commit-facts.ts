@@ -6,10 +6,12 @@ import type { FileKind, LanguageFamily } from './classify-path.js';
 import type { Finding } from './types.js';
 
 /** Why a file was counted but not parsed. */
-export type SkipReason = 'huge' | 'binary' | 'lfs-pointer' | 'vendored' | 'generated' | 'minified' | 'invalid-utf8' | 'lockfile' | 'commit-too-large';
+export type SkipReason = 'huge' | 'binary' | 'lfs-pointer' | 'vendored' | 'generated' | 'minified' | 'invalid-utf8' | 'lockfile' | 'commit-too-large' | 'missing-object';
 
 export interface FileFacts {
   path: string;
+  /** The path before a rename. */
+  oldPath?: string;
   kind: FileKind;
   family: LanguageFamily;
   manifest?: string;

@@ -21,6 +21,8 @@ export interface GitLinesOptions {
   env?: NodeJS.ProcessEnv;
   signal?: AbortSignal;
   maxLineBytes?: number;
+  /** Written to git's stdin (otherwise stdin is closed). */
+  input?: Buffer;
 }
 
 /** A git run that failed; stderr is git's own message (it carries no credential: none is on argv). */
@@ -46,6 +48,8 @@ export function analyzerGitEnv(extra?: NodeJS.ProcessEnv): Record<string, string
   env.GIT_TERMINAL_PROMPT = '0';
   env.GIT_ASKPASS = '';
   env.LC_ALL = 'C';
+  // Never fetch a missing object over the network (partial clones): the analyser works offline.
+  env.GIT_NO_LAZY_FETCH = '1';
   return env;
 }
 
@@ -55,7 +59,7 @@ export async function* gitLines(opts: GitLinesOptions): AsyncGenerator<GitLine> 
   const child = execa(opts.git, ['--git-dir', opts.gitDir, ...opts.args], {
     env: analyzerGitEnv(opts.env),
     extendEnv: false,
-    stdin: 'ignore',
+    ...(opts.input === undefined ? { stdin: 'ignore' as const } : { input: opts.input }),
     buffer: { stdout: false, stderr: true },
     maxBuffer: { stderr: 1024 * 1024 },
     reject: false,

@@ -43,6 +43,7 @@ const SKIP_TEXT: Record<string, string> = {
   minified: 'minified or very long lines, counted not parsed',
   'invalid-utf8': 'not valid UTF-8, counted not parsed',
   lockfile: 'lockfile, counted not parsed',
+  'missing-object': 'content missing from the repository (partial clone?), counted as a file only',
 };
 
 function complexity(parsed: FileFacts[]): [ComponentScore, number] {
