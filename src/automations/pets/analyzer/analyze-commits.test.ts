@@ -295,3 +295,30 @@ describe('switchyard pets analyze', () => {
     expect(err.join('')).toMatch(/git failed/);
   });
 });
+
+describe('analyzeCommits on a damaged repository', () => {
+  it('analyses a commit whose blob is missing from its tree changes, and the others whole', async () => {
+    const saved = dir;
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pets-analyzer-missing-'));
+    try {
+      git('init', '-q', '-b', 'main');
+      write('src/a.ts', plainCode('a', 3));
+      commit('m1', 'Add a');
+      write('src/lost.ts', branchyCode('lost', 2));
+      commit('m2', 'Add lost');
+      write('src/b.ts', branchyCode('b', 1));
+      commit('m3', 'Add b');
+      const blob = git('rev-parse', `${shas.m2}:src/lost.ts`);
+      fs.rmSync(path.join(dir, '.git', 'objects', blob.slice(0, 2), blob.slice(2)));
+      const out: CommitAnalysis[] = [];
+      for await (const a of analyzeCommits({ gitDir: path.join(dir, '.git') })) out.push(a);
+      expect(out.map((a) => a.sha)).toEqual([shas.m1, shas.m2, shas.m3]);
+      expect(out[1]!.notes.join('\n')).toMatch(/src\/lost\.ts: content missing from the repository/);
+      expect(out[1]!.filesChanged).toBe(1);
+      expect(out[2]!.metrics?.decisionsAdded).toBe(4);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+      dir = saved;
+    }
+  });
+});
