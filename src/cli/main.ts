@@ -17,6 +17,7 @@ import { registerMirrorCommands } from './mirror-commands.js';
 import { registerChecksCommands } from './checks-commands.js';
 import { registerTriageCommands } from './triage-commands.js';
 import { registerPetsAnalyzeCommand } from './pets-analyze-command.js';
+import { registerPetsCommands } from './pets-commands.js';
 
 async function configOrExit(): Promise<Config> {
   await loadDotEnv();
@@ -147,6 +148,7 @@ export function buildCli(): Command {
   registerTriageCommands(program);
   const pets = program.command('pets').description('repository pets: analyse commits, see health');
   registerPetsAnalyzeCommand(pets);
+  registerPetsCommands(pets, configOrExit);
 
   program
     .command('doctor')

@@ -17,7 +17,7 @@ import * as repo from './repo.js';
 const BACKFILL_REF = 'refs/switchyard/pets-backfill';
 
 /** Runs one slice of a pet's backfill. */
-export async function backfillSlice(deps: SyncDeps, entityId: string): Promise<'done' | 'more' | 'waiting' | 'gone'> {
+export async function backfillSlice(deps: SyncDeps, entityId: string, opts: { sliceSeconds?: number } = {}): Promise<'done' | 'more' | 'waiting' | 'gone'> {
   const { db, config, log } = deps;
   const e = await repo.getEntity(db.kysely, entityId);
   if (!e) return 'gone';
@@ -40,7 +40,7 @@ export async function backfillSlice(deps: SyncDeps, entityId: string): Promise<'
       await runGit({ git: config.mirror.git, args: ['--git-dir', gitDir, 'update-ref', BACKFILL_REF, target], signal: deps.signal });
       await runGit({ git: config.mirror.git, args: ['--git-dir', gitDir, 'symbolic-ref', 'HEAD', BACKFILL_REF], signal: deps.signal });
     }
-    const deadline = Date.now() + config.pets.backfillSliceSeconds * 1000;
+    const deadline = Date.now() + (opts.sliceSeconds ?? config.pets.backfillSliceSeconds) * 1000;
     const r = await analyseRange(deps, e.id, gitDir, range, 'backfill', {
       deadline,
       onBatch: async (last) => {

@@ -13,7 +13,11 @@ import type { AutomationRegistry } from '../registry.js';
 import { PETS_EVENTS, petsEventHandler } from './events.js';
 import { imageRoutes } from './image-routes.js';
 import { decayAll, registerPetsJobs, type DecayRun, type JobDeps } from './jobs.js';
+import { backfillSlice } from './backfill.js';
+import { restartBackfill } from './manage.js';
+import { getEntity, requestSync } from './repo.js';
 import { petsRoutes } from './routes.js';
+import { syncPet } from './sync-pet.js';
 import './tables.js';
 
 export type { DecayRun } from './jobs.js';
@@ -49,6 +53,11 @@ export interface PetsSlice {
   routes(app: FastifyInstance): Promise<void>;
   /** Runs the daily decay now (at `now`, default the slice's clock). */
   decay(now?: Date): Promise<DecayRun>;
+  /**
+   * Analyses a pet's whole history again in this process (the CLI): a first sync when the pet has
+   * never fetched, then backfill slices until done. `onProgress` gets (done, total) after each batch.
+   */
+  backfillNow(entityId: string, onProgress?: (done: number, total: number | null) => void): Promise<'done' | 'empty' | 'failed'>;
   /** Stops running syncs and backfills (they resume from their progress in another run). */
   stop(): void;
 }
@@ -79,6 +88,26 @@ export function createPetsSlice(deps: PetsSliceDeps): PetsSlice {
       await imageRoutes(app, { db, box });
     },
     decay: (at) => decayAll({ ...jobDeps, now: at ? () => at : now }),
+    async backfillNow(entityId, onProgress) {
+      const first = await getEntity(db.kysely, entityId);
+      if (!first) return 'failed';
+      if (first.head_sha === null) {
+        await requestSync(db.kysely, entityId);
+        if ((await syncPet(jobDeps, entityId, `cli:${process.pid}`)) === 'failed') return 'failed';
+      }
+      await restartBackfill({ db, now, queue }, { id: entityId }, { enqueue: false });
+      const timer = setInterval(() => {
+        void getEntity(db.kysely, entityId).then((e) => e && onProgress?.(e.backfill_done, e.backfill_total));
+      }, 500);
+      try {
+        await backfillSlice(jobDeps, entityId, { sliceSeconds: Infinity });
+      } finally {
+        clearInterval(timer);
+      }
+      const e = await getEntity(db.kysely, entityId);
+      onProgress?.(e?.backfill_done ?? 0, e?.backfill_total ?? null);
+      return e?.backfill_status === 'done' ? 'done' : e?.backfill_status === 'empty' ? 'empty' : 'failed';
+    },
     stop: () => stopping.abort(),
   };
 }

@@ -68,7 +68,7 @@ export async function reanalyzePet(deps: ManageDeps, pet: repo.PetRow, history: 
 }
 
 /** Starts the history backfill again from the beginning (commits analysed already are skipped unless an older analyser made them). */
-export async function restartBackfill(deps: Pick<ManageDeps, 'db' | 'queue' | 'now'>, pet: Pick<repo.EntityRow, 'id' | 'head_sha'>): Promise<void> {
+export async function restartBackfill(deps: Pick<ManageDeps, 'db' | 'queue' | 'now'>, pet: Pick<repo.EntityRow, 'id'>, opts: { enqueue: boolean } = { enqueue: true }): Promise<void> {
   const e = await repo.getEntity(deps.db.kysely, pet.id);
   if (!e) return;
   const target = e.head_sha;
@@ -82,7 +82,7 @@ export async function restartBackfill(deps: Pick<ManageDeps, 'db' | 'queue' | 'n
     backfill_started_at: null,
     backfill_finished_at: null,
   });
-  if (target) await enqueueBackfill(deps, e.id, `restart:${deps.now().getTime()}`);
+  if (target && opts.enqueue) await enqueueBackfill(deps, e.id, `restart:${deps.now().getTime()}`);
 }
 
 export async function revive(deps: ManageDeps, pet: repo.PetRow, by: string): Promise<void> {
