@@ -73,7 +73,7 @@ function revertedShas(gitDir) {
 
 /** sha → touched a test file (by the analyser's own path rules). */
 function testsTouched(gitDir, classifyPath) {
-  const out = git(gitDir, ['-c', 'core.quotePath=false', 'log', '--no-merges', '--format=%x1e%H', '--name-only', 'HEAD']);
+  const out = git(gitDir, ['-c', 'core.quotePath=false', 'log', '--no-merges', '--no-renames', '--format=%x1e%H', '--name-only', 'HEAD']);
   const map = new Map();
   for (const rec of out.split('\x1e')) {
     if (!rec) continue;

@@ -322,3 +322,17 @@ describe('analyzeCommits on a damaged repository', () => {
     }
   });
 });
+
+describe('analyzeCommits on an empty repository', () => {
+  it('yields nothing', async () => {
+    const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'pets-analyzer-empty-'));
+    try {
+      execFileSync('git', ['init', '-q', '--bare', empty]);
+      const out: CommitAnalysis[] = [];
+      for await (const a of analyzeCommits({ gitDir: empty })) out.push(a);
+      expect(out).toEqual([]);
+    } finally {
+      fs.rmSync(empty, { recursive: true, force: true });
+    }
+  });
+});

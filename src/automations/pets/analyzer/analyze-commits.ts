@@ -275,6 +275,19 @@ async function listCommits(opts: AnalyzeOptions, revisions: string[]): Promise<B
   return Buffer.concat(parts);
 }
 
+/** HEAD names a commit (false in an empty repository). */
+async function hasHead(opts: AnalyzeOptions): Promise<boolean> {
+  try {
+    for await (const _ of gitLines({ git: opts.git ?? 'git', gitDir: opts.gitDir, env: opts.env, signal: opts.signal, args: ['rev-parse', '--verify', '--quiet', 'HEAD^{commit}'] })) {
+      // the sha
+    }
+    return true;
+  } catch (err) {
+    if (err instanceof AnalyzerGitFailed && err.exitCode === 1) return false;
+    throw err;
+  }
+}
+
 /** git failed because an object could not be read (a partial or damaged repository). */
 function isMissingObject(err: unknown): boolean {
   return err instanceof AnalyzerGitFailed && /unable to read|missing blob|bad object|could not read|not a valid object|corrupt/i.test(err.stderr);
@@ -308,6 +321,7 @@ async function analyseWithoutBlobs(opts: AnalyzeOptions, sha: string, history: H
 export async function* analyzeCommits(opts: AnalyzeOptions): AsyncIterable<CommitAnalysis> {
   const history = new HistoryWindow();
   const revisions = rangeArgs(opts.range);
+  if ((opts.range === undefined || opts.range === '') && !(await hasHead(opts))) return; // an empty repository
   const list = await listCommits(opts, revisions);
   if (list.length === 0) return;
   const lineLength = list.indexOf(10) + 1;
