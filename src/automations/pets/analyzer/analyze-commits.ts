@@ -264,7 +264,9 @@ class PatchStreamParser {
   }
 }
 
-const GIT_CONFIG = ['-c', 'core.quotePath=false', '-c', 'diff.renames=true', '-c', 'diff.renameLimit=1000'];
+// core.bigFileThreshold: git diffs a blob over 64 MB as binary (counted, not read line by line): bounds the time
+// one pathological file can take.
+const GIT_CONFIG = ['-c', 'core.quotePath=false', '-c', 'diff.renames=true', '-c', 'diff.renameLimit=1000', '-c', 'core.bigFileThreshold=64m'];
 
 /** The commits of the range, parents first, as git's own `sha\n` lines (the stdin of the log). */
 async function listCommits(opts: AnalyzeOptions, revisions: string[]): Promise<Buffer> {
