@@ -28,7 +28,7 @@ export interface ImageDeps {
   box: SecretBox;
 }
 
-interface Image {
+export interface Image {
   body: string;
   etag: string;
 }
@@ -46,8 +46,8 @@ export function lookOf(p: { health: number; life_state: string }): Look {
 }
 
 /** The creature of a type in a look (for the dashboard's pages too). */
-export function creatureImage(type: EntityType, look: Look): string {
-  return CREATURES.get(`${type}:${look}`)!.body;
+export function creatureImage(type: EntityType, look: Look): Image {
+  return CREATURES.get(`${type}:${look}`)!;
 }
 
 function matches(ifNoneMatch: string | undefined, etag: string): boolean {
@@ -56,7 +56,8 @@ function matches(ifNoneMatch: string | undefined, etag: string): boolean {
   return ifNoneMatch.split(',').some((t) => t.trim().replace(/^W\//, '') === etag);
 }
 
-function send(req: FastifyRequest, reply: FastifyReply, img: Image, status = 200): FastifyReply {
+/** Sends an SVG with its ETag, no-cache, and 304 when the client has it. */
+export function send(req: FastifyRequest, reply: FastifyReply, img: Image, status = 200): FastifyReply {
   void reply
     .header('content-type', 'image/svg+xml; charset=utf-8')
     .header('cache-control', 'no-cache')

@@ -11,6 +11,7 @@ import { authOf, type Auth, type Scope } from '../../http/auth-context.js';
 import { errorResponse } from '../../http/error-handler.js';
 import { decodeCursor, encodeCursor, pageOf } from '../../http/paging.js';
 import { PetCommitNotFound, PetNotFound } from './errors.js';
+import { creatureImage, lookOf, send } from './image-routes.js';
 import { patchPet, reanalyzePet, revive, type ManageDeps } from './manage.js';
 import { presentCommit, presentCommitDetail, presentHistory, presentPet, type PresentDeps } from './present.js';
 import * as repo from './repo.js';
@@ -83,6 +84,15 @@ export async function petsRoutes(app: FastifyInstance, deps: RoutesDeps): Promis
     const p = await petOf(req.params.owner, req.params.name, authOf(req).scope);
     return presentPet(deps, p);
   });
+
+  r.get(
+    '/api/pets/:owner/:name/creature.svg',
+    { schema: { tags: TAGS, summary: 'The pet’s creature as SVG, for people who may see it (private repositories too)', params: repoParams, produces: ['image/svg+xml'], response: { 200: z.string().describe('image/svg+xml'), 304: z.null(), 404: errorResponse } } },
+    async (req, reply) => {
+      const p = await petOf(req.params.owner, req.params.name, authOf(req).scope);
+      return send(req, reply, creatureImage(p.entity_type, lookOf(p)));
+    },
+  );
 
   r.get(
     '/api/pets/:owner/:name/history',
