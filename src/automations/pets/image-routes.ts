@@ -82,8 +82,8 @@ function secretMatches(box: SecretBox, sealed: string | null, given: string | un
 }
 
 /** The pet a public image may show, or null (unknown, or private without the right key). */
-async function visiblePet(deps: ImageDeps, owner: string, name: string, key: string | undefined): Promise<repo.PetRow | null> {
-  const p = await repo.findPetByName(deps.db.kysely, `${owner}/${name}`, null);
+async function visiblePet(deps: ImageDeps & { lookup: (fullName: string) => Promise<repo.PetRow | undefined> }, owner: string, name: string, key: string | undefined): Promise<repo.PetRow | null> {
+  const p = await deps.lookup(`${owner}/${name}`);
   if (!p) return null;
   if (toBool(p.is_private) && !secretMatches(deps.box, p.badge_secret, key)) return null;
   return p;
@@ -94,6 +94,8 @@ const svgResponse = { 200: z.string().describe('image/svg+xml'), 304: z.null(), 
 
 export async function imageRoutes(app: FastifyInstance, deps: ImageDeps): Promise<void> {
   const r = app.withTypeProvider<ZodTypeProvider>();
+  const lookup = repo.publicPetLookup(deps.db.kysely);
+  const d = { ...deps, lookup };
   const common = { tags: ['pets'], security: [], querystring: imageQuery, produces: ['image/svg+xml'] };
 
   r.get(
@@ -103,7 +105,7 @@ export async function imageRoutes(app: FastifyInstance, deps: ImageDeps): Promis
       schema: { ...common, summary: 'The creature of a repository’s pet (SVG; public, ETag, no-cache)', params: z.object({ owner: z.string().max(100), file: z.string().max(110).describe('<name>.svg') }), response: svgResponse },
     },
     async (req, reply) => {
-      const p = await visiblePet(deps, req.params.owner, req.params.file.replace(/\.svg$/, ''), req.query.key);
+      const p = await visiblePet(d, req.params.owner, req.params.file.replace(/\.svg$/, ''), req.query.key);
       if (!p) return send(req, reply, NEUTRAL, 404);
       return send(req, reply, CREATURES.get(`${p.entity_type}:${lookOf(p)}`) ?? NEUTRAL);
     },
@@ -116,7 +118,7 @@ export async function imageRoutes(app: FastifyInstance, deps: ImageDeps): Promis
       schema: { ...common, summary: 'A shields-style badge for a repository’s pet: name, health, band (SVG; public, ETag, no-cache)', params: z.object({ owner: z.string().max(100), name: z.string().max(100) }), response: svgResponse },
     },
     async (req, reply) => {
-      const p = await visiblePet(deps, req.params.owner, req.params.name, req.query.key);
+      const p = await visiblePet(d, req.params.owner, req.params.name, req.query.key);
       if (!p) return send(req, reply, NEUTRAL_BADGE, 404);
       const look = lookOf(p);
       return send(req, reply, image(badgeSvg(p.name, look === 'dead' ? 'dead' : `${p.health} ${look}`, look)));

@@ -187,6 +187,23 @@ export async function findPetByName(exec: Executor, fullName: string, scope: Sco
   return q.orderBy('r.is_deleted').orderBy('e.id', 'desc').limit(1).executeTakeFirst();
 }
 
+/**
+ * findPetByName for public images, compiled once: the badge path runs at hundreds of requests a
+ * second, and building the query costs more than running it. Only the parameter changes.
+ */
+export function publicPetLookup(exec: Executor): (fullName: string) => Promise<PetRow | undefined> {
+  const marker = '\u0000name';
+  const compiled = petQuery(exec).where(sql`lower(r.full_name)`, '=', marker).orderBy('r.is_deleted').orderBy('e.id', 'desc').limit(1).compile();
+  const at = compiled.parameters.indexOf(marker);
+  if (at < 0) throw new Error('the pet lookup lost its parameter');
+  return async (fullName) => {
+    const parameters = [...compiled.parameters];
+    parameters[at] = fullName.toLowerCase();
+    const r = await exec.executeQuery<PetRow>({ ...compiled, parameters });
+    return r.rows[0];
+  };
+}
+
 /** Health over time for a set of pets (for sparklines): rows since `since`, oldest first. */
 export async function historySince(exec: Executor, entityIds: string[], since: string): Promise<Array<Pick<HistoryRow, 'entity_id' | 'health_after' | 'occurred_at'>>> {
   if (entityIds.length === 0) return [];
