@@ -38,6 +38,7 @@ export function analysisJsonLine(a: CommitAnalysis): string {
     deletions: a.deletions,
     findings: a.findings,
     notes: a.notes,
+    metrics: a.metrics,
     analyzerVersion: a.analyzerVersion,
   });
 }

@@ -140,6 +140,11 @@ function classifyFile(f: FileFacts): void {
   else if (cls.kind === 'lockfile') skipFile(f, 'lockfile');
 }
 
+/** A code file (for the churn of the touched code). */
+function isCodePath(path: string): boolean {
+  return classifyPath(path).kind === 'code';
+}
+
 /** The paths a commit touched, as `--name-only --no-renames` lists them (a rename: both sides). */
 function touchedPaths(files: FileFacts[]): string[] {
   const out: string[] = [];
@@ -241,7 +246,7 @@ class PatchStreamParser {
     const h = this.header;
     if (!h) return null;
     const files = this.files;
-    const facts: CommitFacts = { header: h, files, tooManyFiles: this.tooMany, history: this.history.factsFor(h.authorEmail, files.map((f) => f.path)) };
+    const facts: CommitFacts = { header: h, files, tooManyFiles: this.tooMany, history: this.history.factsFor(h.authorEmail, files.map((f) => f.path), isCodePath) };
     this.header = null;
     this.files = [];
     this.tooMany = false;

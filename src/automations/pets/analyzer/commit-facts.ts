@@ -56,6 +56,8 @@ export interface HistoryFacts {
   priorCommits: number;
   /** Of the touched files that existed before: prior commits that touched them (mean). */
   meanFileTouches: number;
+  /** The same, over the touched code files only (docs, changelogs and data left out). */
+  meanCodeFileTouches: number;
   /** Share of those prior touches whose subject looks like a fix. */
   fileFixShare: number;
   /** Touched files not seen in the history before (new or first touch). */

@@ -26,21 +26,28 @@ export class HistoryWindow {
   }
 
   /** Facts about a commit by `author` touching `files`, from the window (before adding it). */
-  factsFor(author: string, files: string[]): HistoryFacts {
+  factsFor(author: string, files: string[], isCode: (path: string) => boolean = () => true): HistoryFacts {
     let sum = 0;
     let fixes = 0;
     let known = 0;
+    let codeSum = 0;
+    let codeKnown = 0;
     for (const f of files) {
       const t = this.touches.get(f);
       if (!t) continue;
       known++;
       sum += t.n;
       fixes += t.fixes;
+      if (isCode(f)) {
+        codeKnown++;
+        codeSum += t.n;
+      }
     }
     return {
       authorPriorCommits: this.authors.get(author.toLowerCase()) ?? 0,
       priorCommits: this.count,
       meanFileTouches: known === 0 ? 0 : sum / known,
+      meanCodeFileTouches: codeKnown === 0 ? 0 : codeSum / codeKnown,
       fileFixShare: sum === 0 ? 0 : fixes / sum,
       newFiles: files.length - known,
     };

@@ -192,9 +192,9 @@ function fileHistory(facts: CommitFacts): [ComponentScore, number] {
   if (h.priorCommits < 50) return [{ points: 0, reason: 'too little history to judge the touched files' }, cont];
   let points = 0;
   const parts: string[] = [];
-  if (h.meanFileTouches >= 40) {
+  if (h.meanCodeFileTouches >= 100) {
     points -= 1;
-    parts.push(`churn hotspot: its files were changed ${h.meanFileTouches.toFixed(0)} times on average recently`);
+    parts.push(`churn hotspot: its code files were changed ${h.meanCodeFileTouches.toFixed(0)} times each on average in the last ${fmt(h.priorCommits)} commits`);
   }
   if (h.fileFixShare >= 0.5 && h.meanFileTouches >= 4) {
     points -= 1;
@@ -282,6 +282,7 @@ export function commitMetrics(facts: CommitFacts, parsed: FileFacts[]): Record<s
     authorPriorCommits: h.authorPriorCommits,
     priorCommits: h.priorCommits,
     meanFileTouches: Math.round(h.meanFileTouches * 100) / 100,
+    meanCodeFileTouches: Math.round(h.meanCodeFileTouches * 100) / 100,
     fileFixShare: Math.round(h.fileFixShare * 1000) / 1000,
     unseenFiles: h.newFiles,
     subjectLength: facts.header.subject.length,
