@@ -95,7 +95,8 @@ export function classifyPath(path: string): PathClass {
   const family = FAMILY_BY_EXT[ext] ?? null;
   if (family) {
     if (TEST_FILE.test(path) || TEST_DIR.test(path)) return { kind: 'test', family };
-    if (DOC_DIR.test(path) && /(^|\/)(examples?)\//.test(path) === false && /(^|\/)docs?\//i.test(path)) return { kind: 'docs', family };
+    // Code under docs/ (a Sphinx conf.py, snippets) belongs to the documentation.
+    if (/(^|\/)docs?\//i.test(path)) return { kind: 'docs', family };
     return { kind: 'code', family };
   }
   if (DOC_NAMES.test(name) || DOC_EXT.test(name) || (DOC_DIR.test(path) && !DATA_EXT.test(name))) return { kind: 'docs', family: null };

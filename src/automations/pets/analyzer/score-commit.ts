@@ -46,7 +46,7 @@ const SKIP_TEXT: Record<string, string> = {
   'missing-object': 'content missing from the repository (partial clone?), counted as a file only',
 };
 
-function complexity(parsed: FileFacts[]): [ComponentScore, number] {
+function complexity(parsed: FileFacts[]): ComponentScore {
   const added = sum(parsed, (f) => f.decisionsAdded);
   const removed = sum(parsed, (f) => f.decisionsRemoved);
   const codeAdded = sum(parsed, (f) => f.codeAdded);
@@ -62,16 +62,15 @@ function complexity(parsed: FileFacts[]): [ComponentScore, number] {
     added + removed === 0
       ? 'no decision points changed'
       : `${net >= 0 ? '+' : ''}${net} decision points (${fmt(added)} added, ${fmt(removed)} removed)${dense ? `, dense branching (${Math.round((100 * added) / codeAdded)} per 100 lines)` : ''}`;
-  const cont = -0.04 * Math.sign(net) * Math.log2(1 + Math.abs(net)) - (codeAdded > 0 ? 2 * Math.max(0, added / codeAdded - 0.15) : 0);
-  return [{ points, reason }, cont];
+  return { points, reason };
 }
 
-function tests(parsed: FileFacts[], testFilesTouched: number): [ComponentScore, number] {
+function tests(parsed: FileFacts[], testFilesTouched: number): ComponentScore {
   const code = sum(parsed, (f) => f.codeAdded);
   const test = sum(parsed, (f) => f.testLinesAdded);
   if (code < 10) {
-    if (test > 0) return [{ points: 1, reason: `${plural(test, 'test line')} added` }, 0.3];
-    return [{ points: 0, reason: testFilesTouched > 0 ? 'tests touched, little code added' : 'little code added' }, testFilesTouched > 0 ? 0.1 : 0];
+    if (test > 0) return { points: 1, reason: `${plural(test, 'test line')} added` };
+    return { points: 0, reason: testFilesTouched > 0 ? 'tests touched, little code added' : 'little code added' };
   }
   const ratio = test / code;
   let points: number;
@@ -80,24 +79,24 @@ function tests(parsed: FileFacts[], testFilesTouched: number): [ComponentScore, 
   else if (ratio > 0) points = 1;
   else points = code >= 200 ? -3 : code >= 50 ? -2 : -1;
   const reason = test === 0 ? `${plural(code, 'code line')} added, no test lines` : `${plural(test, 'test line')} for ${plural(code, 'code line')} added (${ratio.toFixed(2)})`;
-  return [{ points, reason }, 0.5 * Math.min(1, ratio) - (test === 0 ? 0.1 * Math.log2(1 + code / 50) : 0)];
+  return { points, reason };
 }
 
-function docs(files: FileFacts[], parsed: FileFacts[]): [ComponentScore, number] {
+function docs(files: FileFacts[], parsed: FileFacts[]): ComponentScore {
   const docFiles = files.filter((f) => f.kind === 'docs');
   const codeFiles = files.filter((f) => f.kind === 'code');
   const docComments = sum(parsed, (f) => f.docCommentsAdded);
   if (codeFiles.length === 0) {
-    if (docFiles.length > 0) return [{ points: 1, reason: `documentation only (${plural(docFiles.length, 'file')})` }, 0.2];
-    return [{ points: 0, reason: 'no code or docs changed' }, 0];
+    if (docFiles.length > 0) return { points: 1, reason: `documentation only (${plural(docFiles.length, 'file')})` };
+    return { points: 0, reason: 'no code or docs changed' };
   }
-  if (docFiles.length > 0 && docComments >= 3) return [{ points: 2, reason: `${plural(docFiles.length, 'doc file')} and ${plural(docComments, 'doc comment line')} with the code` }, 0.4];
-  if (docFiles.length > 0) return [{ points: 1, reason: `${plural(docFiles.length, 'doc file')} touched with the code` }, 0.25];
-  if (docComments >= 3) return [{ points: 1, reason: `${plural(docComments, 'doc comment line')} added` }, 0.2];
-  return [{ points: 0, reason: 'code without doc changes' }, 0];
+  if (docFiles.length > 0 && docComments >= 3) return { points: 2, reason: `${plural(docFiles.length, 'doc file')} and ${plural(docComments, 'doc comment line')} with the code` };
+  if (docFiles.length > 0) return { points: 1, reason: `${plural(docFiles.length, 'doc file')} touched with the code` };
+  if (docComments >= 3) return { points: 1, reason: `${plural(docComments, 'doc comment line')} added` };
+  return { points: 0, reason: 'code without doc changes' };
 }
 
-function hygiene(files: FileFacts[], parsed: FileFacts[]): [ComponentScore, number, Finding[]] {
+function hygiene(files: FileFacts[], parsed: FileFacts[]): [ComponentScore, Finding[]] {
   const parts: string[] = [];
   const extra: Finding[] = [];
   let points = 0;
@@ -133,20 +132,20 @@ function hygiene(files: FileFacts[], parsed: FileFacts[]): [ComponentScore, numb
     for (const f of orphanLocks) extra.push({ component: 'hygiene', rule: 'lockfile-without-manifest', file: f.path, line: null, message: `${f.path} changed without ${f.manifest}` });
   }
   points = Math.max(-10, points);
-  return [{ points, reason: parts.length === 0 ? 'clean: no conflict markers, debug leftovers or new TODOs' : parts.join('; ') }, 0, extra];
+  return [{ points, reason: parts.length === 0 ? 'clean: no conflict markers, debug leftovers or new TODOs' : parts.join('; ') }, extra];
 }
 
-function secrets(parsed: FileFacts[]): [ComponentScore, number] {
+function secrets(parsed: FileFacts[]): ComponentScore {
   const found = parsed.flatMap((f) => f.findings.filter((x) => x.component === 'secrets'));
-  if (found.length === 0) return [{ points: 0, reason: 'no secrets found' }, 0];
+  if (found.length === 0) return { points: 0, reason: 'no secrets found' };
   let points = 0;
   for (const s of found) points -= s.rule === 'generic-api-key' ? 4 : points === 0 ? 10 : 5;
   points = Math.max(-20, points);
   const rules = [...new Set(found.map((s) => s.rule))].join(', ');
-  return [{ points, reason: `${plural(found.length, 'possible secret')} added (${rules})` }, 0];
+  return { points, reason: `${plural(found.length, 'possible secret')} added (${rules})` };
 }
 
-function size(files: FileFacts[]): [ComponentScore, number] {
+function size(files: FileFacts[]): ComponentScore {
   const counted = files.filter((f) => f.kind !== 'generated' && f.kind !== 'vendored' && f.kind !== 'lockfile' && f.skipped !== 'generated');
   const lines = sum(counted, (f) => f.added + f.deleted);
   const dirs = new Set(counted.map((f) => dirName(f.path))).size;
@@ -159,7 +158,7 @@ function size(files: FileFacts[]): [ComponentScore, number] {
   if (dirs > 12) points -= 1;
   points = Math.max(-5, points);
   const reason = `${plural(lines, 'changed line')} in ${plural(counted.length, 'file')} across ${plural(dirs, 'directory').replace('directorys', 'directories')}${points === 0 ? ': small and focused' : ''}`;
-  return [{ points, reason }, -0.12 * Math.log2(1 + lines / 50) - 0.1 * Math.log2(1 + dirs)];
+  return { points, reason };
 }
 
 const WIP = /\b(?:wip|tmp|temp|temporary|hack|hacky|experiment(?:al)?|try(?:ing)?|attempt|quick ?fix|workaround|debug)\b/i;
@@ -230,12 +229,12 @@ export function scoreCommit(facts: CommitFacts): CommitScore {
     }
   }
   const testFilesTouched = files.filter((f) => f.kind === 'test').length;
-  const [cx] = complexity(parsed);
-  const [ts] = tests(parsed, testFilesTouched);
-  const [dc] = docs(files, parsed);
-  const [hy, , hyFindings] = hygiene(files, parsed);
-  const [se] = secrets(parsed);
-  const [sz] = size(files);
+  const cx = complexity(parsed);
+  const ts = tests(parsed, testFilesTouched);
+  const dc = docs(files, parsed);
+  const [hy, hyFindings] = hygiene(files, parsed);
+  const se = secrets(parsed);
+  const sz = size(files);
   const [ms, msc] = message(facts.header.subject);
   const [ex, exc] = experience(facts);
   const [fh, fhc] = fileHistory(facts);
