@@ -124,6 +124,31 @@ describe.each(dialects)('a pet’s life (%s)', (dialect) => {
     expect((await pet('acme/empty')).health).toBe(100);
   });
 
+  it('a backfill interrupted after a batch resumes from its cursor when the daily job queues it again; nothing is analysed twice', async () => {
+    const r = w.source.addRepository(w.installationId, { name: 'resumable', seed: false });
+    const shas: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      fs.writeFileSync(path.join(r.wc.dir, `f${i}.ts`), `export const v${i} = ${i};\n`);
+      r.wc.git('add', '-A');
+      r.wc.git('commit', '--quiet', '-m', `change ${i}`);
+      shas.push(r.wc.head());
+    }
+    r.wc.push('HEAD:refs/heads/main');
+    await w.deliver('installation_repositories', installationRepositoriesPayload(w.fake, w.installationId, 'added', [r.json.id]));
+    await backfilled('acme/resumable');
+    const db = w.t.app.db.kysely;
+    const e = await db.selectFrom('entities as e').innerJoin('repositories as r', 'r.id', 'e.repository_id').select(['e.id']).where('r.full_name', '=', 'acme/resumable').executeTakeFirstOrThrow();
+    // The state a process killed after its second commit leaves: two analyses stored with the
+    // cursor at the second, the backfill still "running", no job left.
+    await db.deleteFrom('commit_analyses').where('entity_id', '=', e.id).where('sha', 'in', shas.slice(2)).execute();
+    await db.updateTable('entities').set({ backfill_status: 'running', backfill_cursor: shas[1]!, backfill_done: 2, backfill_finished_at: null }).where('id', '=', e.id).execute();
+    await w.t.app.pets.decay(new Date());
+    const p = await backfilled('acme/resumable');
+    expect(p.backfill).toMatchObject({ status: 'done', done: 5, total: 5 });
+    const list = (await w.json('/api/pets/acme/resumable/commits')).items as Array<{ sha: string }>;
+    expect(list.map((c) => c.sha)).toEqual([...shas].reverse());
+  });
+
   it('two people on two installations each see only their own pets', async () => {
     const other = w.fake.addInstallation({ account: { login: 'globex', type: 'Organization' } });
     await addRepo(other.id, 'gadgets');
@@ -135,7 +160,7 @@ describe.each(dialects)('a pet’s life (%s)', (dialect) => {
     const a = sessionClient(w.t, await signIn(w.t, alice), 'alice');
     const b = sessionClient(w.t, await signIn(w.t, bob), 'bob');
     const names = async (c: Client) => ((await (await c.fetch('/api/pets')).json()) as { items: Array<{ repository: string }> }).items.map((x) => x.repository).sort();
-    expect(await names(a)).toEqual(['acme/empty', 'acme/sprockets']);
+    expect(await names(a)).toEqual(['acme/empty', 'acme/resumable', 'acme/sprockets']);
     expect(await names(b)).toEqual(['globex/gadgets']);
     expect(await pet('globex/gadgets', a)).toBeNull();
     expect(await pet('acme/sprockets', b)).toBeNull();
