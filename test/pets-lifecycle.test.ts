@@ -21,7 +21,7 @@ describe.each(dialects)('a pet’s life (%s)', (dialect) => {
   let lastCommitDay: string;
 
   beforeAll(async () => {
-    w = await startMirrorWorld(dialect);
+    w = await startMirrorWorld(dialect, { PETS_RETRY_BASE_MS: '200' });
   });
 
   afterAll(async () => {
