@@ -336,3 +336,32 @@ describe('analyzeCommits on an empty repository', () => {
     }
   });
 });
+
+describe('stopping', () => {
+  it('stops git when the reader stops early or the signal aborts', async () => {
+    const first: CommitAnalysis[] = [];
+    for await (const a of analyzeCommits({ gitDir })) {
+      first.push(a);
+      break;
+    }
+    expect(first.map((a) => a.sha)).toEqual([shas.init]);
+    const controller = new AbortController();
+    const seen: string[] = [];
+    await expect(
+      (async () => {
+        for await (const a of analyzeCommits({ gitDir, signal: controller.signal })) {
+          seen.push(a.sha);
+          controller.abort();
+        }
+      })(),
+    ).rejects.toThrow();
+    expect(seen.length).toBeLessThan(all.length);
+  });
+
+  it('prints a readable line per commit without --json', async () => {
+    const out: string[] = [];
+    expect(await petsAnalyze({ gitDir, range: shas.branchy }, { out: (l) => void out.push(l), err: () => undefined })).toBe(0);
+    expect(out).toHaveLength(1);
+    expect(out[0]).toMatch(new RegExp(`^${shas.branchy!.slice(0, 10)}\\s+[\\d.]+\\s+-\\d+\\s+Add the branchy rules engine\\s+\\[complexity -\\d, tests -\\d`));
+  });
+});

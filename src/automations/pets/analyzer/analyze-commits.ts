@@ -350,6 +350,7 @@ export async function* analyzeCommits(opts: AnalyzeOptions): AsyncIterable<Commi
         if (done) {
           index++;
           yield done;
+          opts.signal?.throwIfAborted();
         }
       }
       const last = parser.end();
