@@ -105,6 +105,7 @@ function matchSample(commits, reverted) {
   const pool = commits.filter((c) => !reverted.has(c.sha) && !c.isMerge && size(c) > 0 && !/^Revert\b/.test(c.subject));
   const used = new Set();
   const kept = [];
+  const groups = [];
   for (const b of bad) {
     const ls = Math.log2(1 + size(b));
     const lf = Math.log2(1 + b.filesChanged);
@@ -117,14 +118,34 @@ function matchSample(commits, reverted) {
       used.add(c.sha);
       kept.push(c);
     }
+    groups.push({ bad: b, kept: ranked.map(([, c]) => c) });
   }
-  return { bad, kept };
+  return { bad, kept, groups };
 }
 
 const { analyzer, classifyPath } = await loadAnalyzer();
 
 const rows = [];
-const pooled = { score: [[], []], size: [[], []], tests: [[], []], comp: {} };
+const pooled = { score: [[], []], size: [[], []], tests: [[], []], comp: {}, groups: [] };
+
+/** 95 % interval of the pooled AUC: 1,000 bootstrap resamples of the matched groups (a reverted commit and its kept ones). */
+function bootstrapInterval(groups) {
+  let seed = 12345;
+  const rand = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const values = [];
+  for (let r = 0; r < 1000; r++) {
+    const pos = [];
+    const neg = [];
+    for (let i = 0; i < groups.length; i++) {
+      const g = groups[Math.floor(rand() * groups.length)];
+      neg.push(g.bad.score);
+      for (const k of g.kept) pos.push(k.score);
+    }
+    values.push(auc(pos, neg));
+  }
+  values.sort((a, b) => a - b);
+  return [values[25], values[974]];
+}
 for (const dir of dirs) {
   const name = dir.replace(/\/(repo|\.git)\/?$/, '').split('/').pop();
   const t0 = Date.now();
@@ -140,7 +161,8 @@ for (const dir of dirs) {
     console.error(`${name}: skipped (${String(err.message ?? err).split('\n')[0]})`);
     continue;
   }
-  const { bad, kept } = matchSample(commits, reverted);
+  const { bad, kept, groups } = matchSample(commits, reverted);
+  pooled.groups.push(...groups);
   if (dumpOut) {
     for (const [label, list] of [[0, bad], [1, kept]]) {
       for (const c of list) fs.appendFileSync(dumpOut, `${JSON.stringify({ repo: name, label, tests: tests.get(c.sha) ?? false, ...c })}\n`);
@@ -174,6 +196,7 @@ for (const dir of dirs) {
   console.error(`${name}: ${commits.length} commits, ${bad.length} reverted, AUC ${row.auc.toFixed(3)} (size ${row.size.toFixed(3)}, tests ${row.tests.toFixed(3)}) in ${row.seconds.toFixed(0)} s`);
 }
 const overall = {
+  interval: pooled.groups.length > 0 ? bootstrapInterval(pooled.groups) : null,
   reverted: pooled.score[1].length,
   kept: pooled.score[0].length,
   auc: auc(...pooled.score),
@@ -187,6 +210,7 @@ console.log(`|---|---:|---:|---:|---:|---:|---:|`);
 for (const r of rows) console.log(`| ${r.repo} | ${r.commits} | ${r.reverted} | ${r.kept} | ${f(r.auc)} | ${f(r.size)} | ${f(r.tests)} |`);
 console.log(`| **overall (pooled)** | | ${overall.reverted} | ${overall.kept} | **${f(overall.auc)}** | ${f(overall.size)} | ${f(overall.tests)} |`);
 const meanAuc = rows.filter((r) => !Number.isNaN(r.auc)).reduce((s, r) => s + r.auc, 0) / rows.filter((r) => !Number.isNaN(r.auc)).length;
-console.log(`\nmean of per-repository AUCs: ${f(meanAuc)}`);
+console.log(`\npooled AUC 95 % bootstrap interval (matched groups resampled): ${overall.interval ? overall.interval.map(f).join('–') : 'n/a'}`);
+console.log(`mean of per-repository AUCs: ${f(meanAuc)}`);
 console.log(`per-component AUC (pooled): ${Object.entries(overall.components).map(([k, v]) => `${k} ${f(v)}`).join(', ')}`);
 if (jsonOut) fs.writeFileSync(jsonOut, JSON.stringify({ k: K, rows, overall, meanAuc }, null, 2));
