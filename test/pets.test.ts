@@ -226,6 +226,38 @@ describe.each(dialects)('repository pets (%s)', (dialect) => {
     expect((await commits('acme/widgets')).length).toBe(countBefore);
   });
 
+  it('a failed fetch leaves the pet as it was, shows the error and is retried with backoff', async () => {
+    const flaky = w.source.addRepository(w.installationId, { name: 'flaky', seed: false });
+    commitFiles(flaky, 'first', { 'README.md': '# flaky\n' });
+    flaky.wc.push('HEAD:refs/heads/main');
+    await push(flaky, ZERO);
+    await synced('acme/flaky');
+    const before = await pet('acme/flaky');
+    // GitHub loses the repository for a while.
+    const hidden = `${flaky.bare}.hidden`;
+    fs.renameSync(flaky.bare, hidden);
+    const head = flaky.wc.head();
+    commitFiles(flaky, 'second', { 'src/a.ts': 'export const a = 1;\n' });
+    await push(flaky, head);
+    const failed = await until('the fetch to fail', async () => {
+      const p = await pet('acme/flaky');
+      return p?.sync.status === 'failed' && p.sync.failures >= 2 ? p : null;
+    }, 60_000);
+    expect(failed.sync.error).toMatch(/^fetching main failed: /);
+    expect(failed.sync.next_attempt_at).not.toBeNull();
+    expect(failed.health).toBe(before.health);
+    expect(failed.sync.error).not.toMatch(/ghs_|x-access-token:|Authorization/i);
+    // Back again: the next retry succeeds and the commit is analysed.
+    fs.renameSync(hidden, flaky.bare);
+    flaky.wc.push('HEAD:refs/heads/main');
+    const ok = await until('a retry to succeed', async () => {
+      const p = await pet('acme/flaky');
+      return p?.sync.status === 'idle' && p.sync.error === null ? p : null;
+    }, 60_000);
+    expect(ok.sync.failures).toBe(0);
+    expect((await commits('acme/flaky')).map((c) => c.subject)).toContain('second');
+  });
+
   it('unknown repositories answer 404 with a neutral image; private ones without the key too', async () => {
     for (const u of ['/pets/nobody/nothing.svg', '/pets/nobody/nothing/badge.svg', '/pets/acme/widgets.svg', '/pets/acme/widgets.svg?key=wrong']) {
       const res = await fetch(`${w.t.url}${u}`);
