@@ -104,6 +104,20 @@ async function paced(baseUrl, names, etags, fixedPath) {
   return { summary: summarizeSamples(samples), statuses: Object.fromEntries(statuses) };
 }
 
+/** Closed loop, one connection: each request waits for the previous one (service time, no queueing). */
+async function sequential(baseUrl, names, etags, n = 2000) {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const samples = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const name = names[Math.floor(Math.random() * names.length)];
+    const t = performance.now();
+    await get(agent, `${baseUrl}/pets/${name}/badge.svg`, etags ? { 'if-none-match': etags.get(name) } : {});
+    samples[i] = performance.now() - t;
+  }
+  agent.destroy();
+  return summarizeSamples(samples);
+}
+
 /** A commit on main in a bare repository whose only file is a JavaScript file with a debug leftover. */
 function badCommit(bare, n) {
   const parent = git(['-C', bare, 'rev-parse', '--verify', '--quiet', 'refs/heads/main'], { stdio: ['ignore', 'pipe', 'ignore'] });
@@ -200,8 +214,11 @@ async function scenario(label, { databaseUrl } = {}) {
     agent.destroy();
     const cached = await paced(sy.url, names, etags);
     console.log(`  ${label} 304s: p50 ${ms(cached.summary.p50)} ms, p99 ${ms(cached.summary.p99)} ms ${JSON.stringify(cached.statuses)}`);
+    const serviceFresh = await sequential(sy.url, names, null);
+    const serviceCached = await sequential(sy.url, names, etags);
+    console.log(`  ${label} one at a time: 200 p50 ${ms(serviceFresh.p50)} / p99 ${ms(serviceFresh.p99)} ms, 304 p50 ${ms(serviceCached.p50)} / p99 ${ms(serviceCached.p99)} ms`);
     const push = await pushToBadge(sy, bare);
-    return { label, database: databaseUrl ? 'postgres' : 'sqlite', pets: COUNT, rate: RATE, seconds: SECONDS, floor, fresh, cached, push, loadavg: os.loadavg() };
+    return { label, database: databaseUrl ? 'postgres' : 'sqlite', pets: COUNT, rate: RATE, seconds: SECONDS, floor, fresh, cached, serviceFresh, serviceCached, push, loadavg: os.loadavg() };
   } finally {
     await db.close();
     await sy.stop();
@@ -227,6 +244,10 @@ const rows = results.flatMap((r) => [
   [r.label, '200 (no If-None-Match)', r.fresh.summary.count, ms(r.fresh.summary.p50), ms(r.fresh.summary.p90), ms(r.fresh.summary.p99), ms(r.fresh.summary.max), r.fresh.summary.p99 < 5 ? 'met (< 5 ms)' : 'MISSED (< 5 ms)'],
   [r.label, '304 (If-None-Match)', r.cached.summary.count, ms(r.cached.summary.p50), ms(r.cached.summary.p90), ms(r.cached.summary.p99), ms(r.cached.summary.max), r.cached.summary.p99 < 2 ? 'met (< 2 ms)' : 'MISSED (< 2 ms)'],
 ]);
+const serviceRows = results.flatMap((r) => [
+  [r.label, '200', r.serviceFresh.count, ms(r.serviceFresh.p50), ms(r.serviceFresh.p90), ms(r.serviceFresh.p99), ms(r.serviceFresh.max)],
+  [r.label, '304', r.serviceCached.count, ms(r.serviceCached.p50), ms(r.serviceCached.p90), ms(r.serviceCached.p99), ms(r.serviceCached.max)],
+]);
 const pushRows = results.map((r) => [r.label, r.push.count, ms(r.push.p50), ms(r.push.p90), ms(r.push.max), r.push.p50 < 5000 ? 'met (< 5,000 ms)' : 'MISSED (< 5,000 ms)']);
 const md = [
   `### Badge latency and freshness (${new Date().toISOString()})`,
@@ -238,6 +259,10 @@ const md = [
   table(['Switchyard', 'answer', 'requests', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'target'], rows),
   '',
   `Load average after each run: ${results.map((r) => `${r.label} ${r.loadavg.map((x) => x.toFixed(1)).join(' / ')}`).join('; ')} (2 cores shared with other work: compare with the /healthz floor).`,
+  '',
+  'One request at a time over one connection (service time without queueing, same pets):',
+  '',
+  table(['Switchyard', 'answer', 'requests', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms'], serviceRows),
   '',
   `Push → updated badge (webhook sent → the badge's ETag changes; health set to 50 before each round), ${ROUNDS} rounds:`,
   '',
