@@ -20,6 +20,8 @@ const CONFLICT = /^(?:<{7}|>{7})(?: |$)/;
 const TODO = /\b(?:TODO|FIXME|XXX|HACK)\b/;
 const GENERATED_MARK = /Code generated .*DO NOT EDIT|@generated|auto-?generated|this file (?:is|was) (?:automatically )?generated|DO NOT EDIT/i;
 const LFS = 'version https://git-lfs.github.com/spec/v1';
+/** Where printing is the point: examples, scripts, command-line entry points. */
+const DEBUG_EXEMPT = /(^|\/)(examples?|samples?|scripts?|tools?|bin|cli|demos?|benchmarks?|bench)\/|(^|\/)(__main__|cli|main)\.py$/;
 const RUST_TEST = /#\[(?:cfg\()?test\)?\]|\bmod tests\b/;
 
 const DEBUG: Record<Exclude<LanguageFamily, null>, RegExp | null> = {
@@ -104,7 +106,7 @@ export function readPatchLine(r: FilePatchReader, bytes: Buffer, truncated: bool
       f.codeAdded++;
       f.decisionsAdded += decisions;
       const debug = DEBUG[family];
-      if (debug !== null && f.kind === 'code' && debug.test(lexed.code)) {
+      if (debug !== null && f.kind === 'code' && debug.test(lexed.code) && !DEBUG_EXEMPT.test(f.path)) {
         f.debugLeftovers++;
         if (f.debugLeftovers <= 5) {
           f.findings.push({ component: 'hygiene', rule: 'debug-leftover', file: f.path, line: lineNo, message: `debug statement added: ${lexed.code.trim().slice(0, 60)}` });
