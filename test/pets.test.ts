@@ -209,6 +209,34 @@ describe.each(dialects)('repository pets (%s)', (dialect) => {
     expect(new Set(list.map((c) => c.sha)).size).toBe(list.length);
   });
 
+  it('a push with a binary, a 20 MB file and a revert is analysed without parsing what it should not, one row per commit', async () => {
+    const before = repo.wc.head();
+    const bin = path.join(repo.wc.dir, 'assets/logo.bin');
+    fs.mkdirSync(path.dirname(bin), { recursive: true });
+    fs.writeFileSync(bin, Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919) % 256)));
+    const binary = commitFiles(repo, 'add the logo', {});
+    const big = commitFiles(repo, 'add the data dump', { 'data/dump.csv': `${'id,value,comment\n'}${Array.from({ length: 400_000 }, (_, i) => `${i},${i * 3},row ${i} of the dump`).join('\n')}\n` });
+    expect(fs.statSync(path.join(repo.wc.dir, 'data/dump.csv')).size).toBeGreaterThan(10 * 1024 * 1024);
+    repo.wc.git('revert', '--no-edit', big);
+    const revert = repo.wc.head();
+    repo.wc.push('HEAD:refs/heads/main');
+    const started = Date.now();
+    await push(repo, before);
+    await synced('acme/widgets');
+    expect(Date.now() - started).toBeLessThan(60_000);
+    const list = await commits('acme/widgets');
+    for (const sha of [binary, big, revert]) expect(list.filter((c) => c.sha === sha)).toHaveLength(1);
+    const dump = await w.json(`/api/pets/acme/widgets/commits/${big}`);
+    expect(dump.additions).toBeGreaterThan(400_000);
+    expect((dump.notes as string[]).join('\n')).toMatch(/data\/dump\.csv/);
+    expect(dump.health_delta).toBe(Math.max(-20, Math.min(20, dump.components_sum)));
+    const logo = await w.json(`/api/pets/acme/widgets/commits/${binary}`);
+    expect(logo.files_changed).toBe(1);
+    expect(logo.health_delta).toBe(Math.max(-20, Math.min(20, logo.components_sum)));
+    const rev = await w.json(`/api/pets/acme/widgets/commits/${revert}`);
+    expect(rev.subject).toMatch(/^Revert "add the data dump"/);
+  });
+
   it('a push to another branch or a tag is ignored', async () => {
     const countBefore = (await commits('acme/widgets')).length;
     const seqBefore = (await entityRow('acme/widgets'))!.requested_seq;
