@@ -13,7 +13,8 @@
  */
 import { classifyPath } from './classify-path.js';
 import { emptyFileFacts, skipFile, type CommitFacts, type CommitHeader, type FileFacts } from './commit-facts.js';
-import { AnalyzerGitFailed, gitLines } from './git-lines.js';
+import { AnalyzerGitFailed, InvalidRange } from './errors.js';
+import { gitLines } from './git-lines.js';
 import { HistoryWindow } from './history-window.js';
 import { newFileReader, readPatchLine, startHunk, type FilePatchReader } from './read-file-patch.js';
 import { scoreCommit, scoreMerge } from './score-commit.js';
@@ -22,16 +23,6 @@ import { ANALYZER_VERSION } from './version.js';
 
 /** A commit with more files than this is counted, not parsed. */
 export const COMMIT_FILE_LIMIT = 1000;
-
-/** A range that cannot be passed to git (it would read as an option). */
-export class InvalidRange extends Error {
-  readonly code = 'PETS_INVALID_RANGE';
-  readonly status = 400;
-  constructor(readonly range: string) {
-    super(`invalid range ${JSON.stringify(range)}: expected 'A..B', a commit, or nothing`);
-    this.name = 'InvalidRange';
-  }
-}
 
 const FORMAT = '%x1e%H%x00%P%x00%an%x00%ae%x00%aI%x00%cI%x00%s';
 

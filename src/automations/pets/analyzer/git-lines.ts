@@ -7,6 +7,7 @@
  * dropped so a stray GIT_DIR cannot redirect the run; no prompt, no askpass, no credential helper.
  */
 import { execa } from 'execa';
+import { AnalyzerGitFailed } from './errors.js';
 
 /** One line of git's output, without its newline. */
 export interface GitLine {
@@ -23,18 +24,6 @@ export interface GitLinesOptions {
   maxLineBytes?: number;
   /** Written to git's stdin (otherwise stdin is closed). */
   input?: Buffer;
-}
-
-/** A git run that failed; stderr is git's own message (it carries no credential: none is on argv). */
-export class AnalyzerGitFailed extends Error {
-  readonly code = 'PETS_ANALYZER_GIT_FAILED';
-  constructor(
-    readonly exitCode: number | null,
-    readonly stderr: string,
-  ) {
-    super(`git failed${exitCode === null ? '' : ` (exit ${exitCode})`}: ${stderr.trim().split('\n').slice(-3).join(' | ') || '(no output)'}`);
-    this.name = 'AnalyzerGitFailed';
-  }
 }
 
 /** The environment a git child runs with: the parent's minus GIT_*, plus the caller's, no prompts. */

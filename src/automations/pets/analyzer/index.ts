@@ -5,3 +5,4 @@
 export type { AnalyzeOptions, CommitAnalysis, ComponentScore, Finding } from './types.js';
 export { ANALYZER_VERSION } from './version.js';
 export { analyzeCommits } from './analyze-commits.js';
+export { AnalyzerGitFailed, InvalidRange } from './errors.js';
