@@ -6,35 +6,21 @@
  * A repository gets its pet on install and its history backfilled (only recent commits move
  * health); a push moves health by the analysed commit's delta, explained per component, and the
  * badge's ETag changes (304 while it does not); replaying the push changes nothing; a force push
- * marks the commits that left the branch orphaned; pushes to other branches are ignored; private
- * repositories' images need the pet's secret URL; a deleted repository's pet dies.
+ * marks the commits that left the branch orphaned; pushes to other branches are ignored; another
+ * analysed branch; private repositories' images need the pet's secret URL (failures: pets-failures.test.ts).
  */
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dialects } from './support/databases.js';
-import { installationRepositoriesPayload, pushPayload } from './support/fake-github/index.js';
+import { installationRepositoriesPayload } from './support/fake-github/index.js';
 import { startMirrorWorld, until, type MirrorWorld } from './support/git-server/mirror-world.js';
 import type { SourceRepository } from './support/git-server/github-source.js';
+import { commitFiles, petsHelpers, ZERO } from './support/pets.js';
 
-const ZERO = '0'.repeat(40);
 const DAY = 86_400_000;
 // An AWS-access-key-shaped string made at run time (no literal secret in the repository).
 const AWS_KEY = ['AKIA', 'Q3EGRHJ7', 'ZK4LMN2X'].join('');
-
-/** Writes files in the working copy and commits them (optionally dated); returns the sha. */
-function commitFiles(repo: SourceRepository, message: string, files: Record<string, string>, date?: Date): string {
-  for (const [file, content] of Object.entries(files)) {
-    const p = path.join(repo.wc.dir, file);
-    fs.mkdirSync(path.dirname(p), { recursive: true });
-    fs.writeFileSync(p, content);
-  }
-  repo.wc.git('add', '-A');
-  const env = { ...process.env, GIT_AUTHOR_NAME: 'Test Author', GIT_AUTHOR_EMAIL: 'author@example.com', GIT_COMMITTER_NAME: 'Test Author', GIT_COMMITTER_EMAIL: 'author@example.com', GIT_CONFIG_NOSYSTEM: '1', ...(date ? { GIT_AUTHOR_DATE: date.toISOString(), GIT_COMMITTER_DATE: date.toISOString() } : {}) };
-  execFileSync('git', ['commit', '--quiet', '-m', message], { cwd: repo.wc.dir, env });
-  return repo.wc.head();
-}
 
 const branchy = (name: string) =>
   [
@@ -64,39 +50,14 @@ describe.each(dialects)('repository pets (%s)', (dialect) => {
     await w?.close();
   });
 
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  const pet = async (fullName: string): Promise<any> => {
-    const res = await w.api(`/api/pets/${fullName}`);
-    return res.status === 200 ? res.json() : null;
-  };
-  const entityRow = (fullName: string) =>
-    w.t.app.db.kysely
-      .selectFrom('entities as e')
-      .innerJoin('repositories as r', 'r.id', 'e.repository_id')
-      .select(['e.id', 'e.requested_seq', 'e.synced_seq', 'e.sync_status', 'e.health', 'e.backfill_status'])
-      .where('r.full_name', '=', fullName)
-      .executeTakeFirst();
-  /** True when no job of these names waits or runs (either queue). */
-  const idle = async (names: string[]) => (await w.t.app.queue.stats()).filter((s) => names.includes(s.name)).every((s) => s.queued + s.running === 0);
-  /** Waits until every request to sync the pet was covered by a finished sync. */
-  const synced = (fullName: string) =>
-    until(
-      `the pet of ${fullName} to be synced`,
-      async () => {
-        await w.t.settle();
-        const e = await entityRow(fullName);
-        return e && e.requested_seq > 0 && e.synced_seq === e.requested_seq && e.sync_status === 'idle' && (await idle(['automation.run', 'pets.sync', 'pets.backfill'])) ? e : null;
-      },
-      60_000,
-    );
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  const commits = async (fullName: string): Promise<any[]> => (await w.json(`/api/pets/${fullName}/commits?limit=200`)).items;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  const history = async (fullName: string): Promise<any[]> => (await w.json(`/api/pets/${fullName}/history`)).items;
-  const push = async (r: SourceRepository, before: string, ref = 'refs/heads/main', extra: Record<string, unknown> = {}) => {
-    const after = r.wc.head();
-    await w.deliver('push', { ...pushPayload(w.fake, w.installationId, r.json.id, { ref, before, after }), ...extra });
-  };
+  const h = () => petsHelpers(w);
+  const pet = (n: string) => h().pet(n);
+  const entityRow = (n: string) => h().entityRow(n);
+  const idle = (names: string[]) => h().idle(names);
+  const synced = (n: string) => h().synced(n);
+  const commits = (n: string) => h().commits(n);
+  const history = (n: string) => h().history(n);
+  const push = (r: SourceRepository, before: string, ref?: string, extra?: Record<string, unknown>) => h().push(r, before, ref, extra);
 
   it('a repository gets a pet on install; its history is backfilled and only recent commits move health', async () => {
     repo = w.source.addRepository(w.installationId, { name: 'widgets', seed: false });
@@ -254,36 +215,32 @@ describe.each(dialects)('repository pets (%s)', (dialect) => {
     expect((await commits('acme/widgets')).length).toBe(countBefore);
   });
 
-  it('a failed fetch leaves the pet as it was, shows the error and is retried with backoff', async () => {
-    const flaky = w.source.addRepository(w.installationId, { name: 'flaky', seed: false });
-    commitFiles(flaky, 'first', { 'README.md': '# flaky\n' });
-    flaky.wc.push('HEAD:refs/heads/main');
-    await push(flaky, ZERO);
-    await synced('acme/flaky');
-    const before = await pet('acme/flaky');
-    // GitHub loses the repository for a while.
-    const hidden = `${flaky.bare}.hidden`;
-    fs.renameSync(flaky.bare, hidden);
-    const head = flaky.wc.head();
-    commitFiles(flaky, 'second', { 'src/a.ts': 'export const a = 1;\n' });
-    await push(flaky, head);
-    const failed = await until('the fetch to fail', async () => {
-      const p = await pet('acme/flaky');
-      return p?.sync.status === 'failed' && p.sync.failures >= 2 ? p : null;
+  it('another analysed branch: its history is analysed, what is only on the old one is orphaned, and its pushes count', async () => {
+    const topicTip = repo.wc.head('topic');
+    const before = repo.wc.head();
+    const mainOnly = commitFiles(repo, 'only on main', { 'src/main-only.ts': 'export const m = 1;\n' });
+    repo.wc.push('HEAD:refs/heads/main');
+    await push(repo, before);
+    await synced('acme/widgets');
+    expect((await commits('acme/widgets')).find((c) => c.sha === mainOnly)).toMatchObject({ orphaned: false });
+    const res = await w.api('/api/pets/acme/widgets', { method: 'PATCH', body: { branch: 'topic' } });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ branch: 'topic', branch_setting: 'topic' });
+    const p = await until('the topic branch analysed', async () => {
+      const x = await pet('acme/widgets');
+      return x?.backfill.status === 'done' && x.sync.head_sha === topicTip ? x : null;
     }, 60_000);
-    expect(failed.sync.error).toMatch(/^fetching main failed: /);
-    expect(failed.sync.next_attempt_at).not.toBeNull();
-    expect(failed.health).toBe(before.health);
-    expect(failed.sync.error).not.toMatch(/ghs_|x-access-token:|Authorization/i);
-    // Back again: the next retry succeeds and the commit is analysed.
-    fs.renameSync(hidden, flaky.bare);
-    flaky.wc.push('HEAD:refs/heads/main');
-    const ok = await until('a retry to succeed', async () => {
-      const p = await pet('acme/flaky');
-      return p?.sync.status === 'idle' && p.sync.error === null ? p : null;
+    expect(p.branch).toBe('topic');
+    const list = await commits('acme/widgets');
+    expect(list.find((c) => c.sha === topicTip)).toMatchObject({ orphaned: false });
+    expect(list.find((c) => c.sha === mainOnly)).toMatchObject({ orphaned: true });
+    // Back to the default branch: main's commits are on the branch again.
+    expect((await w.api('/api/pets/acme/widgets', { method: 'PATCH', body: { branch: null } })).status).toBe(200);
+    await until('main again', async () => {
+      const x = await pet('acme/widgets');
+      return x?.backfill.status === 'done' && x.sync.head_sha === mainOnly ? x : null;
     }, 60_000);
-    expect(ok.sync.failures).toBe(0);
-    expect((await commits('acme/flaky')).map((c) => c.subject)).toContain('second');
+    expect((await commits('acme/widgets')).find((c) => c.sha === mainOnly)).toMatchObject({ orphaned: false });
   });
 
   it('unknown repositories answer 404 with a neutral image; private ones without the key too', async () => {
@@ -294,20 +251,5 @@ describe.each(dialects)('repository pets (%s)', (dialect) => {
       expect(await res.text()).toMatch(/^<svg [^]*<title>[^]*<\/svg>$/);
     }
     expect((await w.api('/api/pets/nobody/nothing')).status).toBe(404);
-  });
-
-  it('a deleted repository’s pet dies ("repository deleted") and its cache is removed', async () => {
-    const doomed = w.source.addRepository(w.installationId, { name: 'doomed', seed: false });
-    commitFiles(doomed, 'first', { 'README.md': '# doomed\n' });
-    doomed.wc.push('HEAD:refs/heads/main');
-    await push(doomed, ZERO);
-    await synced('acme/doomed');
-    const cache = path.join(w.t.config.pets.cacheDir, `${doomed.json.id}.git`);
-    expect(fs.existsSync(cache)).toBe(true);
-    await w.deliver('repository', w.source.repositoryPayload(w.installationId, doomed, 'deleted'));
-    const p = await until('the pet to die', async () => ((await pet('acme/doomed'))?.life_state === 'dead' ? pet('acme/doomed') : null), 30_000);
-    expect(p).toMatchObject({ life_state: 'dead', death_cause: 'repository deleted', repository_deleted: true });
-    expect(fs.existsSync(cache)).toBe(false);
-    expect((await history('acme/doomed')).at(-1)).toMatchObject({ kind: 'death', reason: 'repository deleted' });
   });
 });

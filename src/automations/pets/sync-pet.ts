@@ -198,7 +198,9 @@ export async function syncPet(deps: SyncDeps, entityId: string, jobId: string): 
       if (e.backfill_status === 'pending') await repo.updateEntity(db.kysely, e.id, { backfill_status: 'empty' });
     } else if (e.head_sha === null || e.backfill_status === 'empty') {
       await repo.updateEntity(db.kysely, e.id, { head_sha: tip, backfill_target: tip, backfill_status: 'pending', backfill_cursor: null });
-      await enqueueBackfill(deps, e.id, 'start');
+      await enqueueBackfill(deps, e.id, `start:${tip}`);
+      // Another branch than before (a settings change): what is not on this one is orphaned.
+      if ((await repo.countAnalyses(db.kysely, e.id)) > 0) orphaned = await markOrphans(deps, e.id, gitDir, tip);
     } else if (e.head_sha !== tip) {
       const ancestry = await isAncestor(deps, gitDir, e.head_sha, tip);
       if (ancestry === 'unknown') {
