@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createProgressParser, gitEnvironment, GitCommandFailed, runGit } from './run-git.js';
+import { createProgressParser, gitEnvironment } from './run-git.js';
 
 describe('running git', () => {
   it('passes credentials only through the environment, scoped to the origin', () => {
