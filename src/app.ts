@@ -24,6 +24,7 @@ import { createIdentitySlice, loadSecretBox, type IdentitySlice, type SecretBox 
 import { createAppCredentialsStore, createGitHubSlice, type AppCredentialsStore, type GitHubSlice } from './github/index.js';
 import { createMirrorSlice, type MirrorSlice } from './automations/mirror/index.js';
 import { createCiTriageSlice, type CiTriageSlice } from './automations/ci-triage/index.js';
+import { createPetsSlice, type PetsSlice } from './automations/pets/index.js';
 import { notifyRoutes } from './notify/index.js';
 
 export interface Roles {
@@ -47,6 +48,8 @@ export interface Switchyard {
   ciTriage: CiTriageSlice;
   /** Mirroring repositories to other forges (src/automations/mirror). */
   mirror: MirrorSlice;
+  /** Repository pets (src/automations/pets). */
+  pets: PetsSlice;
   http: FastifyInstance;
   /** Starts the roles; resolves once the HTTP server listens (when `web`). Returns the bound port. */
   start(roles: Roles): Promise<number | null>;
@@ -109,6 +112,15 @@ export async function createSwitchyard(config: Config, log: Logger, options: Cre
     log,
     sourceToken: async (installationId) => ((await github.clients().installation(installationId).auth({ type: 'installation' })) as { token: string }).token,
   });
+  const pets = createPetsSlice({
+    config,
+    db,
+    queue,
+    registry,
+    box,
+    log,
+    sourceToken: async (installationId) => ((await github.clients().installation(installationId).auth({ type: 'installation' })) as { token: string }).token,
+  });
   const webhooks = createWebhooksSlice({
     config,
     db,
@@ -144,6 +156,7 @@ export async function createSwitchyard(config: Config, log: Logger, options: Cre
       (app) => stateRoutes(app, { db }),
       mirror.routes,
       ciTriage.routes,
+      pets.routes,
       (app) => notifyRoutes(app, { db }),
       (app) => overviewRoutes(app, { db }),
       (app) => jobsAdminRoutes(app, { queue }),
@@ -166,6 +179,7 @@ export async function createSwitchyard(config: Config, log: Logger, options: Cre
     github,
     ciTriage,
     mirror,
+    pets,
     http,
     async start(roles) {
       started = roles;
@@ -190,6 +204,7 @@ export async function createSwitchyard(config: Config, log: Logger, options: Cre
       await metricsListener?.close();
       await webhooks.drain();
       await mirror.stop();
+      pets.stop();
       await queue.stop();
       if (!started?.web) await http.close();
       appCredentials.close();

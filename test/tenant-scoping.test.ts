@@ -247,6 +247,50 @@ describe.each(dialects)('tenant scoping (%s)', (dialect) => {
     expect(await seqs()).toEqual(expected);
   };
 
+  /**
+   * The pets of both tenants' repositories (given by the `pets` automation on the installation
+   * events; the installation-less repository has none), each with one analysed commit, made once.
+   */
+  const PET_SHA = 'f'.repeat(40);
+  let petsMade: Promise<void> | undefined;
+  const withPets = () =>
+    (petsMade ??= (async () => {
+      const db = t.app.db.kysely;
+      const deadline = Date.now() + 30_000;
+      let pets: Array<{ id: string; repository_id: string }> = [];
+      while (pets.length < 2) {
+        pets = await db.selectFrom('entities as e').innerJoin('repositories as r', 'r.id', 'e.repository_id').select(['e.id', 'e.repository_id']).where('r.full_name', 'in', [TENANTS.A.repo, TENANTS.B.repo]).execute();
+        if (pets.length >= 2) break;
+        if (Date.now() > deadline) throw new Error('the tenants’ repositories got no pets');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const now = new Date().toISOString();
+      for (const pet of pets) {
+        await db
+          .insertInto('commit_analyses')
+          .values({ id: randomUUID(), entity_id: pet.id, repository_id: pet.repository_id, sha: PET_SHA, parents: '[]', is_merge: false, author_name: 'a', author_email: 'a@example.com', authored_at: now, committed_at: now, subject: 'a commit', files_changed: 1, additions: 1, deletions: 0, overall_quality_score: 50, health_delta: 0, applied_delta: 0, applied: 'applied', analysis_json: '{"breakdown":{},"findings":[],"notes":[]}', analyzer_version: 'test', source: 'push', orphaned: false, created_at: now, updated_at: now })
+          .execute();
+      }
+    })());
+  const petRequestSeqs = async () => Object.fromEntries((await t.app.db.kysely.selectFrom('entities as e').innerJoin('repositories as r', 'r.id', 'e.repository_id').select(['r.full_name', 'e.requested_seq', 'e.name']).execute()).map((r) => [r.full_name, `${r.requested_seq}:${r.name}`]));
+  /** A pets route taking a change: the viewer's pets answer `status`; others 404 as a missing one, untouched. */
+  const checkPetChange = async (suffix: string, method: string, body: unknown, status: (v: Client) => number) => {
+    await withPets();
+    for (const v of viewers) {
+      for (const x of ['A', 'B'] as const) {
+        const path = `/api/pets/${TENANTS[x].repo}${suffix}`;
+        const init = body === undefined ? { method } : json(body, { method });
+        if (!tenantsOf(v.who).includes(x)) {
+          const before = await petRequestSeqs();
+          await expectHidden(v, path, TENANTS[x].repo, MISSING.repo, init);
+          expect(await petRequestSeqs(), `${v.label} ${method} ${path}`).toEqual(before);
+          continue;
+        }
+        expect((await v.fetch(path, init)).status, `${v.label} ${method} ${path}`).toBe(status(v));
+      }
+    }
+  };
+
   /** The scoping check of each endpoint that serves GitHub objects. */
   const SCOPED: Record<string, { behaviour: string; check(): Promise<void> }> = {
     'GET /api/events': {
@@ -612,6 +656,74 @@ describe.each(dialects)('tenant scoping (%s)', (dialect) => {
           expect(total, v.label).toBe(mirroredBy(v.who).length);
         }
       },
+    },
+    'GET /api/pets': {
+      behaviour: 'lists the pets of the viewer’s repositories only, across pages',
+      async check() {
+        await withPets();
+        for (const v of viewers) {
+          const items = await pageAll(v, '/api/pets', 1);
+          expect(items.map((i) => i.repository as string).sort(), v.label).toEqual(tenantsOf(v.who).map((x) => TENANTS[x].repo).sort());
+        }
+      },
+    },
+    'GET /api/pets/{owner}/{name}': {
+      behaviour: 'shows the pets of the viewer’s repositories; others answer 404 as a missing one does',
+      async check() {
+        await withPets();
+        await checkRepositoryRoute((n) => `/api/pets/${n}`, (body, x) => expect(body.repository).toBe(TENANTS[x!].repo), { skipLone: true });
+      },
+    },
+    'GET /api/pets/{owner}/{name}/creature.svg': {
+      behaviour: 'draws the pets of the viewer’s repositories (private ones too); others answer 404 as a missing one does',
+      async check() {
+        await withPets();
+        for (const v of viewers) {
+          for (const x of ['A', 'B'] as const) {
+            const path = `/api/pets/${TENANTS[x].repo}/creature.svg`;
+            if (!tenantsOf(v.who).includes(x)) {
+              await expectHidden(v, path, TENANTS[x].repo, MISSING.repo);
+              continue;
+            }
+            const res = await v.fetch(path);
+            expect(res.status, `${v.label} ${path}`).toBe(200);
+            expect(await res.text()).toMatch(/^<svg /);
+          }
+        }
+      },
+    },
+    'GET /api/pets/{owner}/{name}/history': {
+      behaviour: 'shows the health history of the viewer’s pets; others answer 404 as a missing one does',
+      async check() {
+        await withPets();
+        await checkRepositoryRoute((n) => `/api/pets/${n}/history`, (body) => expect(Array.isArray(body.items)).toBe(true), { skipLone: true });
+      },
+    },
+    'GET /api/pets/{owner}/{name}/commits': {
+      behaviour: 'lists the analysed commits of the viewer’s pets; others answer 404 as a missing one does',
+      async check() {
+        await withPets();
+        await checkRepositoryRoute((n) => `/api/pets/${n}/commits`, (body) => expect(body.items.map((c: Json) => c.sha)).toEqual([PET_SHA]), { skipLone: true });
+      },
+    },
+    'GET /api/pets/{owner}/{name}/commits/{sha}': {
+      behaviour: 'explains commits of the viewer’s pets; others answer 404 as a missing one does',
+      async check() {
+        await withPets();
+        await checkRepositoryRoute((n) => `/api/pets/${n}/commits/${PET_SHA}`, (body) => expect(body.sha).toBe(PET_SHA), { skipLone: true });
+      },
+    },
+    'PATCH /api/pets/{owner}/{name}': {
+      behaviour: 'changes the viewer’s pets only; others answer 404 and stay untouched',
+      check: () => checkPetChange('', 'PATCH', { name: 'Renamed' }, () => 200),
+    },
+    'POST /api/pets/{owner}/{name}/revive': {
+      behaviour: 'revives the viewer’s pets only (these are alive: 409); others answer 404 and stay untouched',
+      check: () => checkPetChange('/revive', 'POST', undefined, () => 409),
+    },
+    'POST /api/pets/{owner}/{name}/reanalyze': {
+      behaviour: 'asks for a sync of the viewer’s pets only; others answer 404 and stay untouched',
+      check: () => checkPetChange('/reanalyze', 'POST', {}, () => 202),
     },
     'GET /api/installations/{installation_id}': {
       behaviour: 'shows the viewer’s installations; others answer 404 as a missing one does',

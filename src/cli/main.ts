@@ -17,6 +17,8 @@ import { registerIdentityCommands } from './identity-commands.js';
 import { registerMirrorCommands } from './mirror-commands.js';
 import { registerChecksCommands } from './checks-commands.js';
 import { registerTriageCommands } from './triage-commands.js';
+import { registerPetsAnalyzeCommand } from './pets-analyze-command.js';
+import { registerPetsCommands } from './pets-commands.js';
 
 async function configOrExit(): Promise<Config> {
   await loadDotEnv();
@@ -159,6 +161,9 @@ export function buildCli(): Command {
   registerMirrorCommands(program, configOrExit);
   registerChecksCommands(program, configOrExit);
   registerTriageCommands(program);
+  const pets = program.command('pets').description('repository pets: analyse commits, see health');
+  registerPetsAnalyzeCommand(pets);
+  registerPetsCommands(pets, configOrExit);
 
   program
     .command('doctor')

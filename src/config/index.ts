@@ -53,6 +53,15 @@
  * | `MIRROR_SYNC_LOG_DAYS` | 90 | sync log rows older than this are deleted (with the receipts' retention run) |
  * | `MIRROR_ALLOWED_ADDRESSES` | unset | comma-separated CIDRs or host names a target may use although they are loopback, link-local or metadata addresses (e.g. `127.0.0.0/8` for a forge on the same machine) |
  * | `MIRROR_GIT` | `git` | the git executable |
+ * | `PETS_CACHE_DIR` | `<data dir>/pets-cache` | bare clones the pets analyse, one per repository |
+ * | `PETS_DECAY_CRON` | `23 0 * * *` | when the daily decay runs (cron, UTC) |
+ * | `PETS_DECAY_PER_DAY` | 2 | health an idle pet loses a day (a pet may set its own) |
+ * | `PETS_GRACE_DAYS` | 3 | days without an analysed commit before decay starts |
+ * | `PETS_HEALTH_WINDOW_DAYS` | 90 | only commits this recent move health (older ones are analysed and shown) |
+ * | `PETS_BACKFILL_CONCURRENCY` | 1 | history backfills running at once per worker process |
+ * | `PETS_BACKFILL_SLICE_SECONDS` | 60 | a backfill job analyses this long, records its progress and queues the next slice |
+ * | `PETS_RETRY_BASE_MS` | 30000 | first retry delay after a failed fetch; doubles per failure, capped at 1 hour |
+ * | `PETS_ENABLED` | `true` | `false` turns the pets off (no events handled, no jobs) |
  */
 import { z } from 'zod';
 import fs from 'node:fs';
@@ -148,6 +157,15 @@ const envSchema = z.object({
   MIRROR_SYNC_LOG_DAYS: int(90, 1, 36500),
   MIRROR_ALLOWED_ADDRESSES: optionalString,
   MIRROR_GIT: optionalString.transform((v) => v ?? 'git'),
+  PETS_CACHE_DIR: optionalString,
+  PETS_DECAY_CRON: optionalString.transform((v) => v ?? '23 0 * * *'),
+  PETS_DECAY_PER_DAY: int(2, 0, 100),
+  PETS_GRACE_DAYS: int(3, 0, 365),
+  PETS_HEALTH_WINDOW_DAYS: int(90, 1, 36500),
+  PETS_BACKFILL_CONCURRENCY: int(1, 1, 64),
+  PETS_BACKFILL_SLICE_SECONDS: int(60, 1, 3600),
+  PETS_RETRY_BASE_MS: int(30_000, 1),
+  PETS_ENABLED: optionalString.transform((v) => (v ?? 'true').toLowerCase()).pipe(z.enum(['true', 'false'])),
 });
 
 /** The GitHub App as configured in the environment (the setup wizard stores one in the database instead). */
@@ -185,6 +203,20 @@ export interface MirrorConfig {
   git: string;
 }
 
+/** Repository pets (src/automations/pets). */
+export interface PetsConfig {
+  enabled: boolean;
+  /** Bare clones the pets analyse live here. */
+  cacheDir: string;
+  decayCron: string;
+  decayPerDay: number;
+  graceDays: number;
+  healthWindowDays: number;
+  backfillConcurrency: number;
+  backfillSliceSeconds: number;
+  retryBaseMs: number;
+}
+
 export interface Config {
   port: number;
   host: string;
@@ -216,6 +248,7 @@ export interface Config {
   /** Fastify's trustProxy: false, true, a hop count, or proxy addresses. */
   trustProxy: boolean | number | string;
   mirror: MirrorConfig;
+  pets: PetsConfig;
 }
 
 const trimSlash = (u: string) => u.replace(/\/+$/, '');
@@ -316,6 +349,17 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       syncLogDays: e.MIRROR_SYNC_LOG_DAYS,
       allowedAddresses: (e.MIRROR_ALLOWED_ADDRESSES ?? '').split(',').map((a) => a.trim()).filter(Boolean),
       git: e.MIRROR_GIT,
+    },
+    pets: {
+      enabled: e.PETS_ENABLED === 'true',
+      cacheDir: path.resolve(e.PETS_CACHE_DIR ?? path.join(dataDir, 'pets-cache')),
+      decayCron: e.PETS_DECAY_CRON,
+      decayPerDay: e.PETS_DECAY_PER_DAY,
+      graceDays: e.PETS_GRACE_DAYS,
+      healthWindowDays: e.PETS_HEALTH_WINDOW_DAYS,
+      backfillConcurrency: e.PETS_BACKFILL_CONCURRENCY,
+      backfillSliceSeconds: e.PETS_BACKFILL_SLICE_SECONDS,
+      retryBaseMs: e.PETS_RETRY_BASE_MS,
     },
   };
 }

@@ -10,6 +10,7 @@ import * as m0002 from './migrations/0002_jobs_claim_index.js';
 import * as m0003 from './migrations/0003_identity.js';
 import * as m0004 from './migrations/0004_mirror.js';
 import * as m0005 from './migrations/0005_ci_triage.js';
+import * as m0006 from './migrations/0006_pets.js';
 import * as m0010 from './migrations/0010_receipt_counted.js';
 
 const MIGRATIONS = {
@@ -18,6 +19,7 @@ const MIGRATIONS = {
   '0003_identity': m0003,
   '0004_mirror': m0004,
   '0005_ci_triage': m0005,
+  '0006_pets': m0006,
   '0010_receipt_counted': m0010,
 } as const;
 

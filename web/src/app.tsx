@@ -17,6 +17,8 @@ const FailingChecksPage = lazy(() => import('./pages/checks').then((m) => ({ def
 const CheckRunPage = lazy(() => import('./pages/check-run').then((m) => ({ default: m.CheckRunPage })));
 const MirrorsPage = lazy(() => import('./pages/mirrors').then((m) => ({ default: m.MirrorsPage })));
 const MirrorLogPage = lazy(() => import('./pages/mirror-log').then((m) => ({ default: m.MirrorLogPage })));
+const PetsPage = lazy(() => import('./pages/pets').then((m) => ({ default: m.PetsPage })));
+const PetPage = lazy(() => import('./pages/pet').then((m) => ({ default: m.PetPage })));
 const NotificationsPage = lazy(() => import('./pages/notifications').then((m) => ({ default: m.NotificationsPage })));
 const AccountPage = lazy(() => import('./pages/account/account').then((m) => ({ default: m.AccountPage })));
 const AdminPage = lazy(() => import('./pages/admin/admin').then((m) => ({ default: m.AdminPage })));
@@ -38,6 +40,8 @@ function SignedIn() {
               <Route path="checks/:checkRunId" element={<CheckRunPage />} />
               <Route path="mirrors" element={<MirrorsPage />} />
               <Route path="mirrors/:owner/:name/logs" element={<MirrorLogPage />} />
+              <Route path="pets" element={<PetsPage />} />
+              <Route path="pets/:owner/:name" element={<PetPage />} />
               <Route path="notifications" element={<NotificationsPage />} />
               <Route path="account" element={<AccountPage />} />
               <Route path="admin/*" element={<AdminPage />} />

@@ -12,7 +12,7 @@ import { adminOf, authOf, type Scope } from '../../http/auth-context.js';
 import { errorResponse } from '../../http/error-handler.js';
 import { decodeCursor, pageOf } from '../../http/paging.js';
 import { MirrorNotFound } from './errors.js';
-import { diskUsage } from './git/cache.js';
+import { diskUsage } from '../../git/index.js';
 import {
   addManualMirror,
   createRule,

@@ -23,11 +23,10 @@ import type { SecretBox } from '../../identity/index.js';
 import type { Logger } from '../../log/index.js';
 import { FAILURE_CODES, MirrorUrlRefused, SyncFailure } from './errors.js';
 import { forgeFor, type ForgeAdapter } from './forge/index.js';
-import { cacheExists, cachePath, removeStaleLocks } from './git/cache.js';
+import { cacheExists, GitCommandFailed, lfsAvailable, parseForEachRef, parseLsRemote, removeStaleLocks, runGit, usesLfs, type GitCredential, type GitProgress, type GitRunOptions, type RefMap } from '../../git/index.js';
+import { cachePath } from './git/cache.js';
 import { classifyGitError } from './git/classify-git-error.js';
-import { lfsAvailable, usesLfs } from './git/lfs.js';
-import { backupRefName, backupStamp, parseForEachRef, parseLsRemote, planIsEmpty, planRefChanges, type RefChange, type RefMap } from './git/refs.js';
-import { GitCommandFailed, runGit, type GitCredential, type GitProgress, type GitRunOptions } from './git/run-git.js';
+import { backupRefName, backupStamp, planIsEmpty, planRefChanges, type RefChange } from './git/refs.js';
 import { getRepositoryFacts, getTarget, insertLog, mirrorAtPath, updateMirror, type MirrorRow, type RepositoryFacts, type TargetRow } from './repo.js';
 import { checkTargetUrl } from './url-policy.js';
 

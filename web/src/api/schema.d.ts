@@ -4252,6 +4252,1078 @@ export interface paths {
         };
         trace?: never;
     };
+    "/api/pets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Pets of the repositories you may see, newest first, each with a 30-day health sparkline */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Opaque cursor from the previous page’s next_cursor */
+                    cursor?: string;
+                    /** @description Page size (1–200, default 50) */
+                    limit?: number;
+                    /** @description Only pets in this life state */
+                    state?: "alive" | "dying" | "dead";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: string;
+                                /** @description owner/name on GitHub now */
+                                repository: string;
+                                github_repository_id: number;
+                                installation_id: number | null;
+                                is_private: boolean;
+                                is_archived: boolean;
+                                repository_deleted: boolean;
+                                /** @description The pet’s name (generated, renamable) */
+                                name: string;
+                                /** @enum {string} */
+                                entity_type: "robot" | "plant" | "pet" | "golem" | "blob";
+                                /** @description false: the type follows the repository’s language */
+                                type_overridden: boolean;
+                                language: string | null;
+                                health: number;
+                                /** @enum {string} */
+                                band: "thriving" | "healthy" | "okay" | "poor" | "dying";
+                                /** @enum {string} */
+                                life_state: "alive" | "dying" | "dead";
+                                generation: number;
+                                born_at: string;
+                                zero_since: string | null;
+                                death_date: string | null;
+                                death_cause: string | null;
+                                last_commit_at: string | null;
+                                /** @description The analysed branch */
+                                branch: string;
+                                /** @description null: the repository’s default branch */
+                                branch_setting: string | null;
+                                decay_per_day: number;
+                                /** @description null: PETS_DECAY_PER_DAY */
+                                decay_setting: number | null;
+                                sync: {
+                                    /** @enum {string} */
+                                    status: "idle" | "pending" | "syncing" | "failed";
+                                    error: string | null;
+                                    failures: number;
+                                    next_attempt_at: string | null;
+                                    last_synced_at: string | null;
+                                    head_sha: string | null;
+                                };
+                                backfill: {
+                                    /** @enum {string} */
+                                    status: "pending" | "running" | "done" | "failed" | "empty";
+                                    done: number;
+                                    total: number | null;
+                                    error: string | null;
+                                    started_at: string | null;
+                                    finished_at: string | null;
+                                };
+                                badge: {
+                                    /** @description A private repository’s images are served at a secret URL */
+                                    secret_url: boolean;
+                                    /** @description The creature (null: a private repository without a secret URL) */
+                                    image_url: string | null;
+                                    badge_url: string | null;
+                                    /** @description For a README */
+                                    markdown: string | null;
+                                };
+                                /** @description Health over the last 30 days (lists only) */
+                                sparkline?: {
+                                    at: string;
+                                    health: number;
+                                }[];
+                                created_at: string;
+                                updated_at: string;
+                            }[];
+                            next_cursor: string | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/pets/{owner}/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One pet: health, band, life state, sync and backfill progress, settings, badge */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    owner: string;
+                    name: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            /** @description owner/name on GitHub now */
+                            repository: string;
+                            github_repository_id: number;
+                            installation_id: number | null;
+                            is_private: boolean;
+                            is_archived: boolean;
+                            repository_deleted: boolean;
+                            /** @description The pet’s name (generated, renamable) */
+                            name: string;
+                            /** @enum {string} */
+                            entity_type: "robot" | "plant" | "pet" | "golem" | "blob";
+                            /** @description false: the type follows the repository’s language */
+                            type_overridden: boolean;
+                            language: string | null;
+                            health: number;
+                            /** @enum {string} */
+                            band: "thriving" | "healthy" | "okay" | "poor" | "dying";
+                            /** @enum {string} */
+                            life_state: "alive" | "dying" | "dead";
+                            generation: number;
+                            born_at: string;
+                            zero_since: string | null;
+                            death_date: string | null;
+                            death_cause: string | null;
+                            last_commit_at: string | null;
+                            /** @description The analysed branch */
+                            branch: string;
+                            /** @description null: the repository’s default branch */
+                            branch_setting: string | null;
+                            decay_per_day: number;
+                            /** @description null: PETS_DECAY_PER_DAY */
+                            decay_setting: number | null;
+                            sync: {
+                                /** @enum {string} */
+                                status: "idle" | "pending" | "syncing" | "failed";
+                                error: string | null;
+                                failures: number;
+                                next_attempt_at: string | null;
+                                last_synced_at: string | null;
+                                head_sha: string | null;
+                            };
+                            backfill: {
+                                /** @enum {string} */
+                                status: "pending" | "running" | "done" | "failed" | "empty";
+                                done: number;
+                                total: number | null;
+                                error: string | null;
+                                started_at: string | null;
+                                finished_at: string | null;
+                            };
+                            badge: {
+                                /** @description A private repository’s images are served at a secret URL */
+                                secret_url: boolean;
+                                /** @description The creature (null: a private repository without a secret URL) */
+                                image_url: string | null;
+                                badge_url: string | null;
+                                /** @description For a README */
+                                markdown: string | null;
+                            };
+                            /** @description Health over the last 30 days (lists only) */
+                            sparkline?: {
+                                at: string;
+                                health: number;
+                            }[];
+                            created_at: string;
+                            updated_at: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Change a pet: name, type, branch, decay, secret URL for a private repository’s images; health (administrators) */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    owner: string;
+                    name: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name?: string;
+                        /**
+                         * @description null: follow the repository’s language again
+                         * @enum {string|null}
+                         */
+                        entity_type?: "robot" | "plant" | "pet" | "golem" | "blob" | null;
+                        /** @description null: the default branch */
+                        branch?: string | null;
+                        /** @description 0: no decay; null: PETS_DECAY_PER_DAY */
+                        decay_per_day?: number | null;
+                        /**
+                         * @description A private repository’s images at a secret URL: enable (keeps an existing one), rotate (a new one), disable
+                         * @enum {string}
+                         */
+                        secret_url?: "enable" | "rotate" | "disable";
+                        /** @description Set health by hand (administrators; a manual_reset history row) */
+                        health?: number;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            /** @description owner/name on GitHub now */
+                            repository: string;
+                            github_repository_id: number;
+                            installation_id: number | null;
+                            is_private: boolean;
+                            is_archived: boolean;
+                            repository_deleted: boolean;
+                            /** @description The pet’s name (generated, renamable) */
+                            name: string;
+                            /** @enum {string} */
+                            entity_type: "robot" | "plant" | "pet" | "golem" | "blob";
+                            /** @description false: the type follows the repository’s language */
+                            type_overridden: boolean;
+                            language: string | null;
+                            health: number;
+                            /** @enum {string} */
+                            band: "thriving" | "healthy" | "okay" | "poor" | "dying";
+                            /** @enum {string} */
+                            life_state: "alive" | "dying" | "dead";
+                            generation: number;
+                            born_at: string;
+                            zero_since: string | null;
+                            death_date: string | null;
+                            death_cause: string | null;
+                            last_commit_at: string | null;
+                            /** @description The analysed branch */
+                            branch: string;
+                            /** @description null: the repository’s default branch */
+                            branch_setting: string | null;
+                            decay_per_day: number;
+                            /** @description null: PETS_DECAY_PER_DAY */
+                            decay_setting: number | null;
+                            sync: {
+                                /** @enum {string} */
+                                status: "idle" | "pending" | "syncing" | "failed";
+                                error: string | null;
+                                failures: number;
+                                next_attempt_at: string | null;
+                                last_synced_at: string | null;
+                                head_sha: string | null;
+                            };
+                            backfill: {
+                                /** @enum {string} */
+                                status: "pending" | "running" | "done" | "failed" | "empty";
+                                done: number;
+                                total: number | null;
+                                error: string | null;
+                                started_at: string | null;
+                                finished_at: string | null;
+                            };
+                            badge: {
+                                /** @description A private repository’s images are served at a secret URL */
+                                secret_url: boolean;
+                                /** @description The creature (null: a private repository without a secret URL) */
+                                image_url: string | null;
+                                badge_url: string | null;
+                                /** @description For a README */
+                                markdown: string | null;
+                            };
+                            /** @description Health over the last 30 days (lists only) */
+                            sparkline?: {
+                                at: string;
+                                health: number;
+                            }[];
+                            created_at: string;
+                            updated_at: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/api/pets/{owner}/{name}/creature.svg": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The pet’s creature as SVG, for people who may see it (private repositories too) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    owner: string;
+                    name: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description image/svg+xml */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "image/svg+xml": string;
+                    };
+                };
+                /** @description Default Response */
+                304: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "image/svg+xml": null;
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "image/svg+xml": {
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/pets/{owner}/{name}/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every change of health (commit analyses, daily decay, manual resets, deaths, revives), oldest first */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Only changes at or after this time (ISO 8601) */
+                    since?: string;
+                    /** @description Opaque cursor from the previous page’s next_cursor */
+                    cursor?: string;
+                    /** @description Page size (1–1000, default 500) */
+                    limit?: number;
+                };
+                header?: never;
+                path: {
+                    owner: string;
+                    name: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: string;
+                                /** @enum {string} */
+                                kind: "commit_analysis" | "daily_decay" | "manual_reset" | "death" | "revive";
+                                health_before: number;
+                                health_after: number;
+                                delta: number;
+                                /** @enum {string} */
+                                life_state: "alive" | "dying" | "dead";
+                                generation: number;
+                                sha: string | null;
+                                decay_day: string | null;
+                                reason: string;
+                                occurred_at: string;
+                            }[];
+                            next_cursor: string | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/pets/{owner}/{name}/commits": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Analysed commits with their breakdown, newest first */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Opaque cursor from the previous page’s next_cursor */
+                    cursor?: string;
+                    /** @description Page size (1–200, default 50) */
+                    limit?: number;
+                };
+                header?: never;
+                path: {
+                    owner: string;
+                    name: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                sha: string;
+                                parents: string[];
+                                is_merge: boolean;
+                                author_name: string;
+                                author_email: string;
+                                authored_at: string;
+                                committed_at: string;
+                                subject: string;
+                                files_changed: number;
+                                additions: number;
+                                deletions: number;
+                                overall_quality_score: number;
+                                /** @description What the analyser gave: the components’ points, clamped to −20..+20 */
+                                health_delta: number;
+                                /** @description What it moved the pet’s health by */
+                                applied_delta: number;
+                                /**
+                                 * @description applied; too_old (older than the health window); dead (the pet was dead); merge (merges move nothing)
+                                 * @enum {string}
+                                 */
+                                applied: "applied" | "too_old" | "dead" | "merge";
+                                /** @description The commit left the branch (force push) */
+                                orphaned: boolean;
+                                /** @enum {string} */
+                                source: "push" | "backfill" | "reanalyze";
+                                analyzer_version: string;
+                                breakdown: {
+                                    [key: string]: {
+                                        points: number;
+                                        reason: string;
+                                    };
+                                };
+                                analyzed_at: string;
+                            }[];
+                            next_cursor: string | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/pets/{owner}/{name}/commits/{sha}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One commit’s analysis: each component’s points and reason, findings with file:line (secrets redacted), notes */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    owner: string;
+                    name: string;
+                    sha: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            sha: string;
+                            parents: string[];
+                            is_merge: boolean;
+                            author_name: string;
+                            author_email: string;
+                            authored_at: string;
+                            committed_at: string;
+                            subject: string;
+                            files_changed: number;
+                            additions: number;
+                            deletions: number;
+                            overall_quality_score: number;
+                            /** @description What the analyser gave: the components’ points, clamped to −20..+20 */
+                            health_delta: number;
+                            /** @description What it moved the pet’s health by */
+                            applied_delta: number;
+                            /**
+                             * @description applied; too_old (older than the health window); dead (the pet was dead); merge (merges move nothing)
+                             * @enum {string}
+                             */
+                            applied: "applied" | "too_old" | "dead" | "merge";
+                            /** @description The commit left the branch (force push) */
+                            orphaned: boolean;
+                            /** @enum {string} */
+                            source: "push" | "backfill" | "reanalyze";
+                            analyzer_version: string;
+                            breakdown: {
+                                [key: string]: {
+                                    points: number;
+                                    reason: string;
+                                };
+                            };
+                            analyzed_at: string;
+                            findings: {
+                                component: string;
+                                rule: string;
+                                file: string;
+                                line: number | null;
+                                message: string;
+                                preview?: string;
+                            }[];
+                            notes: string[];
+                            /** @description The sum of the components’ points (health_delta is this, clamped) */
+                            components_sum: number;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/pets/{owner}/{name}/revive": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Revive a dead pet: health 50, next generation (its history stays) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    owner: string;
+                    name: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            /** @description owner/name on GitHub now */
+                            repository: string;
+                            github_repository_id: number;
+                            installation_id: number | null;
+                            is_private: boolean;
+                            is_archived: boolean;
+                            repository_deleted: boolean;
+                            /** @description The pet’s name (generated, renamable) */
+                            name: string;
+                            /** @enum {string} */
+                            entity_type: "robot" | "plant" | "pet" | "golem" | "blob";
+                            /** @description false: the type follows the repository’s language */
+                            type_overridden: boolean;
+                            language: string | null;
+                            health: number;
+                            /** @enum {string} */
+                            band: "thriving" | "healthy" | "okay" | "poor" | "dying";
+                            /** @enum {string} */
+                            life_state: "alive" | "dying" | "dead";
+                            generation: number;
+                            born_at: string;
+                            zero_since: string | null;
+                            death_date: string | null;
+                            death_cause: string | null;
+                            last_commit_at: string | null;
+                            /** @description The analysed branch */
+                            branch: string;
+                            /** @description null: the repository’s default branch */
+                            branch_setting: string | null;
+                            decay_per_day: number;
+                            /** @description null: PETS_DECAY_PER_DAY */
+                            decay_setting: number | null;
+                            sync: {
+                                /** @enum {string} */
+                                status: "idle" | "pending" | "syncing" | "failed";
+                                error: string | null;
+                                failures: number;
+                                next_attempt_at: string | null;
+                                last_synced_at: string | null;
+                                head_sha: string | null;
+                            };
+                            backfill: {
+                                /** @enum {string} */
+                                status: "pending" | "running" | "done" | "failed" | "empty";
+                                done: number;
+                                total: number | null;
+                                error: string | null;
+                                started_at: string | null;
+                                finished_at: string | null;
+                            };
+                            badge: {
+                                /** @description A private repository’s images are served at a secret URL */
+                                secret_url: boolean;
+                                /** @description The creature (null: a private repository without a secret URL) */
+                                image_url: string | null;
+                                badge_url: string | null;
+                                /** @description For a README */
+                                markdown: string | null;
+                            };
+                            /** @description Health over the last 30 days (lists only) */
+                            sparkline?: {
+                                at: string;
+                                health: number;
+                            }[];
+                            created_at: string;
+                            updated_at: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/pets/{owner}/{name}/reanalyze": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Fetch and analyse what is new now (202); with history: true, the whole history again */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    owner: string;
+                    name: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /**
+                         * @description Also analyse the whole history again (a new backfill; health is not moved twice)
+                         * @default false
+                         */
+                        history?: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            status: "accepted";
+                            message: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/pets/{owner}/{file}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The creature of a repository’s pet (SVG; public, ETag, no-cache) */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description The secret of a private repository’s pet */
+                    key?: string;
+                };
+                header?: never;
+                path: {
+                    owner: string;
+                    /** @description <name>.svg */
+                    file: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description image/svg+xml */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "image/svg+xml": string;
+                    };
+                };
+                /** @description Default Response */
+                304: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "image/svg+xml": null;
+                    };
+                };
+                /** @description image/svg+xml: a neutral image */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "image/svg+xml": string;
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/pets/{owner}/{name}/badge.svg": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A shields-style badge for a repository’s pet: name, health, band (SVG; public, ETag, no-cache) */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description The secret of a private repository’s pet */
+                    key?: string;
+                };
+                header?: never;
+                path: {
+                    owner: string;
+                    name: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description image/svg+xml */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "image/svg+xml": string;
+                    };
+                };
+                /** @description Default Response */
+                304: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "image/svg+xml": null;
+                    };
+                };
+                /** @description image/svg+xml: a neutral image */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "image/svg+xml": string;
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/notifications": {
         parameters: {
             query?: never;

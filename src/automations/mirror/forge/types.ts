@@ -7,7 +7,7 @@
  * - path: where the repository lives on the target, namespace included (`mirrors/widgets`).
  * - clone URL: the repository's git-over-HTTP(S) address on the target, never with credentials.
  */
-import type { GitCredential } from '../git/run-git.js';
+import type { GitCredential } from '../../../git/index.js';
 import type { TargetKind } from '../tables.js';
 
 export interface ForgeRepository {

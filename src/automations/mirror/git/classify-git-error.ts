@@ -3,7 +3,7 @@
  * retrying can help, and a message that says what to fix.
  */
 import { FAILURE_CODES, SyncFailure } from '../errors.js';
-import { GitCommandFailed } from './run-git.js';
+import { GitCommandFailed } from '../../../git/index.js';
 
 const AUTH = [/authentication failed/i, /returned error: 401/i, /could not read (username|password)/i, /HTTP Basic: Access denied/i, /invalid credentials/i, /terminal prompts disabled/i];
 const FORBIDDEN = [/returned error: 403/i, /permission to .* denied/i, /do not have permission/i, /not allowed to push/i];

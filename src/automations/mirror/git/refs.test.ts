@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { backupRefName, backupStamp, parseForEachRef, parseLsRemote, parsePushRejections, planIsEmpty, planRefChanges } from './refs.js';
+import { parseForEachRef, parseLsRemote } from '../../../git/index.js';
+import { backupRefName, backupStamp, parsePushRejections, planIsEmpty, planRefChanges } from './refs.js';
 
 const A = 'a'.repeat(40);
 const B = 'b'.repeat(40);

@@ -1,41 +1,8 @@
 /**
- * Refs as the mirror sees them, and what a sync must change on the target.
- *
- * Only branches (`refs/heads/*`) and tags (`refs/tags/*`) are mirrored: never `refs/pull/*`, a
- * forge's own refs (`refs/merge-requests/*`, `refs/pull/*` on Gitea), or Switchyard's backups.
+ * What a mirror sync must change on the target, and the names of its backups. Listing refs lives
+ * in src/git (refs.ts).
  */
-
-export type RefMap = Map<string, string>;
-
-/** True for the refs a mirror carries. */
-export function isMirroredRef(ref: string): boolean {
-  return (ref.startsWith('refs/heads/') || ref.startsWith('refs/tags/')) && !ref.endsWith('^{}') && ref !== 'refs/heads/HEAD';
-}
-
-/** Parses `git ls-remote` output (`<sha>\t<ref>` lines), keeping mirrored refs. */
-export function parseLsRemote(text: string): RefMap {
-  const refs: RefMap = new Map();
-  for (const line of text.split('\n')) {
-    const tab = line.indexOf('\t');
-    if (tab <= 0) continue;
-    const sha = line.slice(0, tab).trim();
-    const ref = line.slice(tab + 1).trim();
-    if (/^[0-9a-f]{40,64}$/.test(sha) && isMirroredRef(ref)) refs.set(ref, sha);
-  }
-  return refs;
-}
-
-/** Parses `git for-each-ref --format='%(objectname) %(refname)'` output, keeping mirrored refs. */
-export function parseForEachRef(text: string): RefMap {
-  const refs: RefMap = new Map();
-  for (const line of text.split('\n')) {
-    const sp = line.indexOf(' ');
-    if (sp <= 0) continue;
-    const ref = line.slice(sp + 1).trim();
-    if (isMirroredRef(ref)) refs.set(ref, line.slice(0, sp));
-  }
-  return refs;
-}
+import type { RefMap } from '../../../git/index.js';
 
 export interface RefChange {
   ref: string;

@@ -1,5 +1,5 @@
 /**
- * Runs real git as a child process (execa), the one way the mirror slice touches git.
+ * Runs real git as a child process (execa), the one way Switchyard touches git (the mirror, the pets).
  *
  * Credentials never appear in a URL, an argument list, a repository's config or a log: each run
  * gets them through its environment only, as `GIT_CONFIG_COUNT`/`GIT_CONFIG_KEY_n`/
@@ -12,7 +12,7 @@
  * `onProgress` gets each (phase, percent), and the result carries the bytes git reported.
  */
 import { execa } from 'execa';
-import { scrubSecrets } from '../../../log/index.js';
+import { scrubSecrets } from '../log/index.js';
 
 /** HTTP Basic credentials for one origin (scheme://host:port). */
 export interface GitCredential {
