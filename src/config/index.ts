@@ -50,6 +50,8 @@
  * | `MIRROR_SYNC_LOG_DAYS` | 90 | sync log rows older than this are deleted (with the receipts' retention run) |
  * | `MIRROR_ALLOWED_ADDRESSES` | unset | comma-separated CIDRs or host names a target may use although they are loopback, link-local or metadata addresses (e.g. `127.0.0.0/8` for a forge on the same machine) |
  * | `MIRROR_GIT` | `git` | the git executable |
+ * | `AGENTS_SANDBOX` | `bwrap` | how the agents' commands run: `bwrap` (bubblewrap: no network, read-only system, limits; nothing runs without it) or `none` (no sandbox; an administrator's explicit choice) |
+ * | `AGENTS_WORK_DIR` | `<data dir>/agents` | the agents' git worktrees, one per conversation |
  */
 import { z } from 'zod';
 import fs from 'node:fs';
@@ -138,6 +140,8 @@ const envSchema = z.object({
   MIRROR_RETRY_BASE_MS: int(30_000, 1),
   MIRROR_LEASE_SECONDS: int(60, 1, 3600),
   MIRROR_POLL_MS: int(500, 10, 60_000),
+  AGENTS_SANDBOX: z.preprocess(blankToUndefined, z.enum(['bwrap', 'none']).default('bwrap')),
+  AGENTS_WORK_DIR: optionalString,
   MIRROR_RECONCILE_CRON: optionalString.transform((v) => v ?? '41 4 * * *'),
   MIRROR_SYNC_LOG_DAYS: int(90, 1, 36500),
   MIRROR_ALLOWED_ADDRESSES: optionalString,
@@ -208,6 +212,8 @@ export interface Config {
   /** Fastify's trustProxy: false, true, a hop count, or proxy addresses. */
   trustProxy: boolean | number | string;
   mirror: MirrorConfig;
+  /** LLM agents on issues (src/automations/agents). */
+  agents: { sandbox: 'bwrap' | 'none'; workDir: string };
 }
 
 const trimSlash = (u: string) => u.replace(/\/+$/, '');
@@ -308,6 +314,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       allowedAddresses: (e.MIRROR_ALLOWED_ADDRESSES ?? '').split(',').map((a) => a.trim()).filter(Boolean),
       git: e.MIRROR_GIT,
     },
+    agents: { sandbox: e.AGENTS_SANDBOX, workDir: path.resolve(e.AGENTS_WORK_DIR ?? path.join(dataDir, 'agents')) },
   };
 }
 
