@@ -23,7 +23,7 @@ import { createIdentitySlice, loadSecretBox, type IdentitySlice, type SecretBox 
 import { createAppCredentialsStore, createGitHubSlice, type AppCredentialsStore, type GitHubSlice } from './github/index.js';
 import { createMirrorSlice, type MirrorSlice } from './automations/mirror/index.js';
 import { createCiTriageSlice, type CiTriageSlice } from './automations/ci-triage/index.js';
-import { notifyRoutes } from './notify/index.js';
+import { createNotifySlice, type NotifySlice } from './notify/index.js';
 
 export interface Roles {
   web: boolean;
@@ -46,6 +46,8 @@ export interface Switchyard {
   ciTriage: CiTriageSlice;
   /** Mirroring repositories to other forges (src/automations/mirror). */
   mirror: MirrorSlice;
+  /** Notifications in-app, by Telegram and by email (src/notify). */
+  notify: NotifySlice;
   http: FastifyInstance;
   /** Starts the roles; resolves once the HTTP server listens (when `web`). Returns the bound port. */
   start(roles: Roles): Promise<number | null>;
@@ -117,6 +119,7 @@ export async function createSwitchyard(config: Config, log: Logger, options: Cre
     receiptBatchWriter: options.receiptBatchWriter,
     webhookSecret: () => appCredentials.webhookSecret(),
   });
+  const notify = createNotifySlice({ config, db, box, queue, registry, log, storeReceipt: (d) => webhooks.store(d) });
 
   metrics.addCollectedGauge('switchyard_queue_jobs', 'Jobs by queue and state', ['queue', 'state'], async () => {
     const stats = await queue.stats();
@@ -132,7 +135,7 @@ export async function createSwitchyard(config: Config, log: Logger, options: Cre
     authenticate: (req) => identity.authenticate(req),
     trustProxy: config.trustProxy,
     version: packageVersion(),
-    isolatedPlugins: [webhooks.receiver],
+    isolatedPlugins: [webhooks.receiver, notify.telegramReceiver],
     plugins: [
       identity.routes,
       github.routes,
@@ -140,7 +143,7 @@ export async function createSwitchyard(config: Config, log: Logger, options: Cre
       (app) => stateRoutes(app, { db }),
       mirror.routes,
       ciTriage.routes,
-      (app) => notifyRoutes(app, { db }),
+      notify.routes,
       (app) => overviewRoutes(app, { db }),
       (app) => jobsAdminRoutes(app, { queue }),
       (app) => dashboardRoutes(app, { githubUrl: config.github.url }),
@@ -161,11 +164,13 @@ export async function createSwitchyard(config: Config, log: Logger, options: Cre
     github,
     ciTriage,
     mirror,
+    notify,
     http,
     async start(roles) {
       started = roles;
       await queue.start({ work: roles.worker, schedule: roles.scheduler });
       mirror.start({ work: roles.worker });
+      notify.start({ work: roles.worker });
       if (roles.scheduler) await github.kickOff();
       if (!roles.web) {
         await http.ready();
@@ -181,6 +186,7 @@ export async function createSwitchyard(config: Config, log: Logger, options: Cre
       if (started?.web) await http.close();
       await webhooks.drain();
       await mirror.stop();
+      await notify.stop();
       await queue.stop();
       if (!started?.web) await http.close();
       appCredentials.close();
