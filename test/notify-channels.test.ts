@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { notify } from '../src/notify/index.js';
+import { runNotifyTest } from '../src/cli/notify-commands.js';
 import { startTestApp, type TestApp } from './support/app.js';
 import { dialects } from './support/databases.js';
 import { blockedByUser, startFakeTelegram, textUpdate, tooManyRequests, type FakeTelegram } from './support/fake-telegram/index.js';
@@ -277,6 +278,26 @@ describe.each(dialects)('notification channels (%s)', (dialect) => {
     // Codes are stored hashed only.
     const stored = await sql<{ code_hash: string }>`select code_hash from notification_link_codes`.execute(t.app.db.kysely);
     for (const c of codes) expect(stored.rows.map((r) => r.code_hash)).not.toContain(c);
+  });
+
+  it('`switchyard notify test` sends to a person’s channels and says what happened', async () => {
+    const lines: string[] = [];
+    const io = { out: (x: string) => lines.push(x), err: (x: string) => lines.push(`error: ${x}`) };
+    expect(await runNotifyTest(t.app, { user: 'alice' }, io)).toBe(0);
+    expect(lines).toEqual(['alice email: sent', 'alice telegram: sent']);
+    expect(tg.sentTo(alice.chatId).filter((m) => m.text.includes('Test notification for alice'))).toHaveLength(1);
+    expect(smtp.to(alice.email).filter((m) => m.subject === 'Test notification for alice')).toHaveLength(1);
+
+    lines.length = 0;
+    smtp.failNext({ code: 554, message: 'Transaction failed' });
+    expect(await runNotifyTest(t.app, { user: 'alice', channel: 'email' }, io)).toBe(1);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^alice email: not sent \(dead\): SMTP answered 554/);
+
+    lines.length = 0;
+    expect(await runNotifyTest(t.app, { user: 'nobody' }, io)).toBe(2);
+    expect(await runNotifyTest(t.app, {}, io)).toBe(2); // root, the only administrator, linked nothing
+    expect(lines).toEqual(['error: No user named nobody', 'error: root: no linked channel (link one on the account page)']);
   });
 
   it('no bot token, SMTP password, webhook secret or code appears in the logs', async () => {

@@ -16,6 +16,7 @@ import { registerIdentityCommands } from './identity-commands.js';
 import { registerMirrorCommands } from './mirror-commands.js';
 import { registerChecksCommands } from './checks-commands.js';
 import { registerTriageCommands } from './triage-commands.js';
+import { registerNotifyCommands } from './notify-commands.js';
 
 async function configOrExit(): Promise<Config> {
   await loadDotEnv();
@@ -144,6 +145,7 @@ export function buildCli(): Command {
   registerMirrorCommands(program, configOrExit);
   registerChecksCommands(program, configOrExit);
   registerTriageCommands(program);
+  registerNotifyCommands(program, configOrExit);
 
   program
     .command('doctor')

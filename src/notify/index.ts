@@ -34,7 +34,7 @@ import { onNotificationsRecorded, wakeRunners } from './wake.js';
 import './tables.js';
 
 export { sendTestNotification } from './test-notification.js';
-export { findUser, listChannels, type Channel } from './repo.js';
+export { administrators, deliveriesOf, findUser, listChannels, type Channel } from './repo.js';
 export { DELIVER_JOB } from './deliver.js';
 export { SEALED_COLUMN as NOTIFY_SEALED_COLUMN } from './bot-token.js';
 

@@ -365,3 +365,20 @@ export async function unlinkTelegramChat(db: Database, chatId: string): Promise<
   const r = await db.kysely.deleteFrom('notification_channels').where('channel', '=', 'telegram').where('address', '=', chatId).executeTakeFirst();
   return Number(r.numDeletedRows) > 0;
 }
+
+/** The deliveries of one notification, with whom they are for. */
+export async function deliveriesOf(db: Database, notificationId: string): Promise<Array<{ username: string; channel: Channel; status: DeliveryStatus; attempts: number; last_error: string | null }>> {
+  return db.kysely
+    .selectFrom('notification_deliveries as d')
+    .innerJoin('users as u', 'u.id', 'd.user_id')
+    .select(['u.username', 'd.channel', 'd.status', 'd.attempts', 'd.last_error'])
+    .where('d.notification_id', '=', notificationId)
+    .orderBy('u.username')
+    .orderBy('d.channel')
+    .execute();
+}
+
+/** Active administrators (who hear about what belongs to no installation). */
+export async function administrators(db: Database): Promise<Array<{ id: string; username: string }>> {
+  return db.kysely.selectFrom('users').select(['id', 'username']).where('is_admin', '=', true).where('is_active', '=', true).orderBy('username').execute();
+}

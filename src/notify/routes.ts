@@ -145,7 +145,7 @@ export async function channelRoutes(app: FastifyInstance, deps: ChannelRoutesDep
     { schema: { tags, summary: 'Send me a test notice on my linked channels (or one of them)', body: testBody, response: { 202: z.object({ deliveries: z.number() }) } } },
     async (req, reply) => {
       const viewer = userOf(req);
-      const deliveries = await sendTestNotification(db, { userId: viewer.userId, username: viewer.username, channel: req.body.channel });
+      const { deliveries } = await sendTestNotification(db, { userId: viewer.userId, username: viewer.username, channel: req.body.channel });
       deps.wake();
       return reply.code(202).send({ deliveries });
     },

@@ -7,11 +7,11 @@ import { wakeRunners } from './wake.js';
 /**
  * Records a notification meant for one person (kind `notify.test`, seen in-app by administrators
  * like any notice without an installation) and a delivery on each of their linked channels (or
- * the one named), whatever their preferences; returns how many deliveries it made.
+ * the one named), whatever their preferences; returns the notification and how many deliveries it made.
  */
-export async function sendTestNotification(db: Database, p: { userId: string; username: string; channel?: Channel }): Promise<number> {
+export async function sendTestNotification(db: Database, p: { userId: string; username: string; channel?: Channel }): Promise<{ notificationId: string; deliveries: number }> {
   const linked = (await listChannels(db, p.userId)).filter((c) => !p.channel || c.channel === p.channel);
-  const count = await db.kysely.transaction().execute(async (tx) => {
+  const recorded = await db.kysely.transaction().execute(async (tx) => {
     const id = await insertNotification(tx, {
       installationId: null,
       repositoryId: null,
@@ -21,8 +21,9 @@ export async function sendTestNotification(db: Database, p: { userId: string; us
       link: '/account',
       dedupeKey: `notify.test:${newId()}`,
     });
-    return id ? insertDeliveries(tx, id, linked.map((c) => ({ userId: p.userId, channel: c.channel }))) : 0;
+    if (!id) throw new Error('a test notification key was used twice');
+    return { notificationId: id, deliveries: await insertDeliveries(tx, id, linked.map((c) => ({ userId: p.userId, channel: c.channel }))) };
   });
-  if (count > 0) wakeRunners(db);
-  return count;
+  if (recorded.deliveries > 0) wakeRunners(db);
+  return recorded;
 }
