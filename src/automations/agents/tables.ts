@@ -52,6 +52,7 @@ export interface ConversationsTable {
   installation_id: number | null;
   issue_number: number;
   issue_title: string;
+  issue_body: string | null;
   status: ConversationStatus;
   triggered_by: string | null;
   trigger: string | null;

@@ -49,6 +49,7 @@ export async function up(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
     .addColumn('installation_id', t.bigint)
     .addColumn('issue_number', 'integer', (c) => c.notNull())
     .addColumn('issue_title', 'text', (c) => c.notNull())
+    .addColumn('issue_body', 'text') // as the trigger's payload carried it (untrusted data)
     .addColumn('status', 'text', (c) => c.notNull()) // planning, running, completed, failed, cancelled
     .addColumn('triggered_by', 'text') // GitHub login
     .addColumn('trigger', 'text') // label, assignment, comment, cli, api
