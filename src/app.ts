@@ -24,6 +24,8 @@ import { createAppCredentialsStore, createGitHubSlice, type AppCredentialsStore,
 import { createMirrorSlice, type MirrorSlice } from './automations/mirror/index.js';
 import { createCiTriageSlice, type CiTriageSlice } from './automations/ci-triage/index.js';
 import { createNotifySlice, type NotifySlice } from './notify/index.js';
+import { createLlmSlice, type LlmSlice } from './llm/index.js';
+import { createAgentsSlice, type AgentsSlice } from './automations/agents/index.js';
 
 export interface Roles {
   web: boolean;
@@ -48,6 +50,10 @@ export interface Switchyard {
   mirror: MirrorSlice;
   /** Notifications in-app, by Telegram and by email (src/notify). */
   notify: NotifySlice;
+  /** LLM providers, prices and budgets (src/llm): `llm.complete` is the one way to call a model. */
+  llm: LlmSlice;
+  /** LLM agents on issues (src/automations/agents). */
+  agents: AgentsSlice;
   http: FastifyInstance;
   /** Starts the roles; resolves once the HTTP server listens (when `web`). Returns the bound port. */
   start(roles: Roles): Promise<number | null>;
@@ -120,6 +126,8 @@ export async function createSwitchyard(config: Config, log: Logger, options: Cre
     webhookSecret: () => appCredentials.webhookSecret(),
   });
   const notify = createNotifySlice({ config, db, box, queue, registry, log, storeReceipt: (d) => webhooks.store(d) });
+  const llm = createLlmSlice({ db, box, queue, log });
+  const agents = createAgentsSlice({ config, db, queue, registry, clients: () => github.clients(), log, llm: llm.client });
 
   metrics.addCollectedGauge('switchyard_queue_jobs', 'Jobs by queue and state', ['queue', 'state'], async () => {
     const stats = await queue.stats();
@@ -144,6 +152,8 @@ export async function createSwitchyard(config: Config, log: Logger, options: Cre
       mirror.routes,
       ciTriage.routes,
       notify.routes,
+      llm.routes,
+      agents.routes,
       (app) => overviewRoutes(app, { db }),
       (app) => jobsAdminRoutes(app, { queue }),
       (app) => dashboardRoutes(app, { githubUrl: config.github.url }),
@@ -165,6 +175,8 @@ export async function createSwitchyard(config: Config, log: Logger, options: Cre
     ciTriage,
     mirror,
     notify,
+    llm,
+    agents,
     http,
     async start(roles) {
       started = roles;

@@ -10,10 +10,11 @@ import * as m0002 from './migrations/0002_jobs_claim_index.js';
 import * as m0003 from './migrations/0003_identity.js';
 import * as m0004 from './migrations/0004_mirror.js';
 import * as m0005 from './migrations/0005_ci_triage.js';
+import * as m0007 from './migrations/0007_llm.js';
 import * as m0008 from './migrations/0008_agents.js';
 import * as m0009 from './migrations/0009_notify_channels.js';
 
-const MIGRATIONS = { '0001_core': m0001, '0002_jobs_claim_index': m0002, '0003_identity': m0003, '0004_mirror': m0004, '0005_ci_triage': m0005, '0008_agents': m0008, '0009_notify_channels': m0009 } as const;
+const MIGRATIONS = { '0001_core': m0001, '0002_jobs_claim_index': m0002, '0003_identity': m0003, '0004_mirror': m0004, '0005_ci_triage': m0005, '0007_llm': m0007, '0008_agents': m0008, '0009_notify_channels': m0009 } as const;
 
 /** Names of every migration this build knows, in order. */
 export const MIGRATION_NAMES = Object.keys(MIGRATIONS);

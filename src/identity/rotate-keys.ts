@@ -16,6 +16,7 @@ export const ENCRYPTED_COLUMNS: Array<{ table: string; key: string; column: stri
   { table: 'app_credentials', key: 'id', column: 'webhook_secret' },
   { table: 'app_credentials', key: 'id', column: 'private_key' },
   { table: 'mirror_targets', key: 'id', column: 'token' },
+  { table: 'llm_providers', key: 'id', column: 'api_key' },
   { table: 'notification_settings', key: 'name', column: 'value' },
 ];
 
