@@ -26,6 +26,7 @@ import { cursorSchema, decodeCursor, limitSchema, pageOf } from '../http/paging.
 import { createBotTokenSource, type BotTokenSource } from './bot-token.js';
 import { createDeliveryRunner, DELIVER_JOB, type DeliveryRunner } from './deliver.js';
 import { createEmailClient, type EmailClient } from './email.js';
+import { purgeLinkCodes } from './repo.js';
 import { recordNotification } from './fan-out.js';
 import { channelRoutes } from './routes.js';
 import { handleTelegramUpdate } from './telegram-updates.js';
@@ -97,8 +98,11 @@ export function createNotifySlice(deps: NotifyDeps): NotifySlice {
   const tokens = createBotTokenSource({ db, box, envToken: config.notify.telegramBotToken, apiRoot: config.notify.telegramApiRoot });
   const email = config.notify.smtp ? createEmailClient(config.notify.smtp) : null;
   const runner = createDeliveryRunner({ db, log, config: config.notify, publicUrl: config.publicUrl, telegram: () => tokens.client(), email });
+  // Every minute, in whichever worker takes it: what is due (rows recorded in a process whose runner
+  // does not run, such as the web thread), and old link codes.
   queue.register(DELIVER_JOB, async () => {
     await runner.runOnce();
+    await purgeLinkCodes(db);
   });
   queue.schedule(DELIVER_JOB, '* * * * *');
   registry.on('notify.telegram', TELEGRAM_EVENT, (ctx) => handleTelegramUpdate({ db, log, telegram: () => tokens.client() }, ctx));

@@ -382,3 +382,13 @@ export async function deliveriesOf(db: Database, notificationId: string): Promis
 export async function administrators(db: Database): Promise<Array<{ id: string; username: string }>> {
   return db.kysely.selectFrom('users').select(['id', 'username']).where('is_admin', '=', true).where('is_active', '=', true).orderBy('username').execute();
 }
+
+/** Deletes link codes that expired (or were used) more than a day ago; returns how many. */
+export async function purgeLinkCodes(db: Database): Promise<number> {
+  const dayAgo = new Date(Date.now() - 86_400_000).toISOString();
+  const r = await db.kysely
+    .deleteFrom('notification_link_codes')
+    .where((eb) => eb.or([eb('expires_at', '<', dayAgo), eb('used_at', '<', dayAgo)]))
+    .executeTakeFirst();
+  return Number(r.numDeletedRows);
+}
