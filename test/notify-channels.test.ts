@@ -186,6 +186,18 @@ describe.each(dialects)('notification channels (%s)', (dialect) => {
     expect([Boolean(n.sent_telegram), Boolean(n.sent_email)]).toEqual([true, true]);
   });
 
+  it('the same key from many callers at once still makes one notice and one message per channel', async () => {
+    const notice = { installationId: INSTALLATION_A, repositoryId: null, kind: 'budget.critical', title: 'Race at 100%', body: 'x', dedupeKey: 'budget:race:2026-12:1.0' };
+    await Promise.all(Array.from({ length: 8 }, () => notify(t.app.db, notice)));
+    await until('both messages', async () => tg.sentTo(alice.chatId).some((m) => m.text.includes('Race at 100%')) && smtp.to(alice.email).some((m) => m.subject === 'Race at 100%'));
+    // A later notice arrives after anything a duplicate could have sent.
+    await notify(t.app.db, { ...notice, title: 'After the race', dedupeKey: 'after-race' });
+    await until('the later messages', async () => tg.sentTo(alice.chatId).some((m) => m.text.includes('After the race')) && smtp.to(alice.email).some((m) => m.subject === 'After the race'));
+    expect(tg.sentTo(alice.chatId).filter((m) => m.text.includes('Race at 100%'))).toHaveLength(1);
+    expect(smtp.to(alice.email).filter((m) => m.subject === 'Race at 100%')).toHaveLength(1);
+    expect(await t.app.db.kysely.selectFrom('notifications').select('id').where('dedupe_key', '=', notice.dedupeKey).execute()).toHaveLength(1);
+  });
+
   it('preferences: a channel turned off, or limited to other kinds, gets nothing', async () => {
     const put = await alice.client.fetch('/api/me/notification-channels/email/preferences', json({ enabled: true, kinds: ['budget.blocked'] }, { method: 'PUT' }));
     expect(put.status).toBe(200);
@@ -275,9 +287,30 @@ describe.each(dialects)('notification channels (%s)', (dialect) => {
     const linked = await t.app.db.kysely.selectFrom('notification_channels').select(['user_id', 'address']).where('channel', '=', 'telegram').where('user_id', '=', carol.userId).executeTakeFirstOrThrow();
     expect(linked.address).toBe(String(carol.chatId));
     expect(await t.app.db.kysely.selectFrom('notification_channels').select('user_id').where('address', '=', String(intruder)).execute()).toHaveLength(0);
+    // `/stop` from the chat unlinks it.
+    const before = tg.sentTo(carol.chatId).length;
+    expect((await sendUpdate(carol.chatId, '/stop', 'carol_tg')).status).toBe(200);
+    await until('carol unlinked', async () => (await channels(carol)).telegram.linked === false);
+    expect((await until('the answer', async () => tg.sentTo(carol.chatId)[before])).text).toMatch(/^Unlinked\./);
     // Codes are stored hashed only.
     const stored = await sql<{ code_hash: string }>`select code_hash from notification_link_codes`.execute(t.app.db.kysely);
     for (const c of codes) expect(stored.rows.map((r) => r.code_hash)).not.toContain(c);
+  });
+
+  it('an email code is spent after five wrong tries, and a code works only for the person it was made for', async () => {
+    const address = 'carol@example.test';
+    expect((await carol.client.fetch('/api/me/notification-channels/email', json({ address }, { method: 'PUT' }))).status).toBe(202);
+    const mail = await until('the code', async () => smtp.to(address)[0]);
+    const code = /Your code is (\w+)/.exec(mail.text)![1]!;
+    codes.push(code);
+    recordSecret(code);
+    // Alice cannot use carol's code.
+    expect((await alice.client.fetch('/api/me/notification-channels/email/verify', json({ code }, { method: 'POST' }))).status).toBe(400);
+    for (let i = 0; i < 5; i++) expect((await carol.client.fetch('/api/me/notification-channels/email/verify', json({ code: `wrong${i}zzzz` }, { method: 'POST' }))).status).toBe(400);
+    const late = await body(await carol.client.fetch('/api/me/notification-channels/email/verify', json({ code }, { method: 'POST' })));
+    expect(late).toMatchObject({ status: 400, json: { error: 'VERIFICATION_CODE_INVALID' } });
+    expect((await channels(carol)).email).toMatchObject({ address: null, pending: null });
+    expect((await channels(alice)).email.address).toBe(alice.email);
   });
 
   it('`switchyard notify test` sends to a person’s channels and says what happened', async () => {
