@@ -118,14 +118,19 @@ describe.each(dialects)('notification channels (%s)', (dialect) => {
       SMTP_URL: smtp.url,
       SMTP_FROM: 'Switchyard <switchyard@example.test>',
       NOTIFY_RETRY_BASE_MS: '200',
+      PUBLIC_URL: 'https://switchyard.example.test',
       DATABASE_POOL_SIZE: '4',
     });
+    // A worker with an environment token points the bot's webhook at PUBLIC_URL when it starts.
+    const registered = await until('the webhook registered at start', async () => tg.webhook);
+    expect(registered.url).toBe('https://switchyard.example.test/api/telegram/webhook');
     const root = await createUser(t, { username: 'root', isAdmin: true });
     admin = sessionClient(t, await signIn(t, root), 'root');
     // Point the bot's webhook here: Switchyard registers it with its secret token.
     const set = await body(await admin.fetch('/api/admin/notifications/telegram-bot', json({ bot_token: null }, { method: 'PUT' })));
     expect(set.json).toMatchObject({ ok: true, source: 'environment', webhook: 'set' });
-    expect(tg.webhook?.url).toMatch(/\/api\/telegram\/webhook$/);
+    expect(tg.calls.filter((c) => c.method === 'setWebhook')).toHaveLength(2);
+    expect(tg.webhook?.url).toBe('https://switchyard.example.test/api/telegram/webhook');
     webhookUrl = `${t.url}/api/telegram/webhook`;
     webhookSecret = tg.webhook!.secretToken!;
     recordSecret(webhookSecret);

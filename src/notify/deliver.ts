@@ -57,6 +57,7 @@ export function createDeliveryRunner(deps: DeliveryRunnerDeps): DeliveryRunner {
   let pass: Promise<number> | null = null;
 
   async function send(d: DeliveryWork): Promise<SendOutcome> {
+    if (!d.active) return { kind: 'dead', error: 'the account was deactivated' };
     if (!d.address) return { kind: 'dead', error: `no verified ${d.channel === 'telegram' ? 'Telegram chat' : 'email address'} any more` };
     const n = { ...d.notification, link: absolute(d.notification.link, deps.publicUrl) };
     if (d.channel === 'telegram') {

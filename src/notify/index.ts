@@ -107,6 +107,22 @@ export function createNotifySlice(deps: NotifyDeps): NotifySlice {
   queue.schedule(DELIVER_JOB, '* * * * *');
   registry.on('notify.telegram', TELEGRAM_EVENT, (ctx) => handleTelegramUpdate({ db, log, telegram: () => tokens.client() }, ctx));
   let unregister: (() => void) | null = null;
+
+  /** Points the bot's webhook here when the token comes from the environment (Telegram needs HTTPS). */
+  async function registerWebhook(): Promise<void> {
+    const token = config.notify.telegramBotToken;
+    if (!token) return;
+    if (!config.publicUrl.startsWith('https://')) {
+      log.warn('TELEGRAM_BOT_TOKEN is set but PUBLIC_URL is not https://: Telegram cannot post updates here, so chats cannot be linked (sending still works)');
+      return;
+    }
+    try {
+      await (await tokens.client())?.setWebhook(`${config.publicUrl}/api/telegram/webhook`, tokens.webhookSecret(token));
+      log.info('Telegram webhook registered');
+    } catch (err) {
+      log.warn({ err: err instanceof Error ? err.message : String(err) }, 'could not register the Telegram webhook (retried at the next start, or set the token again)');
+    }
+  }
   return {
     tokens,
     email,
@@ -120,6 +136,7 @@ export function createNotifySlice(deps: NotifyDeps): NotifySlice {
       if (!work) return;
       unregister = onNotificationsRecorded(db, () => runner.wake());
       runner.start();
+      void registerWebhook();
     },
     async stop() {
       unregister?.();

@@ -240,14 +240,17 @@ export interface DeliveryWork {
   notification: { id: string; kind: string; title: string; body: string; link: string | null };
   /** The person's verified destination now (null: unlinked since). */
   address: string | null;
+  /** False once the person's account was deactivated. */
+  active: boolean;
 }
 
 export async function loadDelivery(db: Database, id: string): Promise<DeliveryWork | null> {
   const row = await db.kysely
     .selectFrom('notification_deliveries as d')
     .innerJoin('notifications as n', 'n.id', 'd.notification_id')
+    .innerJoin('users as u', 'u.id', 'd.user_id')
     .leftJoin('notification_channels as c', (j) => j.onRef('c.user_id', '=', 'd.user_id').onRef('c.channel', '=', 'd.channel'))
-    .select(['d.id', 'd.user_id', 'd.channel', 'd.attempts', 'n.id as notification_id', 'n.kind', 'n.title', 'n.body', 'n.link', 'c.address'])
+    .select(['d.id', 'd.user_id', 'd.channel', 'd.attempts', 'n.id as notification_id', 'n.kind', 'n.title', 'n.body', 'n.link', 'c.address', 'u.is_active'])
     .where('d.id', '=', id)
     .executeTakeFirst();
   if (!row) return null;
@@ -258,6 +261,7 @@ export async function loadDelivery(db: Database, id: string): Promise<DeliveryWo
     attempts: row.attempts,
     notification: { id: row.notification_id, kind: row.kind, title: row.title, body: row.body, link: row.link },
     address: row.address,
+    active: toBool(row.is_active),
   };
 }
 
