@@ -108,6 +108,16 @@ export function createNotifySlice(deps: NotifyDeps): NotifySlice {
   registry.on('notify.telegram', TELEGRAM_EVENT, (ctx) => handleTelegramUpdate({ db, log, telegram: () => tokens.client() }, ctx));
   let unregister: (() => void) | null = null;
 
+  /**
+   * After a route made deliveries: wakes this process's runner, and queues a delivery pass for the
+   * workers of other processes or threads (keyed: one waits at a time), which the queue hands out
+   * within its poll interval instead of the minute cron.
+   */
+  function wakeAnyWorker(): void {
+    wakeRunners(db);
+    queue.enqueue(db.kysely, DELIVER_JOB, {}, { key: `${DELIVER_JOB}:wake`, maxAttempts: 1 }).catch((err: unknown) => log.warn({ err: err instanceof Error ? err.message : String(err) }, 'could not queue a delivery pass'));
+  }
+
   /** Points the bot's webhook here when the token comes from the environment (Telegram needs HTTPS). */
   async function registerWebhook(): Promise<void> {
     const token = config.notify.telegramBotToken;
@@ -129,7 +139,7 @@ export function createNotifySlice(deps: NotifyDeps): NotifySlice {
     runner,
     async routes(app) {
       await notifyRoutes(app, { db });
-      await channelRoutes(app, { db, log, tokens, email, publicUrl: config.publicUrl, wake: () => wakeRunners(db) });
+      await channelRoutes(app, { db, log, tokens, email, publicUrl: config.publicUrl, wake: () => wakeAnyWorker() });
     },
     telegramReceiver: (app) => telegramWebhookRoute(app, { tokens, store: deps.storeReceipt }),
     start({ work }) {
