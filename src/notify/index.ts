@@ -106,17 +106,16 @@ export function createNotifySlice(deps: NotifyDeps): NotifySlice {
   });
   queue.schedule(DELIVER_JOB, '* * * * *');
   registry.on('notify.telegram', TELEGRAM_EVENT, (ctx) => handleTelegramUpdate({ db, log, telegram: () => tokens.client() }, ctx));
-  let unregister: (() => void) | null = null;
-
+  let working = false;
   /**
-   * After a route made deliveries: wakes this process's runner, and queues a delivery pass for the
-   * workers of other processes or threads (keyed: one waits at a time), which the queue hands out
-   * within its poll interval instead of the minute cron.
+   * What `notify()` through this database wakes: the runner, when it runs in this process; otherwise
+   * a queued delivery pass (keyed: one waits at a time), which a worker in another thread or process
+   * takes within the queue's poll interval instead of waiting for the minute cron.
    */
-  function wakeAnyWorker(): void {
-    wakeRunners(db);
+  const unregister = onNotificationsRecorded(db, () => {
+    if (working) return runner.wake();
     queue.enqueue(db.kysely, DELIVER_JOB, {}, { key: `${DELIVER_JOB}:wake`, maxAttempts: 1 }).catch((err: unknown) => log.warn({ err: err instanceof Error ? err.message : String(err) }, 'could not queue a delivery pass'));
-  }
+  });
 
   /** Points the bot's webhook here when the token comes from the environment (Telegram needs HTTPS). */
   async function registerWebhook(): Promise<void> {
@@ -139,17 +138,18 @@ export function createNotifySlice(deps: NotifyDeps): NotifySlice {
     runner,
     async routes(app) {
       await notifyRoutes(app, { db });
-      await channelRoutes(app, { db, log, tokens, email, publicUrl: config.publicUrl, wake: () => wakeAnyWorker() });
+      await channelRoutes(app, { db, log, tokens, email, publicUrl: config.publicUrl, wake: () => wakeRunners(db) });
     },
     telegramReceiver: (app) => telegramWebhookRoute(app, { tokens, store: deps.storeReceipt }),
     start({ work }) {
       if (!work) return;
-      unregister = onNotificationsRecorded(db, () => runner.wake());
+      working = true;
       runner.start();
       void registerWebhook();
     },
     async stop() {
-      unregister?.();
+      unregister();
+      working = false;
       await runner.stop();
       email?.close();
     },

@@ -1,8 +1,9 @@
 /**
  * How `notify(db, n)` wakes the delivery runner without a queue handle at the call site: the slice
- * registers its runner's wake function against the database it was built with, and `notify` looks
- * it up by the same database. A call from a process (or thread) whose runner does not run wakes
- * nothing; the runner's minute cron (`notify.deliver`) and its own timers pick the rows up then.
+ * registers a wake function against the database it was built with, and `notify` looks it up by the
+ * same database. In a worker it wakes the runner; elsewhere (a web process, the web thread of
+ * `switchyard start`) it queues a delivery pass for the workers. A database no slice was built
+ * with wakes nothing: the minute cron (`notify.deliver`) picks its rows up.
  */
 import type { Database } from '../db/index.js';
 
