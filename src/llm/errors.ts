@@ -67,7 +67,10 @@ export class BudgetNotFound extends AppError {
   }
 }
 
-/** Nano-dollars as a USD string with up to 6 decimals. */
+/** Nano-dollars as an exact USD string: at least 2 decimals, at most 9 (1234567 → "0.001234567"). */
 export function usd(nano: number): string {
-  return (nano / 1e9).toFixed(6).replace(/0{1,4}$/, '');
+  const n = Math.abs(Math.round(nano));
+  let frac = String(n % 1e9).padStart(9, '0').replace(/0+$/, '');
+  if (frac.length < 2) frac = frac.padEnd(2, '0');
+  return `${nano < 0 ? '-' : ''}${Math.floor(n / 1e9)}.${frac}`;
 }

@@ -45,6 +45,8 @@ export interface PriceTable {
   cost(quote: PriceQuote, usage: PriceUsage, at: Date): number;
   /** The most a call with `inputTokens` in and at most `maxOutputTokens` out can cost. */
   worstCase(quote: PriceQuote, inputTokens: number, maxOutputTokens: number, at: Date): number;
+  /** The base rates of a quote (below any long-context tier), in nano-dollars per million tokens. */
+  rates(quote: PriceQuote, at: Date): { input: number; output: number; cacheRead: number; cacheWrite: number };
   /** Forget cached overrides (after a change through the API; other processes re-read within the TTL). */
   invalidate(): void;
 }
@@ -153,6 +155,17 @@ export function createPriceTable(deps: { db: Database; overridesTtlMs?: number }
       const plain = { input_tokens: inputTokens, output_tokens: maxOutputTokens };
       const written = { ...plain, cache_write_tokens: inputTokens };
       return Math.max(table.cost(quote, plain, at), table.cost(quote, written, at));
+    },
+    rates(quote, at) {
+      // 1,000 tokens of each kind, scaled: below every tier, exact in nano-dollars.
+      const per = (u: PriceUsage) => table.cost(quote, u, at) * 1000;
+      const input = per({ input_tokens: 1000 });
+      return {
+        input,
+        output: per({ output_tokens: 1000 }),
+        cacheRead: per({ input_tokens: 1000, cache_read_tokens: 1000 }),
+        cacheWrite: per({ input_tokens: 1000, cache_write_tokens: 1000 }),
+      };
     },
     invalidate() {
       cache = null;
