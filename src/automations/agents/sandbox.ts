@@ -94,6 +94,20 @@ function bwrapArgs(workDir: string, command: string): string[] {
   return args;
 }
 
+/**
+ * bwrap, started as nobody, must reach the worktree: each directory above it gets search
+ * permission for others (x, never read) where it lacks it. Nothing else of those directories
+ * is mounted in the sandbox.
+ */
+function ensureTraversable(dir: string): void {
+  let d = path.dirname(path.resolve(dir));
+  while (d !== path.dirname(d)) {
+    const st = fs.statSync(d);
+    if ((st.mode & 0o001) === 0) fs.chmodSync(d, (st.mode & 0o7777) | 0o001);
+    d = path.dirname(d);
+  }
+}
+
 /** Runs `command` (a shell line the project declared) in `workDir`, contained. */
 export async function runSandboxed(o: { kind: SandboxKind; workDir: string; command: string; limits?: Partial<SandboxLimits>; signal?: AbortSignal }): Promise<SandboxResult> {
   const limits = { ...DEFAULT_LIMITS, ...o.limits };
@@ -109,6 +123,7 @@ export async function runSandboxed(o: { kind: SandboxKind; workDir: string; comm
       // The process limit counts per real uid and never applies to root: run as nobody, which
       // must then own the worktree (Switchyard's git reads it with safe.directory).
       execFileSync('chown', ['-R', `${NOBODY}:${NOBODY}`, o.workDir]);
+      ensureTraversable(o.workDir);
       args = [`--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups', file, ...args];
       file = 'setpriv';
     }
