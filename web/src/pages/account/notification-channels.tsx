@@ -6,6 +6,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { useSearchParams } from 'react-router';
 import { api, type Answer } from '../../api/client';
+import { useViewer } from '../../auth/session';
 import { CopyButton } from '../../components/copy-button';
 import { Section } from '../../components/page';
 import { Badge } from '../../components/status-badge';
@@ -39,7 +40,56 @@ export function NotificationChannelsSection() {
           </>
         )}
       </div>
+      <Deliveries />
     </Section>
+  );
+}
+
+const DELIVERY_TONES = { pending: 'info', sent: 'success', failed: 'warning', dead: 'danger' } as const;
+
+/** Recent deliveries by Telegram and email with their status and last error; administrators see everyone's and retry dead ones. */
+function Deliveries() {
+  const { is_admin: isAdmin } = useViewer();
+  const queryClient = useQueryClient();
+  const list = useQuery({ queryKey: ['notification-deliveries'], queryFn: () => api.get('/api/notification-deliveries', { query: { limit: 10 } }), refetchInterval: 10_000 });
+  const [error, setError] = useState<string | null>(null);
+  const retry = useMutation({
+    mutationFn: (id: string) => api.post('/api/notification-deliveries/{id}/retry', { path: { id } }),
+    onSuccess: async () => {
+      setError(null);
+      await queryClient.invalidateQueries({ queryKey: ['notification-deliveries'] });
+    },
+    onError: (e) => setError(errorMessage(e)),
+  });
+  if (list.isPending || list.isError || list.data.items.length === 0) return null;
+  return (
+    <div className="card deliveries" data-testid="notification-deliveries">
+      <h3>{isAdmin ? 'Recent deliveries (everyone’s)' : 'Recent deliveries'}</h3>
+      {error && <div className="form-error" role="alert">{error}</div>}
+      <ul className="item-list plain">
+        {list.data.items.map((d) => (
+          <li key={d.id} className="item">
+            <div className="item-main">
+              <div className="item-title">
+                <Badge tone={DELIVERY_TONES[d.status]}>{d.status}</Badge> {d.title}
+              </div>
+              <div className="item-meta">
+                {d.channel}
+                {isAdmin && <> to {d.username}</>} · <RelativeTime iso={d.sent_at ?? d.created_at} /> · {d.attempts} attempt{d.attempts === 1 ? '' : 's'}
+                {d.last_error && <> · {d.last_error}</>}
+              </div>
+            </div>
+            {isAdmin && d.status === 'dead' && (
+              <div className="item-side">
+                <button type="button" className="button small" onClick={() => retry.mutate(d.id)} disabled={retry.isPending}>
+                  Retry
+                </button>
+              </div>
+            )}
+          </li>
+        ))}
+      </ul>
+    </div>
   );
 }
 
