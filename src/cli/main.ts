@@ -17,6 +17,7 @@ import { registerMirrorCommands } from './mirror-commands.js';
 import { registerChecksCommands } from './checks-commands.js';
 import { registerTriageCommands } from './triage-commands.js';
 import { registerNotifyCommands } from './notify-commands.js';
+import { registerLlmCommands } from './llm-commands.js';
 
 async function configOrExit(): Promise<Config> {
   await loadDotEnv();
@@ -146,6 +147,7 @@ export function buildCli(): Command {
   registerChecksCommands(program, configOrExit);
   registerTriageCommands(program);
   registerNotifyCommands(program, configOrExit);
+  registerLlmCommands(program, configOrExit);
 
   program
     .command('doctor')
