@@ -346,36 +346,3 @@ describe.each(dialects)('notification channels (%s)', (dialect) => {
     for (const s of [tg.token, smtp.password, webhookSecret, ...codes]) expect(log.includes(s), `${s.slice(0, 6)}… in the log`).toBe(false);
   });
 });
-
-describe.each(dialects)('notifications recorded where no runner runs (%s)', (dialect) => {
-  let t: TestApp;
-  let smtp: TestSmtpServer;
-  beforeAll(async () => {
-    smtp = await startSmtpServer();
-    recordSecret(smtp.password);
-    t = await startTestApp(dialect, { SMTP_URL: smtp.url, DATABASE_POOL_SIZE: '4' }, { web: true, worker: false, scheduler: false });
-  });
-  afterAll(async () => {
-    await t?.close();
-    await smtp?.close();
-  });
-
-  it('a web-only process queues a delivery pass for the workers instead of sending itself', async () => {
-    const u = await createUser(t, { username: 'dora' });
-    await grantInstallation(t, u.id, INSTALLATION_A);
-    const dora = sessionClient(t, await signIn(t, u), 'dora');
-    expect((await dora.fetch('/api/me/notification-channels/email', json({ address: 'dora@example.test' }, { method: 'PUT' }))).status).toBe(202);
-    const code = /Your code is (\w+)/.exec((await until('the code', async () => smtp.to('dora@example.test')[0])).text)![1]!;
-    recordSecret(code);
-    expect((await dora.fetch('/api/me/notification-channels/email/verify', json({ code }, { method: 'POST' }))).status).toBe(200);
-
-    await notify(t.app.db, { installationId: INSTALLATION_A, repositoryId: null, kind: 'budget.warning', title: 'From the web', body: 'x', dedupeKey: 'web-only:1' });
-    const pass = (await t.app.queue.stats()).find((s) => s.name === 'notify.deliver');
-    expect(pass?.queued).toBe(1);
-    const row = await t.app.db.kysely.selectFrom('notification_deliveries').select(['status']).executeTakeFirstOrThrow();
-    expect(row.status).toBe('pending');
-    // What a worker does with that job.
-    await t.app.notify.runner.runOnce();
-    expect(smtp.to('dora@example.test').map((m) => m.subject)).toContain('From the web');
-  });
-});
