@@ -148,6 +148,8 @@ function llmWait(err: unknown): Outcome | null {
 /** Applies a turn's outcome: next turn, next phase, completion (then the next task), failure or a wait. */
 async function finish(deps: PipelineDeps, task: TaskRow, conversation: ConversationRow, o: Outcome): Promise<void> {
   const now = nowIso();
+  // Cancelled while this turn ran (`/switchyard stop`): its outcome changes nothing.
+  if ((await repo.getConversation(deps.db.kysely, conversation.id)).status === 'cancelled') return;
   switch (o.kind) {
     case 'continue':
       await advance(deps, task, { turns: task.turns + 1, ...o.patch });
