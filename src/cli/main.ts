@@ -18,6 +18,7 @@ import { registerChecksCommands } from './checks-commands.js';
 import { registerTriageCommands } from './triage-commands.js';
 import { registerNotifyCommands } from './notify-commands.js';
 import { registerLlmCommands } from './llm-commands.js';
+import { registerAgentsCommands } from './agents-commands.js';
 
 async function configOrExit(): Promise<Config> {
   await loadDotEnv();
@@ -148,6 +149,7 @@ export function buildCli(): Command {
   registerTriageCommands(program);
   registerNotifyCommands(program, configOrExit);
   registerLlmCommands(program, configOrExit);
+  registerAgentsCommands(program, configOrExit);
 
   program
     .command('doctor')

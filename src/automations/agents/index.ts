@@ -15,9 +15,12 @@ import type { LlmClient } from '../../llm/contract.js';
 import type { AutomationRegistry } from '../registry.js';
 import { repoRef } from './github-effects.js';
 import { runStep, STEP_JOB, type PipelineDeps, type StepPayload } from './pipeline.js';
-import { purgeExpiredMemory } from './repo.js';
+import { findProjectByRepository, purgeExpiredMemory } from './repo.js';
+import { AppError } from '../../http/app-error.js';
+import { findRepositoryId } from '../../state/index.js';
+import { ProjectNotFound } from './errors.js';
 import { agentsRoutes } from './routes.js';
-import { wakeBudgetWaits, type ServiceDeps } from './service.js';
+import { startConversation, wakeBudgetWaits, type ServiceDeps } from './service.js';
 import { AGENT_EVENTS, agentEventHandler } from './triggers.js';
 import './tables.js';
 
@@ -46,6 +49,8 @@ export interface AgentsSliceDeps {
 export interface AgentsSlice {
   routes(app: FastifyInstance): Promise<void>;
   service: ServiceDeps;
+  /** Starts the agents on an issue now (the CLI's `agents run`), reading it from GitHub. */
+  startOnIssue(fullName: string, issueNumber: number, by: string, trigger?: 'api' | 'cli'): Promise<{ conversationId: string; created: boolean }>;
 }
 
 /** Secrets Switchyard itself holds: never published by an agent, whatever their shape. */
@@ -89,8 +94,20 @@ export function createAgentsSlice(deps: AgentsSliceDeps): AgentsSlice {
     return { title: d.title, body: d.body ?? null, isPullRequest: !!d.pull_request };
   };
 
+  const startOnIssue: AgentsSlice['startOnIssue'] = async (fullName, issueNumber, by, trigger = 'cli') => {
+    const repositoryId = await findRepositoryId(db, fullName, { all: true });
+    if (!repositoryId) throw new AppError('REPOSITORY_NOT_FOUND', 404, `Switchyard does not know ${fullName} (is the App installed on it?)`);
+    const project = await findProjectByRepository(db.kysely, repositoryId);
+    if (!project) throw new ProjectNotFound(`for ${fullName}`);
+    if (project.installationId === null) throw new AppError('NO_INSTALLATION', 400, `${fullName} has no installation`);
+    const issue = await fetchIssue(project.installationId, project.fullName, issueNumber);
+    if (issue.isPullRequest) throw new AppError('NOT_AN_ISSUE', 400, `#${issueNumber} is a pull request`);
+    return startConversation(service, { project, issueNumber, title: issue.title, body: issue.body, triggeredBy: by, trigger });
+  };
+
   return {
     service,
+    startOnIssue,
     routes: (app) => agentsRoutes(app, { ...service, pipeline, fetchIssue }),
   };
 }
