@@ -14,31 +14,33 @@
  *
  * Invariant, whatever the concurrency and number of processes: for every block budget and period,
  * spent + reserved ≤ amount (actual costs never exceed their worst case: output is capped by
- * max_tokens and input is counted with a margin). Both operations go through a batcher: callers
- * arriving during a transaction share the next one.
+ * max_tokens and input is counted with a margin). Reserves and settles share one batcher: every
+ * reserve and settle that arrives while a transaction runs goes into the next one, which takes
+ * the reservations being settled, locks the union of the counters once (fixed order), settles,
+ * then reserves, and writes the counters in one statement — one commit for the whole batch.
  */
 import type { Database, Executor } from '../db/index.js';
-import { newId, nowIso, parseJson, toBool } from '../db/index.js';
+import { newId, parseJson, toBool } from '../db/index.js';
 import type { Logger } from '../log/index.js';
 import type { LlmScope, LlmUsage } from './contract.js';
 import { createBatcher } from './batcher.js';
 import { BudgetExceededError, ModelUnpricedError, usd } from './errors.js';
 import { periodEnd, periodKey, utcDate } from './periods.js';
 import {
-  addToCounter,
   addToDaily,
-  budgetsForScopes,
+  budgetsForScopesOrIds,
   compareCounterKeys,
   ensureCounters,
   expiredReservationIds,
   insertReservations,
   insertTokenUsage,
   lockCounters,
-  markThreshold,
-  takeReservation,
+  takeReservations,
   tokenUsageByReservation,
+  writeCounters,
   type BudgetRow,
   type CounterKey,
+  type CounterRow,
   type ReservationRow,
 } from './repo.js';
 import type { CostStatus } from './tables.js';
@@ -92,11 +94,13 @@ export interface SettledCall {
   settledNow: boolean;
 }
 
+type Level = 'warning' | 'critical' | 'blocked';
+
 /** A notice owed after a commit. */
 interface Notice {
   budget: BudgetRow;
   periodStart: string;
-  level: 'warning' | 'critical' | 'blocked';
+  level: Level;
   spent: number;
 }
 
@@ -104,7 +108,7 @@ export interface GuardDeps {
   db: Database;
   log: Logger;
   /** Sends a notice (after the transaction committed). */
-  notice: (n: { budget: BudgetRow; periodStart: string; level: 'warning' | 'critical' | 'blocked'; spentNanoUsd: number }) => Promise<void>;
+  notice: (n: { budget: BudgetRow; periodStart: string; level: Level; spentNanoUsd: number }) => Promise<void>;
   /** The clock (tests move it across periods). */
   now?: () => Date;
   maxBatch?: number;
@@ -120,6 +124,7 @@ export interface BudgetGuard {
 }
 
 function scopeMatches(b: BudgetRow, scope: LlmScope): boolean {
+  if (!toBool(b.enabled)) return false;
   switch (b.scope) {
     case 'global':
       return true;
@@ -138,6 +143,21 @@ const keyOf = (k: CounterKey) => `${k.budget_id}|${k.period_start}`;
 
 type Outcome<T> = { ok: true; value: T } | { ok: false; error: unknown };
 
+type Op = { kind: 'reserve'; req: ReserveRequest } | { kind: 'settle'; s: Settlement } | { kind: 'release'; id: string };
+type OpResult = Reservation | SettledCall | null;
+
+/** A counter as the batch sees it: read under lock, changed in memory, written once. */
+interface CounterState {
+  row: CounterRow;
+  spent: number;
+  reserved: number;
+  warnedAt: string | null;
+  criticalAt: string | null;
+  dirty: boolean;
+}
+
+type DailyDelta = Parameters<typeof addToDaily>[1] extends infer T ? (T extends Array<infer R> ? R : T) : never;
+
 export function createBudgetGuard(deps: GuardDeps): BudgetGuard {
   const { db } = deps;
   const log = deps.log.child({ slice: 'llm', part: 'guard' });
@@ -153,226 +173,211 @@ export function createBudgetGuard(deps: GuardDeps): BudgetGuard {
     }
   }
 
-  // --- reserve -------------------------------------------------------------------------------
-
-  async function reserveBatch(items: ReserveRequest[]): Promise<Array<Outcome<Reservation>>> {
+  /** One transaction for a batch of settles, releases and reserves (in that order). */
+  async function runBatch(ops: Op[]): Promise<Array<Outcome<OpResult>>> {
     const at = now();
     const atIso = at.toISOString();
     const notices: Notice[] = [];
     const outcomes = await db.kysely.transaction().execute(async (tx) => {
-      const budgets = await budgetsForScopes(tx, {
-        project: [...new Set(items.map((i) => i.call.scope.projectId).filter((v): v is string => !!v))],
-        agent: [...new Set(items.map((i) => i.call.scope.agentId).filter((v): v is string => !!v))],
-        agent_type: [...new Set(items.map((i) => i.call.scope.agentType).filter((v): v is string => !!v))],
-      });
-      const applicable = items.map((i) => budgets.filter((b) => scopeMatches(b, i.call.scope)));
-      const out: Array<Outcome<Reservation>> = items.map((item, n) =>
-        item.amountNanoUsd === null && applicable[n]!.some((b) => b.action_on_exceed === 'block')
-          ? { ok: false, error: new ModelUnpricedError(item.call.model) }
-          : { ok: true, value: { id: '', amountNanoUsd: item.amountNanoUsd, counters: [], createdAt: atIso } },
+      const out: Array<Outcome<OpResult>> = ops.map(() => ({ ok: true, value: null }));
+      const reserves = ops.flatMap((op, n) => (op.kind === 'reserve' ? [{ n, req: op.req }] : []));
+      const takeIds = ops.flatMap((op) => (op.kind === 'settle' ? [op.s.reservationId] : op.kind === 'release' ? [op.id] : []));
+
+      // 1. The reservations being settled or released (each is taken once: a second settle finds nothing).
+      const taken = new Map((await takeReservations(tx, takeIds)).map((r) => [r.id, r]));
+      const takenCounters = new Map([...taken.values()].map((r) => [r.id, parseJson<CounterKey[]>(r.counters, [])]));
+
+      // 2. Budgets: those that apply to the reserves, and those the taken reservations counted on.
+      const scopes = reserves.map((r) => r.req.call.scope);
+      const uniq = (xs: Array<string | null | undefined>) => [...new Set(xs.filter((v): v is string => !!v))];
+      const budgets = await budgetsForScopesOrIds(
+        tx,
+        { project: uniq(scopes.map((s) => s.projectId)), agent: uniq(scopes.map((s) => s.agentId)), agent_type: uniq(scopes.map((s) => s.agentType)) },
+        uniq([...takenCounters.values()].flat().map((k) => k.budget_id)),
+        reserves.length > 0,
       );
+      const budgetById = new Map(budgets.map((b) => [b.id, b]));
+      const applicable = new Map(reserves.map((r) => [r.n, budgets.filter((b) => scopeMatches(b, r.req.call.scope))]));
+      for (const r of reserves) {
+        if (r.req.amountNanoUsd === null && applicable.get(r.n)!.some((b) => b.action_on_exceed === 'block')) out[r.n] = { ok: false, error: new ModelUnpricedError(r.req.call.model) };
+      }
+
+      // 3. Lock the union of the counters, in the fixed order (missing ones are created first).
       const keys = new Map<string, CounterKey>();
-      items.forEach((_, n) => {
-        if (!out[n]!.ok) return;
-        for (const b of applicable[n]!) {
-          const k = { budget_id: b.id, period_start: periodKey(b.period, at) };
-          keys.set(keyOf(k), k);
-        }
-      });
+      // (A budget deleted since its reservation has no counter left to give back to.)
+      for (const list of takenCounters.values()) for (const k of list) if (budgetById.has(k.budget_id)) keys.set(keyOf(k), k);
+      for (const r of reserves) if (out[r.n]!.ok) for (const b of applicable.get(r.n)!) keys.set(`${b.id}|${periodKey(b.period, at)}`, { budget_id: b.id, period_start: periodKey(b.period, at) });
       const sorted = [...keys.values()].sort(compareCounterKeys);
-      await ensureCounters(tx, sorted);
-      const rows = await lockCounters(tx, db.dialect, sorted);
-      const state = new Map(rows.map((r) => [keyOf(r), { spent: Number(r.spent_nano_usd), reserved: Number(r.reserved_nano_usd), added: 0 }]));
-      const reservations: Array<{ id: string; amount_nano_usd: number | null; counters: string; call: string; expires_at: string; created_at: string }> = [];
-      items.forEach((item, n) => {
-        const o = out[n]!;
-        if (!o.ok) return;
-        const amount = item.amountNanoUsd ?? 0;
-        const counters = applicable[n]!.map((b) => ({ budget: b, key: { budget_id: b.id, period_start: periodKey(b.period, at) } }));
-        for (const { budget, key } of counters) {
-          if (budget.action_on_exceed !== 'block') continue;
-          const s = state.get(keyOf(key))!;
+      let rows = await lockCounters(tx, db.dialect, sorted);
+      if (rows.length < sorted.length) {
+        const have = new Set(rows.map(keyOf));
+        await ensureCounters(tx, sorted.filter((k) => !have.has(keyOf(k))));
+        rows = await lockCounters(tx, db.dialect, sorted);
+      }
+      const state = new Map<string, CounterState>(
+        rows.map((row) => [keyOf(row), { row, spent: Number(row.spent_nano_usd), reserved: Number(row.reserved_nano_usd), warnedAt: row.warned_at, criticalAt: row.critical_at, dirty: false }]),
+      );
+
+      // 4. Settles and releases: the reservation leaves `reserved`; settles add their charge to `spent`.
+      const usageRows: Array<Parameters<typeof insertTokenUsage>[1] extends infer T ? (T extends Array<infer R> ? R : T) : never> = [];
+      const daily = new Map<string, DailyDelta>();
+      const hooks: Array<{ n: number; s: Settlement; settled: SettledCall }> = [];
+      for (const [n, op] of ops.entries()) {
+        if (op.kind === 'reserve') continue;
+        const id = op.kind === 'settle' ? op.s.reservationId : op.id;
+        const res = taken.get(id);
+        if (!res) {
+          if (op.kind === 'settle') out[n] = { ok: true, value: await alreadySettled(tx, id) };
+          continue;
+        }
+        const reserved = res.amount_nano_usd === null ? null : Number(res.amount_nano_usd);
+        let charge = 0;
+        if (op.kind === 'settle') {
+          const s = op.s;
+          // Interrupted calls are charged what was reserved (the provider may have billed all of it).
+          const cost = s.interrupted ? reserved : s.costNanoUsd;
+          const costStatus: CostStatus = s.interrupted ? (reserved === null ? 'unpriced' : 'interrupted') : cost === null ? 'unpriced' : s.costStatus;
+          charge = cost ?? 0;
+          const tokenUsageId = newId();
+          const scope = s.call.scope;
+          const usageDate = utcDate(new Date(res.created_at));
+          usageRows.push({
+            id: tokenUsageId,
+            usage_date: usageDate,
+            provider_id: s.call.providerId,
+            provider_kind: s.call.providerKind,
+            model: s.model,
+            requested_model: s.call.model,
+            installation_id: scope.installationId ?? null,
+            project_id: scope.projectId ?? null,
+            agent_id: scope.agentId ?? null,
+            agent_type: scope.agentType ?? null,
+            task_id: scope.taskId ?? null,
+            conversation_id: scope.conversationId ?? null,
+            input_tokens: s.usage.inputTokens,
+            output_tokens: s.usage.outputTokens,
+            cache_read_tokens: s.usage.cacheReadTokens,
+            cache_write_tokens: s.usage.cacheWriteTokens,
+            reasoning_tokens: s.usage.reasoningTokens,
+            cost_nano_usd: cost,
+            cost_status: costStatus,
+            price_source: s.interrupted ? (reserved === null ? null : 'reservation') : s.priceSource,
+            reserved_nano_usd: reserved,
+            estimated_input_tokens: s.call.estimatedInputTokens,
+            provider_request_id: s.providerRequestId,
+            reservation_id: res.id,
+            interrupted: s.interrupted,
+            created_at: atIso,
+          });
+          addDaily(daily, {
+            usage_date: usageDate,
+            installation_id: scope.installationId ?? 0,
+            project_id: scope.projectId ?? '',
+            agent_id: scope.agentId ?? '',
+            agent_type: scope.agentType ?? '',
+            model: s.model,
+            calls: 1,
+            input_tokens: s.usage.inputTokens,
+            output_tokens: s.usage.outputTokens,
+            cache_read_tokens: s.usage.cacheReadTokens,
+            cache_write_tokens: s.usage.cacheWriteTokens,
+            reasoning_tokens: s.usage.reasoningTokens,
+            cost_nano_usd: charge,
+            unpriced_calls: cost === null ? 1 : 0,
+            interrupted_calls: s.interrupted ? 1 : 0,
+          });
+          const settled: SettledCall = { tokenUsageId, costNanoUsd: cost, costStatus, settledNow: true };
+          out[n] = { ok: true, value: settled };
+          hooks.push({ n, s, settled });
+          if (s.interrupted) log.info({ reservation: res.id, charged: reserved === null ? null : usd(reserved) }, 'interrupted call settled at its reservation');
+        }
+        for (const key of takenCounters.get(res.id) ?? []) {
+          const st = state.get(keyOf(key));
+          if (!st) continue;
+          st.reserved -= reserved ?? 0;
+          st.spent += charge;
+          st.dirty = true;
+          const budget = budgetById.get(key.budget_id);
+          if (!budget || charge === 0) continue;
           const limit = Number(budget.amount_nano_usd);
-          if (s.spent + s.reserved + s.added + amount > limit) {
-            out[n] = { ok: false, error: new BudgetExceededError(budgetInfo(budget), periodEnd(budget.period, at), amount, Math.max(0, limit - s.spent - s.reserved - s.added)) };
-            notices.push({ budget, periodStart: key.period_start, level: 'blocked', spent: s.spent });
-            return;
+          if (st.spent >= limit && !st.criticalAt) {
+            st.criticalAt = atIso;
+            notices.push({ budget, periodStart: key.period_start, level: 'critical', spent: st.spent });
+          }
+          if (st.spent >= limit * budget.alert_threshold && !st.warnedAt) {
+            st.warnedAt = atIso;
+            // Crossing both at once: the critical notice says it all.
+            if (st.spent < limit) notices.push({ budget, periodStart: key.period_start, level: 'warning', spent: st.spent });
           }
         }
-        for (const { key } of counters) state.get(keyOf(key))!.added += amount;
-        const id = newId();
-        const counterKeys = counters.map((c) => c.key).sort(compareCounterKeys);
-        reservations.push({
-          id,
-          amount_nano_usd: item.amountNanoUsd,
-          counters: JSON.stringify(counterKeys),
-          call: JSON.stringify(item.call),
-          expires_at: new Date(at.getTime() + item.ttlMs).toISOString(),
-          created_at: atIso,
-        });
-        out[n] = { ok: true, value: { id, amountNanoUsd: item.amountNanoUsd, counters: counterKeys, createdAt: atIso } };
-      });
-      for (const k of sorted) {
-        const s = state.get(keyOf(k));
-        if (s && s.added !== 0) await addToCounter(tx, k, { spent: 0, reserved: s.added });
       }
+
+      // 5. Reserves, in arrival order: a block budget refuses what would cross it.
+      const reservations: Array<Parameters<typeof insertReservations>[1][number]> = [];
+      for (const r of reserves) {
+        if (!out[r.n]!.ok) continue;
+        const amount = r.req.amountNanoUsd ?? 0;
+        const counters = applicable.get(r.n)!.map((b) => ({ budget: b, st: state.get(`${b.id}|${periodKey(b.period, at)}`)! }));
+        const over = counters.find(({ budget, st }) => budget.action_on_exceed === 'block' && st.spent + st.reserved + amount > Number(budget.amount_nano_usd));
+        if (over) {
+          const limit = Number(over.budget.amount_nano_usd);
+          out[r.n] = { ok: false, error: new BudgetExceededError(budgetInfo(over.budget), periodEnd(over.budget.period, at), amount, Math.max(0, limit - over.st.spent - over.st.reserved)) };
+          notices.push({ budget: over.budget, periodStart: over.st.row.period_start, level: 'blocked', spent: over.st.spent });
+          continue;
+        }
+        for (const { st } of counters) {
+          st.reserved += amount;
+          st.dirty = true;
+        }
+        const id = newId();
+        const counterKeys = counters.map(({ st }) => ({ budget_id: st.row.budget_id, period_start: st.row.period_start })).sort(compareCounterKeys);
+        reservations.push({ id, amount_nano_usd: r.req.amountNanoUsd, counters: JSON.stringify(counterKeys), call: JSON.stringify(r.req.call), expires_at: new Date(at.getTime() + r.req.ttlMs).toISOString(), created_at: atIso });
+        out[r.n] = { ok: true, value: { id, amountNanoUsd: r.req.amountNanoUsd, counters: counterKeys, createdAt: atIso } };
+      }
+
+      // 6. Write everything: counters in one statement, usage rows, roll-ups (key order), reservations.
+      await writeCounters(
+        tx,
+        db.dialect,
+        sorted.flatMap((k) => {
+          const st = state.get(keyOf(k));
+          return st?.dirty ? [{ ...k, spent_nano_usd: st.spent, reserved_nano_usd: st.reserved, warned_at: st.warnedAt, critical_at: st.criticalAt }] : [];
+        }),
+      );
+      await insertTokenUsage(tx, usageRows);
+      await addToDaily(tx, [...daily.keys()].sort().map((k) => daily.get(k)!));
       await insertReservations(tx, reservations);
+      for (const h of hooks) await h.s.onSettle?.(tx, h.settled);
       return out;
     });
     void sendNotices(notices);
     return outcomes;
   }
 
-  // --- settle --------------------------------------------------------------------------------
-
-  interface SettleItem {
-    s: Settlement;
+  async function alreadySettled(tx: Executor, reservationId: string): Promise<SettledCall> {
+    const existing = await tokenUsageByReservation(tx, reservationId);
+    return {
+      tokenUsageId: existing?.id ?? '',
+      costNanoUsd: existing?.cost_nano_usd == null ? null : Number(existing.cost_nano_usd),
+      costStatus: existing?.cost_status ?? 'interrupted',
+      settledNow: false,
+    };
   }
 
-  /** Settles a batch: takes the reservations, locks the union of their counters in the fixed order, then charges each. */
-  async function settleBatch(items: SettleItem[]): Promise<Array<Outcome<SettledCall>>> {
-    const notices: Notice[] = [];
-    const out = await db.kysely.transaction().execute(async (tx) => {
-      const taken: Array<ReservationRow | undefined> = [];
-      for (const item of items) taken.push(await takeReservation(tx, item.s.reservationId));
-      const keys = new Map<string, CounterKey>();
-      for (const t of taken) for (const k of t ? parseJson<CounterKey[]>(t.counters, []) : []) keys.set(keyOf(k), k);
-      const sorted = [...keys.values()].sort(compareCounterKeys);
-      const rows = await lockCounters(tx, db.dialect, sorted);
-      const state = new Map(rows.map((r) => [keyOf(r), { spent: Number(r.spent_nano_usd), warned: r.warned_at !== null, critical: r.critical_at !== null }]));
-      const budgetIds = [...new Set(sorted.map((k) => k.budget_id))];
-      const budgets = budgetIds.length ? await tx.selectFrom('budget_limits').selectAll().where('id', 'in', budgetIds).execute() : [];
-      const byId = new Map(budgets.map((b) => [b.id, b]));
-      const results: Array<Outcome<SettledCall>> = [];
-      const daily = new Map<string, DailyDelta>();
-      for (const [n, item] of items.entries()) {
-        results.push({ ok: true, value: await settleOne(tx, item.s, taken[n], state, byId, notices, daily) });
-      }
-      // Roll-up rows last, in key order (another batch locks them in the same order).
-      for (const k of [...daily.keys()].sort()) await addToDaily(tx, daily.get(k)!);
-      return results;
-    });
-    void sendNotices(notices);
-    return out;
-  }
-
-  async function settleOne(
-    tx: Executor,
-    s: Settlement,
-    taken: ReservationRow | undefined,
-    state: Map<string, { spent: number; warned: boolean; critical: boolean }>,
-    budgets: Map<string, BudgetRow>,
-    notices: Notice[],
-    daily: Map<string, DailyDelta>,
-  ): Promise<SettledCall> {
-    if (!taken) {
-      const existing = await tokenUsageByReservation(tx, s.reservationId);
-      return {
-        tokenUsageId: existing?.id ?? '',
-        costNanoUsd: existing?.cost_nano_usd == null ? null : Number(existing.cost_nano_usd),
-        costStatus: existing?.cost_status ?? 'interrupted',
-        settledNow: false,
-      };
-    }
-    const reserved = taken.amount_nano_usd === null ? null : Number(taken.amount_nano_usd);
-    // Interrupted calls are charged what was reserved (the provider may have billed all of it).
-    const cost = s.interrupted ? reserved : s.costNanoUsd;
-    const costStatus: CostStatus = s.interrupted ? (reserved === null ? 'unpriced' : 'interrupted') : s.costNanoUsd === null ? 'unpriced' : s.costStatus;
-    const charge = cost ?? 0;
-    for (const key of parseJson<CounterKey[]>(taken.counters, []).sort(compareCounterKeys)) {
-      await addToCounter(tx, key, { spent: charge, reserved: -(reserved ?? 0) });
-      const st = state.get(keyOf(key));
-      const budget = budgets.get(key.budget_id);
-      if (!st || !budget || charge === 0) continue;
-      st.spent += charge;
-      const limit = Number(budget.amount_nano_usd);
-      if (st.spent >= limit && !st.critical) {
-        st.critical = true;
-        if (await markThreshold(tx, key, 'critical_at')) notices.push({ budget, periodStart: key.period_start, level: 'critical', spent: st.spent });
-      }
-      if (st.spent >= limit * budget.alert_threshold && !st.warned) {
-        st.warned = true;
-        // Crossing both at once: the critical notice says it all.
-        const marked = await markThreshold(tx, key, 'warned_at');
-        if (marked && st.spent < limit) notices.push({ budget, periodStart: key.period_start, level: 'warning', spent: st.spent });
-      }
-    }
-    const id = newId();
-    const scope = s.call.scope;
-    const usageDate = utcDate(new Date(taken.created_at));
-    await insertTokenUsage(tx, {
-      id,
-      usage_date: usageDate,
-      provider_id: s.call.providerId,
-      provider_kind: s.call.providerKind,
-      model: s.model,
-      requested_model: s.call.model,
-      installation_id: scope.installationId ?? null,
-      project_id: scope.projectId ?? null,
-      agent_id: scope.agentId ?? null,
-      agent_type: scope.agentType ?? null,
-      task_id: scope.taskId ?? null,
-      conversation_id: scope.conversationId ?? null,
-      input_tokens: s.usage.inputTokens,
-      output_tokens: s.usage.outputTokens,
-      cache_read_tokens: s.usage.cacheReadTokens,
-      cache_write_tokens: s.usage.cacheWriteTokens,
-      reasoning_tokens: s.usage.reasoningTokens,
-      cost_nano_usd: cost,
-      cost_status: costStatus,
-      price_source: s.interrupted ? (reserved === null ? null : 'reservation') : s.priceSource,
-      reserved_nano_usd: reserved,
-      estimated_input_tokens: s.call.estimatedInputTokens,
-      provider_request_id: s.providerRequestId,
-      reservation_id: taken.id,
-      interrupted: s.interrupted,
-      created_at: nowIso(),
-    });
-    addDaily(daily, {
-      usage_date: usageDate,
-      installation_id: scope.installationId ?? 0,
-      project_id: scope.projectId ?? '',
-      agent_id: scope.agentId ?? '',
-      agent_type: scope.agentType ?? '',
-      model: s.model,
-      calls: 1,
-      input_tokens: s.usage.inputTokens,
-      output_tokens: s.usage.outputTokens,
-      cache_read_tokens: s.usage.cacheReadTokens,
-      cache_write_tokens: s.usage.cacheWriteTokens,
-      reasoning_tokens: s.usage.reasoningTokens,
-      cost_nano_usd: charge,
-      unpriced_calls: cost === null ? 1 : 0,
-      interrupted_calls: s.interrupted ? 1 : 0,
-    });
-    const settled: SettledCall = { tokenUsageId: id, costNanoUsd: cost, costStatus, settledNow: true };
-    if (s.onSettle) await s.onSettle(tx, settled);
-    if (s.interrupted) log.info({ reservation: taken.id, charged: reserved === null ? null : usd(reserved) }, 'interrupted call settled at its reservation');
-    return settled;
-  }
-
-  const reserver = createBatcher(reserveBatch, deps.maxBatch ?? 64);
-  const settler = createBatcher(settleBatch, deps.maxBatch ?? 64);
+  const batcher = createBatcher(runBatch, deps.maxBatch ?? 64);
 
   const guard: BudgetGuard = {
-    reserve: (req) => reserver.submit(req),
-    settle: (s) => settler.submit({ s }),
+    reserve: async (req) => (await batcher.submit({ kind: 'reserve', req })) as Reservation,
+    settle: async (s) => (await batcher.submit({ kind: 'settle', s })) as SettledCall,
     async release(reservationId) {
-      await db.kysely.transaction().execute(async (tx) => {
-        const taken = await takeReservation(tx, reservationId);
-        if (!taken) return;
-        const counters = parseJson<CounterKey[]>(taken.counters, []).sort(compareCounterKeys);
-        await lockCounters(tx, db.dialect, counters);
-        for (const k of counters) await addToCounter(tx, k, { spent: 0, reserved: -Number(taken.amount_nano_usd ?? 0) });
-      });
+      await batcher.submit({ kind: 'release', id: reservationId });
     },
     async settleExpired(limit = 500) {
       const ids = await expiredReservationIds(db.kysely, now().toISOString(), limit);
       let settled = 0;
       for (const id of ids) {
-        const row = await db.kysely.selectFrom('budget_reservations').select(['call', 'amount_nano_usd']).where('id', '=', id).executeTakeFirst();
-        if (!row) continue;
-        const call = parseJson<ReservedCall | null>(row.call, null);
+        const row: Pick<ReservationRow, 'call'> | undefined = await db.kysely.selectFrom('budget_reservations').select(['call']).where('id', '=', id).executeTakeFirst();
+        const call = row ? parseJson<ReservedCall | null>(row.call, null) : null;
         if (!call) continue;
         const r = await guard.settle({
           reservationId: id,
@@ -394,8 +399,6 @@ export function createBudgetGuard(deps: GuardDeps): BudgetGuard {
   return guard;
 }
 
-type DailyDelta = Parameters<typeof addToDaily>[1];
-
 /** Adds one call to the batch's roll-up deltas (one row per day, installation, project, agent, type and model). */
 function addDaily(daily: Map<string, DailyDelta>, d: DailyDelta): void {
   const key = JSON.stringify([d.usage_date, d.installation_id, d.project_id, d.agent_id, d.agent_type, d.model]);
@@ -411,9 +414,4 @@ function addDaily(daily: Map<string, DailyDelta>, d: DailyDelta): void {
 
 function budgetInfo(b: BudgetRow) {
   return { id: b.id, name: b.name, scope: b.scope, scopeKey: b.scope_key, period: b.period, amountNanoUsd: Number(b.amount_nano_usd) };
-}
-
-/** Whether a budget row is enabled (SQLite answers 0/1). */
-export function budgetEnabled(b: BudgetRow): boolean {
-  return toBool(b.enabled);
 }

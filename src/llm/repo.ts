@@ -2,7 +2,7 @@
  * Kysely queries for the LLM tables, one function per operation. Nothing here decides: the guard
  * (guard.ts), the price table (prices.ts) and the routes do.
  */
-import { type Insertable, type Selectable, type Updateable } from 'kysely';
+import { sql, type Insertable, type Selectable, type Updateable } from 'kysely';
 import type { Dialect, Executor } from '../db/index.js';
 import { nowIso } from '../db/index.js';
 import './tables.js';
@@ -188,6 +188,65 @@ export async function markThreshold(exec: Executor, key: CounterKey, level: 'war
   return Number(r.numUpdatedRows) > 0;
 }
 
+/** A counter's new state, written by `writeCounters` (the rows are locked: absolute values are safe). */
+export interface CounterWrite extends CounterKey {
+  spent_nano_usd: number;
+  reserved_nano_usd: number;
+  warned_at: string | null;
+  critical_at: string | null;
+}
+
+/** Writes counters' new values: one statement on PostgreSQL (update … from values), one per row on SQLite. */
+export async function writeCounters(exec: Executor, dialect: Dialect, rows: CounterWrite[]): Promise<void> {
+  if (rows.length === 0) return;
+  const at = nowIso();
+  if (dialect === 'postgres') {
+    const values = sql.join(
+      rows.map((r) => sql`(${r.budget_id}::uuid, ${r.period_start}::text, ${r.spent_nano_usd}::bigint, ${r.reserved_nano_usd}::bigint, ${r.warned_at}::timestamptz, ${r.critical_at}::timestamptz)`),
+    );
+    await sql`update budget_counters as c
+      set spent_nano_usd = v.spent, reserved_nano_usd = v.reserved, warned_at = v.warned_at, critical_at = v.critical_at, updated_at = ${at}::timestamptz
+      from (values ${values}) as v(budget_id, period_start, spent, reserved, warned_at, critical_at)
+      where c.budget_id = v.budget_id and c.period_start = v.period_start`.execute(exec);
+    return;
+  }
+  for (const r of rows) {
+    await exec
+      .updateTable('budget_counters')
+      .set({ spent_nano_usd: r.spent_nano_usd, reserved_nano_usd: r.reserved_nano_usd, warned_at: r.warned_at, critical_at: r.critical_at, updated_at: at })
+      .where('budget_id', '=', r.budget_id)
+      .where('period_start', '=', r.period_start)
+      .execute();
+  }
+}
+
+/** Enabled budgets matching any of the scope keys, plus the budgets with these ids (enabled or not). */
+export async function budgetsForScopesOrIds(exec: Executor, keys: { project: string[]; agent: string[]; agent_type: string[] }, ids: string[], withScopes: boolean): Promise<BudgetRow[]> {
+  if (!withScopes && ids.length === 0) return [];
+  return exec
+    .selectFrom('budget_limits')
+    .selectAll()
+    .where((eb) =>
+      eb.or([
+        ...(ids.length ? [eb('id', 'in', ids)] : []),
+        ...(withScopes
+          ? [
+              eb.and([
+                eb('enabled', '=', true),
+                eb.or([
+                  eb('scope', '=', 'global'),
+                  ...(keys.project.length ? [eb.and([eb('scope', '=', 'project'), eb('scope_key', 'in', keys.project)])] : []),
+                  ...(keys.agent.length ? [eb.and([eb('scope', '=', 'agent'), eb('scope_key', 'in', keys.agent)])] : []),
+                  ...(keys.agent_type.length ? [eb.and([eb('scope', '=', 'agent_type'), eb('scope_key', 'in', keys.agent_type)])] : []),
+                ]),
+              ]),
+            ]
+          : []),
+      ]),
+    )
+    .execute();
+}
+
 // --- reservations ----------------------------------------------------------------------------
 
 export async function insertReservations(exec: Executor, rows: Array<Insertable<BudgetReservationsTable>>): Promise<void> {
@@ -200,6 +259,12 @@ export async function takeReservation(exec: Executor, id: string): Promise<Reser
   return exec.deleteFrom('budget_reservations').where('id', '=', id).returningAll().executeTakeFirst();
 }
 
+/** Removes reservations and returns those that were there (others were settled already). */
+export async function takeReservations(exec: Executor, ids: string[]): Promise<ReservationRow[]> {
+  if (ids.length === 0) return [];
+  return exec.deleteFrom('budget_reservations').where('id', 'in', ids).returningAll().execute();
+}
+
 /** Reservations whose call should have ended by `now` (interrupted: the process died, or worse). */
 export async function expiredReservationIds(exec: Executor, now: string, limit: number): Promise<string[]> {
   const rows = await exec.selectFrom('budget_reservations').select('id').where('expires_at', '<', now).orderBy('expires_at').limit(limit).execute();
@@ -208,20 +273,23 @@ export async function expiredReservationIds(exec: Executor, now: string, limit: 
 
 // --- usage -----------------------------------------------------------------------------------
 
-export async function insertTokenUsage(exec: Executor, row: Insertable<TokenUsageTable>): Promise<void> {
-  await exec.insertInto('token_usage').values(row).execute();
+export async function insertTokenUsage(exec: Executor, rows: Insertable<TokenUsageTable> | Array<Insertable<TokenUsageTable>>): Promise<void> {
+  if (Array.isArray(rows) && rows.length === 0) return;
+  await exec.insertInto('token_usage').values(rows).execute();
 }
 
 export async function tokenUsageByReservation(exec: Executor, reservationId: string): Promise<TokenUsageRow | undefined> {
   return exec.selectFrom('token_usage').selectAll().where('reservation_id', '=', reservationId).executeTakeFirst();
 }
 
-/** Adds one call (or a correction) to its day's roll-up row. */
-export async function addToDaily(exec: Executor, row: Omit<Insertable<TokenUsageDailyTable>, 'updated_at'>): Promise<void> {
+/** Adds calls (or corrections) to their days' roll-up rows (one row per key in `rows`, in the order given). */
+export async function addToDaily(exec: Executor, rows: Omit<Insertable<TokenUsageDailyTable>, 'updated_at'> | Array<Omit<Insertable<TokenUsageDailyTable>, 'updated_at'>>): Promise<void> {
+  const list = Array.isArray(rows) ? rows : [rows];
+  if (list.length === 0) return;
   const at = nowIso();
   await exec
     .insertInto('token_usage_daily')
-    .values({ ...row, updated_at: at })
+    .values(list.map((row) => ({ ...row, updated_at: at })))
     .onConflict((oc) =>
       oc.columns(['usage_date', 'installation_id', 'project_id', 'agent_id', 'agent_type', 'model']).doUpdateSet((eb) => ({
         calls: eb('token_usage_daily.calls', '+', eb.ref('excluded.calls')),
