@@ -20,6 +20,8 @@ const MirrorLogPage = lazy(() => import('./pages/mirror-log').then((m) => ({ def
 const NotificationsPage = lazy(() => import('./pages/notifications').then((m) => ({ default: m.NotificationsPage })));
 const AccountPage = lazy(() => import('./pages/account/account').then((m) => ({ default: m.AccountPage })));
 const AdminPage = lazy(() => import('./pages/admin/admin').then((m) => ({ default: m.AdminPage })));
+const TaskBoardPage = lazy(() => import('./pages/agents/task-board').then((m) => ({ default: m.TaskBoardPage })));
+const ConversationPage = lazy(() => import('./pages/agents/conversation').then((m) => ({ default: m.ConversationPage })));
 
 function SignedIn() {
   const location = useLocation();
@@ -39,6 +41,8 @@ function SignedIn() {
               <Route path="mirrors" element={<MirrorsPage />} />
               <Route path="mirrors/:owner/:name/logs" element={<MirrorLogPage />} />
               <Route path="notifications" element={<NotificationsPage />} />
+              <Route path="agents" element={<TaskBoardPage />} />
+              <Route path="agents/conversations/:id" element={<ConversationPage />} />
               <Route path="account" element={<AccountPage />} />
               <Route path="admin/*" element={<AdminPage />} />
               <Route path="*" element={<NotFoundPage />} />
