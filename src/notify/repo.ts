@@ -207,19 +207,18 @@ export async function claimDue(db: Database, limit: number, leaseMs: number): Pr
     .orderBy('next_attempt_at')
     .limit(limit)
     .execute();
+  if (candidates.length === 0) return [];
+  // One conditional update for the batch: a row another worker leased meanwhile is not returned.
   const lease = new Date(Date.now() + leaseMs).toISOString();
-  const claimed: string[] = [];
-  for (const { id } of candidates) {
-    const r = await db.kysely
-      .updateTable('notification_deliveries')
-      .set({ lease_expires_at: lease })
-      .where('id', '=', id)
-      .where('status', 'in', ['pending', 'failed'])
-      .where((eb) => eb.or([eb('lease_expires_at', 'is', null), eb('lease_expires_at', '<', now)]))
-      .executeTakeFirst();
-    if (Number(r.numUpdatedRows) === 1) claimed.push(id);
-  }
-  return claimed;
+  const claimed = await db.kysely
+    .updateTable('notification_deliveries')
+    .set({ lease_expires_at: lease })
+    .where('id', 'in', candidates.map((c) => c.id))
+    .where('status', 'in', ['pending', 'failed'])
+    .where((eb) => eb.or([eb('lease_expires_at', 'is', null), eb('lease_expires_at', '<', now)]))
+    .returning('id')
+    .execute();
+  return claimed.map((r) => r.id);
 }
 
 /** When the next pending or failed delivery is due (null: nothing waits). */
