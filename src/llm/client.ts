@@ -123,8 +123,8 @@ export function createLlmClient(deps: ClientDeps): LlmClient & { complete(reques
       log.warn({ provider: row.name, model: request.model, kind: failure.kind, status: failure.status, interrupted }, message);
       if (request.signal?.aborted) throw new ProviderFailedError(`${row.name}: the call was aborted`, null, interrupted);
       if (failure.kind === 'refused') throw new ProviderFailedError(message, failure.status, false);
-      const retryAfter = failure.retryAfterMs ?? (timeout.signal.aborted ? null : null);
-      throw new ProviderRetryableError(message, retryAfter, failure.status, interrupted);
+      // 429/5xx/529, a dropped or cut-short stream, our own wall clock: worth another attempt later.
+      throw new ProviderRetryableError(message, failure.retryAfterMs, failure.status, interrupted);
     }
     clearTimeout(timer);
 
