@@ -13,6 +13,7 @@ import { dialects } from './support/databases.js';
 import { blockedByUser, startFakeTelegram, textUpdate, tooManyRequests, type FakeTelegram } from './support/fake-telegram/index.js';
 import { recordSecret } from './support/secret-ledger.js';
 import { startSmtpServer, type TestSmtpServer } from './support/smtp/index.js';
+import { linkTelegramChat } from './support/notify-channels.js';
 import { createUser, grantInstallation, json, sessionClient, signIn, type Client } from './support/users.js';
 import { json as readJson, until } from './support/wait.js';
 
@@ -72,10 +73,8 @@ describe.each(dialects)('notification channels (%s)', (dialect) => {
   }
 
   async function linkTelegram(p: Person): Promise<void> {
-    const code = await startCode(p);
     const before = tg.sentTo(p.chatId).length;
-    expect((await sendUpdate(p.chatId, `/start ${code}`, `${p.username}_tg`)).status).toBe(200);
-    await until(`${p.username}'s chat linked`, async () => (await channels(p)).telegram.linked === true);
+    codes.push(await linkTelegramChat(t, p.client, tg, p.chatId, `${p.username}_tg`));
     const reply = await until('the bot answers', async () => tg.sentTo(p.chatId)[before]);
     expect(reply.text).toMatch(/^Linked\./);
   }

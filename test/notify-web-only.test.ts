@@ -10,7 +10,8 @@ import { startFakeTelegram, textUpdate, type FakeTelegram } from './support/fake
 import { recordSecret } from './support/secret-ledger.js';
 import { startSmtpServer, type TestSmtpServer } from './support/smtp/index.js';
 import { createUser, grantInstallation, json, sessionClient, signIn } from './support/users.js';
-import { json as readJson, until } from './support/wait.js';
+import { json as readJson } from './support/wait.js';
+import { verifyEmailAddress } from './support/notify-channels.js';
 
 const INSTALLATION_A = 61_001;
 
@@ -61,10 +62,7 @@ describe.each(dialects)('a web-only process, and a bot token set by an administr
     const u = await createUser(t, { username: 'dora' });
     await grantInstallation(t, u.id, INSTALLATION_A);
     const dora = sessionClient(t, await signIn(t, u), 'dora');
-    expect((await dora.fetch('/api/me/notification-channels/email', json({ address: 'dora@example.test' }, { method: 'PUT' }))).status).toBe(202);
-    const code = /Your code is (\w+)/.exec((await until('the code', async () => smtp.to('dora@example.test')[0])).text)![1]!;
-    recordSecret(code);
-    expect((await dora.fetch('/api/me/notification-channels/email/verify', json({ code }, { method: 'POST' }))).status).toBe(200);
+    await verifyEmailAddress(dora, smtp, 'dora@example.test');
 
     await notify(t.app.db, { installationId: INSTALLATION_A, repositoryId: null, kind: 'budget.warning', title: 'From the web', body: 'x', dedupeKey: 'web-only:1' });
     const pass = (await t.app.queue.stats()).find((s) => s.name === 'notify.deliver');
