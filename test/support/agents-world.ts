@@ -23,6 +23,8 @@ export const LLM_KEY = 'sk-test-fake-llm-key-7f3a9c1e5b2d4680';
 export const MODEL = 'gpt-4o';
 
 export interface AgentsWorld {
+  /** The environment of this Switchyard (for more processes on the same database and data dir). */
+  env: Record<string, string>;
   fake: FakeGitHub;
   git: GitServer;
   llm: FakeLlm;
@@ -69,7 +71,7 @@ function gitIn(dir: string, ...args: string[]): string {
   return execFileSync('git', args, { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
 }
 
-export async function startAgentsWorld(dialect: Dialect, env: Record<string, string> = {}, opts: { login?: string } = {}): Promise<AgentsWorld> {
+export async function startAgentsWorld(dialect: Dialect, env: Record<string, string> = {}, opts: { login?: string; roles?: { web: boolean; worker: boolean; scheduler: boolean }; /** Runs once Switchyard is up, before any delivery (start worker processes here). */ beforeSetup?: (env: Record<string, string>) => Promise<void> } = {}): Promise<AgentsWorld> {
   recordSecret(LLM_KEY);
   const fake = await startFakeGitHub();
   const app = fake.createApp({ permissions: { metadata: 'read', contents: 'write', issues: 'write', pull_requests: 'write' }, events: ['issues', 'issue_comment'] });
@@ -114,7 +116,7 @@ export async function startAgentsWorld(dialect: Dialect, env: Record<string, str
   fake.setCollaborator(repo.id, 'alice', 'write');
 
   const llm = await startFakeLlm();
-  const t = await startTestApp(dialect, {
+  const appEnv = {
     GITHUB_URL: fake.url,
     GITHUB_API_URL: fake.apiUrl,
     GITHUB_GIT_URL: git.url,
@@ -122,7 +124,8 @@ export async function startAgentsWorld(dialect: Dialect, env: Record<string, str
     PRIVATE_KEY: app.privateKey,
     AGENTS_SANDBOX: sandboxKind,
     ...env,
-  });
+  };
+  const t = await startTestApp(dialect, appEnv, opts.roles);
   fake.setWebhookTarget(`${t.url}/api/github/webhooks`, TEST_SECRET);
 
   const api: AgentsWorld['api'] = (pathname, init = {}) =>
@@ -137,6 +140,8 @@ export async function startAgentsWorld(dialect: Dialect, env: Record<string, str
     await t.settle();
   };
 
+  const fullEnv = { ...appEnv, SWITCHYARD_DATA_DIR: t.config.dataDir, ...(t.config.database.kind === 'postgres' ? { DATABASE_URL: t.config.database.url, DATABASE_POOL_SIZE: '4' } : {}) };
+  await opts.beforeSetup?.(fullEnv);
   await deliver('installation', installationPayload(fake, inst.id, 'created'));
   await createProvider(t.app.llm.manage, { name: 'fake', kind: 'openai', baseUrl: llm.openaiBaseUrl, apiKey: LLM_KEY });
   const model = { provider: 'fake', model: MODEL, temperature: 0, max_tokens: 800, max_turns: 8 };
@@ -151,6 +156,7 @@ export async function startAgentsWorld(dialect: Dialect, env: Record<string, str
   const projectId = ((await created.json()) as { id: string }).id;
 
   return {
+    env: fullEnv,
     fake,
     git,
     llm,
