@@ -86,7 +86,7 @@ export interface NotifySlice {
   routes(app: FastifyInstance): Promise<void>;
   /** `POST /api/telegram/webhook`, mounted in its own context (its raw-body parser). */
   telegramReceiver(app: FastifyInstance): Promise<void>;
-  /** Starts the delivery runner in a worker process. */
+  /** Starts the delivery runner in a worker process (elsewhere, notices queue a delivery pass for the workers). */
   start(o: { work: boolean }): void;
   stop(): Promise<void>;
 }
@@ -106,14 +106,16 @@ export function createNotifySlice(deps: NotifyDeps): NotifySlice {
   });
   queue.schedule(DELIVER_JOB, '* * * * *');
   registry.on('notify.telegram', TELEGRAM_EVENT, (ctx) => handleTelegramUpdate({ db, log, telegram: () => tokens.client() }, ctx));
-  let working = false;
+  let mode: 'stopped' | 'runner' | 'queue' = 'stopped';
   /**
-   * What `notify()` through this database wakes: the runner, when it runs in this process; otherwise
-   * a queued delivery pass (keyed: one waits at a time), which a worker in another thread or process
-   * takes within the queue's poll interval instead of waiting for the minute cron.
+   * What `notify()` through this database wakes once started: the runner, when it runs in this
+   * process; otherwise a queued delivery pass (keyed: one waits at a time), which a worker in another
+   * thread or process takes within the queue's poll interval instead of waiting for the minute cron.
+   * Before start (a CLI command) nothing: the command sends itself or leaves it to the workers.
    */
   const unregister = onNotificationsRecorded(db, () => {
-    if (working) return runner.wake();
+    if (mode === 'runner') return runner.wake();
+    if (mode === 'stopped') return;
     queue.enqueue(db.kysely, DELIVER_JOB, {}, { key: `${DELIVER_JOB}:wake`, maxAttempts: 1 }).catch((err: unknown) => log.warn({ err: err instanceof Error ? err.message : String(err) }, 'could not queue a delivery pass'));
   });
 
@@ -142,14 +144,14 @@ export function createNotifySlice(deps: NotifyDeps): NotifySlice {
     },
     telegramReceiver: (app) => telegramWebhookRoute(app, { tokens, store: deps.storeReceipt }),
     start({ work }) {
+      mode = work ? 'runner' : 'queue';
       if (!work) return;
-      working = true;
       runner.start();
       void registerWebhook();
     },
     async stop() {
       unregister();
-      working = false;
+      mode = 'stopped';
       await runner.stop();
       email?.close();
     },
