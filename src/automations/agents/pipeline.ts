@@ -22,6 +22,7 @@ import type { Logger } from '../../log/index.js';
 import { LLM_ERROR_CODES, type LlmClient, type LlmMessage, type LlmRequest, type LlmResult, type LlmToolCall } from '../../llm/contract.js';
 import { ensureDraftPullRequest, postReview, repoRef, upsertStatusComment } from './github-effects.js';
 import { PLAN_JSON_SCHEMA, REVIEW_JSON_SCHEMA, parseJsonAnswer, systemPrompt } from './prompts.js';
+import { selectMemory } from './memory.js';
 import * as repo from './repo.js';
 import type { Agent, ConversationRow, MessageRow, Project, TaskRow } from './repo.js';
 import { runSandboxed } from './sandbox.js';
@@ -237,16 +238,8 @@ function toLlmMessages(rows: MessageRow[]): LlmMessage[] {
 
 /** The project's memory that joins a call: the most important unexpired facts, within ~1,500 tokens. */
 async function memoryBlock(ctx: TurnContext): Promise<string> {
-  const rows = await repo.memoryFor(ctx.deps.db.kysely, ctx.project.id, ctx.agent.id, nowIso());
-  const lines: string[] = [];
-  let tokens = 0;
-  for (const r of rows) {
-    const line = `[${r.category}] ${r.key}: ${r.value} (importance ${r.importance})`;
-    const cost = Math.ceil(line.length / 4) + 1;
-    if (tokens + cost > 1500) break;
-    tokens += cost;
-    lines.push(line);
-  }
+  const now = nowIso();
+  const lines = selectMemory(await repo.memoryFor(ctx.deps.db.kysely, ctx.project.id, ctx.agent.id, now), now);
   return lines.length ? quoteUntrusted('project memory (facts agents saved earlier)', lines.join('\n')) : '';
 }
 
