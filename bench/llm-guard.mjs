@@ -11,7 +11,8 @@
 //
 //   node bench/llm-guard.mjs [sqlite|postgres|both]      (default both; run `npm run build` first)
 //
-// Settings (environment): BENCH_LLM_ITERATIONS (2000), BENCH_LLM_ROUNDS (100), BENCH_LLM_REPORT_ROWS
+// Settings (environment): BENCH_LLM_PG_SYNC=off (a diagnostic run with the bench database's
+// synchronous_commit off, to separate the commit's fsync from the guard's own work), BENCH_LLM_ITERATIONS (2000), BENCH_LLM_ROUNDS (100), BENCH_LLM_REPORT_ROWS
 // (1000000), BENCH_PG_ADMIN_URL (postgres://postgres@127.0.0.1:5432/postgres).
 import { fork } from 'node:child_process';
 import fs from 'node:fs';
@@ -53,6 +54,7 @@ async function openDb(dialect) {
   const admin = new pg.Client({ connectionString: ADMIN_URL });
   await admin.connect();
   await admin.query(`create database ${name}`);
+  if (process.env.BENCH_LLM_PG_SYNC === 'off') await admin.query(`alter database ${name} set synchronous_commit = off`);
   await admin.end();
   const u = new URL(ADMIN_URL);
   u.pathname = `/${name}`;
@@ -388,7 +390,28 @@ if (process.argv[2] === '--worker') {
 
 const which = process.argv[2] ?? 'both';
 const dialects = which === 'both' ? ['sqlite', 'postgres'] : [which];
-const results = { at: new Date().toISOString(), machine: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, node: process.version, load: os.loadavg() }, dialects: {} };
+/** What one bare committed insert costs on this PostgreSQL (the floor under any committed reserve or settle). */
+async function bareCommit() {
+  const c = new pg.Client({ connectionString: ADMIN_URL });
+  await c.connect();
+  try {
+    await c.query('create table if not exists llm_bench_commit (a int)');
+    const samples = [];
+    for (let i = 0; i < 300; i++) {
+      const t0 = process.hrtime.bigint();
+      await c.query('begin');
+      await c.query('insert into llm_bench_commit values (1)');
+      await c.query('commit');
+      samples.push(ms(t0));
+    }
+    await c.query('drop table llm_bench_commit');
+    return summarizeSamples(samples);
+  } finally {
+    await c.end();
+  }
+}
+const results = { at: new Date().toISOString(), machine: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, node: process.version, loadBefore: os.loadavg() }, settings: { ITERATIONS, ROUNDS, REPORT_ROWS, pgSync: process.env.BENCH_LLM_PG_SYNC ?? 'on' }, dialects: {} };
+if (dialects.includes('postgres')) results.machine.postgresBareCommit = await bareCommit();
 for (const d of dialects) {
   const r = {};
   console.error(`[${d}] guard overhead (${ITERATIONS} reserve + settle, 4 budgets) …`);
@@ -408,6 +431,7 @@ for (const d of dialects) {
   results.dialects[d] = r;
   console.error(JSON.stringify(r, null, 1));
 }
+results.machine.loadAfter = os.loadavg();
 const file = path.join(BENCH_DIR, 'results', `${results.at.replace(/[:.]/g, '-').replace(/-\d{3}Z$/, 'Z')}-llm-guard.json`);
 fs.writeFileSync(file, JSON.stringify(results, null, 2));
 console.log(JSON.stringify(results, null, 2));

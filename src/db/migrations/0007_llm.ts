@@ -135,5 +135,7 @@ export async function up(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
     .addColumn('interrupted_calls', 'integer', (c) => c.notNull())
     .addColumn('updated_at', t.timestamp, (c) => c.notNull())
     .addPrimaryKeyConstraint('token_usage_daily_pk', ['usage_date', 'installation_id', 'project_id', 'agent_id', 'agent_type', 'model'])
+    // SQLite: stored in key order, so a month's report reads one contiguous range.
+    .$call((b) => (dialect === 'sqlite' ? b.modifyEnd(sql`without rowid`) : b))
     .execute();
 }
