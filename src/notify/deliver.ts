@@ -125,7 +125,7 @@ export function createDeliveryRunner(deps: DeliveryRunnerDeps): DeliveryRunner {
     }
     const next = await nextDueAt(db).catch(() => null);
     const ms = next ? Math.min(IDLE_MS, Math.max(0, Date.parse(next) - Date.now()) + 5) : IDLE_MS;
-    if (woken) {
+    if (woken || !running) {
       woken = false;
       return;
     }
@@ -162,6 +162,7 @@ export function createDeliveryRunner(deps: DeliveryRunnerDeps): DeliveryRunner {
     },
     async stop() {
       running = false;
+      woken = true;
       wakeUp?.();
       await loop;
       loop = null;

@@ -221,14 +221,28 @@ export async function claimDue(db: Database, limit: number, leaseMs: number): Pr
   return claimed.map((r) => r.id);
 }
 
-/** When the next pending or failed delivery is due (null: nothing waits). */
+/**
+ * When this process should look again (null: nothing waits): the next pending or failed delivery
+ * due, or, for one leased by another worker now, when that lease ends.
+ */
 export async function nextDueAt(db: Database): Promise<string | null> {
-  const row = await db.kysely
-    .selectFrom('notification_deliveries')
-    .select((eb) => eb.fn.min('next_attempt_at').as('at'))
-    .where('status', 'in', ['pending', 'failed'])
-    .executeTakeFirst();
-  return (row?.at as string | null | undefined) ?? null;
+  const now = nowIso();
+  const [free, leased] = await Promise.all([
+    db.kysely
+      .selectFrom('notification_deliveries')
+      .select((eb) => eb.fn.min('next_attempt_at').as('at'))
+      .where('status', 'in', ['pending', 'failed'])
+      .where((eb) => eb.or([eb('lease_expires_at', 'is', null), eb('lease_expires_at', '<', now)]))
+      .executeTakeFirst(),
+    db.kysely
+      .selectFrom('notification_deliveries')
+      .select((eb) => eb.fn.min('lease_expires_at').as('at'))
+      .where('status', 'in', ['pending', 'failed'])
+      .where('lease_expires_at', '>=', now)
+      .executeTakeFirst(),
+  ]);
+  const times = [free?.at, leased?.at].filter((t): t is string => typeof t === 'string').map((t) => Date.parse(t));
+  return times.length === 0 ? null : new Date(Math.min(...times)).toISOString();
 }
 
 export interface DeliveryWork {
