@@ -87,7 +87,7 @@ describe.each(dialects)('budget guard (%s)', (dialect) => {
     // The owners (installation 42) hear it once per period.
     await h.llm.complete(ask()).catch(() => undefined);
     await new Promise((r) => setTimeout(r, 50));
-    const blocked = await h.t.db.kysely.selectFrom('notifications').selectAll().where('kind', '=', 'llm.budget.blocked').execute();
+    const blocked = await h.t.db.kysely.selectFrom('notifications').selectAll().where('kind', '=', 'budget.blocked').execute();
     expect(blocked).toHaveLength(1);
     expect(Number(blocked[0]!.installation_id)).toBe(42);
     await changeBudget(h.llm.manage, b.id, { amountUsd: 1 });
@@ -109,7 +109,7 @@ describe.each(dialects)('budget guard (%s)', (dialect) => {
     }
     await new Promise((r) => setTimeout(r, 100));
     const kinds = (await h.t.db.kysely.selectFrom('notifications').select('kind').execute()).map((n) => n.kind).sort();
-    expect(kinds).toEqual(['llm.budget.critical', 'llm.budget.warning']);
+    expect(kinds).toEqual(['budget.critical', 'budget.warning']);
     expect((await budgetViews(h.llm.manage))[0]!.spent_nano_usd).toBe(5_000_000);
   });
 

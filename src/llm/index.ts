@@ -87,7 +87,7 @@ export function createLlmSlice(deps: LlmSliceDeps): LlmSlice {
       await send(db, {
         installationId: budget.installation_id === null ? null : Number(budget.installation_id),
         repositoryId: null,
-        kind: `llm.budget.${level}`,
+        kind: `budget.${level}`,
         title,
         body: `$${usd(spentNanoUsd)} of $${usd(amount)} spent in the ${budget.period} period starting ${periodStart} (${budget.action_on_exceed}).`,
         dedupeKey: `llm-budget:${budget.id}:${periodStart}:${level}`,
