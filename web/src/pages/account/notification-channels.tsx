@@ -110,12 +110,34 @@ function useChannelMutation<T, V = void>(fn: (v: V) => Promise<T>, onDone?: (t: 
 
 function Enabled({ data, channel }: { data: Channels; channel: 'telegram' | 'email' }) {
   const pref = data.preferences.find((p) => p.channel === channel);
-  const { m, error } = useChannelMutation<{ ok: true }, boolean>((enabled) => api.put('/api/me/notification-channels/{channel}/preferences', { path: { channel }, body: { enabled, kinds: pref?.kinds ?? null } }));
+  const [kinds, setKinds] = useState((pref?.kinds ?? []).join(', '));
+  // Kinds of notification this person has seen, as suggestions.
+  const recent = useQuery({ queryKey: ['notifications', 'kinds'], queryFn: () => api.get('/api/notifications', { query: { limit: 100 } }) });
+  const seen = [...new Set((recent.data?.items ?? []).map((n) => n.kind))].sort();
+  const { m, error } = useChannelMutation<{ ok: true }, { enabled: boolean; kinds: string[] | null }>((body) => api.put('/api/me/notification-channels/{channel}/preferences', { path: { channel }, body }));
+  const saveKinds = (e: FormEvent) => {
+    e.preventDefault();
+    const list = kinds.split(/[\s,]+/).filter(Boolean);
+    m.mutate({ enabled: pref?.enabled ?? true, kinds: list.length > 0 ? list : null });
+  };
   return (
     <>
       <label className="checkbox">
-        <input type="checkbox" checked={pref?.enabled ?? true} disabled={m.isPending} onChange={(e) => m.mutate(e.target.checked)} /> Send notifications here
+        <input type="checkbox" checked={pref?.enabled ?? true} disabled={m.isPending} onChange={(e) => m.mutate({ enabled: e.target.checked, kinds: pref?.kinds ?? null })} /> Send notifications here
       </label>
+      <details>
+        <summary>{pref?.kinds ? `Only ${pref.kinds.join(', ')}` : 'Every kind of notification'}</summary>
+        <form className="inline-form" onSubmit={saveKinds}>
+          <div className="field grow">
+            <label htmlFor={`kinds-${channel}`}>Only these kinds (comma-separated; empty: every kind)</label>
+            <input id={`kinds-${channel}`} value={kinds} maxLength={2000} onChange={(e) => setKinds(e.target.value)} placeholder={seen.join(', ') || 'e.g. budget.blocked'} />
+          </div>
+          <button type="submit" className="button small" disabled={m.isPending}>
+            Save
+          </button>
+        </form>
+        {seen.length > 0 && <p className="field-help">Kinds you have had: {seen.join(', ')}</p>}
+      </details>
       {error && <div className="form-error" role="alert">{error}</div>}
     </>
   );
