@@ -94,14 +94,13 @@ export async function runStep(deps: PipelineDeps, p: StepPayload, log: Logger): 
   if (!project) return;
 
   if (task.status === 'pending') {
-    const counts = await repo.runningCounts(deps.db.kysely, project.id);
-    if (counts.project >= project.limits.max_running_tasks || counts.all >= GLOBAL_RUNNING_TASKS) {
-      log.debug({ task: task.id, counts }, 'no free slot: the task waits for one');
-      return advance(deps, task, {}, new Date(Date.now() + 5000));
+    const status: TaskStatus = task.phase === 'tester' ? 'testing' : task.phase === 'reviewer' ? 'review' : 'in_progress';
+    if (!(await repo.claimSlot(deps.db, { id: task.id, projectId: project.id, status }, { project: project.limits.max_running_tasks, all: GLOBAL_RUNNING_TASKS }))) {
+      log.debug({ task: task.id }, 'no free slot: the task waits for one');
+      return advance(deps, task, {}, new Date(Date.now() + 2000));
     }
-    task.status = task.phase === 'tester' ? 'testing' : task.phase === 'reviewer' ? 'review' : 'in_progress';
+    task.status = status;
     task.started_at = nowIso();
-    await repo.updateTask(deps.db.kysely, task.id, { status: task.status, started_at: task.started_at });
     if (conversation.status === 'planning' && task.position > 0) await repo.updateConversation(deps.db.kysely, conversation.id, { status: 'running' });
   }
   if (task.waiting_on) {

@@ -266,6 +266,22 @@ export async function updateTask(db: Executor, id: string, patch: Partial<Omit<T
   await db.updateTable('tasks').set({ ...patch, updated_at: nowIso() }).where('id', '=', id).execute();
 }
 
+const SLOT_LOCK = sql`select pg_advisory_xact_lock(hashtext('switchyard.agents.slots'))`;
+
+/**
+ * Starts a pending task if a slot is free (per project and overall), in one transaction serialised
+ * across processes (an advisory lock on PostgreSQL; SQLite's write lock does it there). False: no slot.
+ */
+export async function claimSlot(db: Database, task: { id: string; projectId: string; status: TaskStatus }, limits: { project: number; all: number }): Promise<boolean> {
+  return db.kysely.transaction().execute(async (tx) => {
+    if (db.dialect === 'postgres') await SLOT_LOCK.execute(tx);
+    const counts = await runningCounts(tx, task.projectId);
+    if (counts.project >= limits.project || counts.all >= limits.all) return false;
+    const r = await tx.updateTable('tasks').set({ status: task.status, started_at: nowIso(), updated_at: nowIso() }).where('id', '=', task.id).where('status', '=', 'pending').executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
+  });
+}
+
 /** Tasks running now (active status, not waiting), in a project and overall. */
 export async function runningCounts(db: Executor, projectId: string): Promise<{ project: number; all: number }> {
   const rows = await db
