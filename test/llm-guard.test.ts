@@ -22,6 +22,16 @@ const ask = (model = 'gpt-4o', scope: Record<string, string> = { projectId: 'p1'
   scope,
 });
 
+/** Waits until `fn` answers something truthy (notices are sent after the commit, asynchronously). */
+async function eventually<T>(fn: () => Promise<T>, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v || Date.now() > deadline) return v;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 async function counters(db: Database) {
   return db.kysely.selectFrom('budget_counters').selectAll().execute();
 }
@@ -50,10 +60,11 @@ describe.each(dialects)('budget guard (%s)', (dialect) => {
     const p = await createBudget(h.llm.manage, { scope: 'project', scopeKey: 'p1', period: 'monthly', amountUsd: 10, actionOnExceed: 'warn' });
     const other = await createBudget(h.llm.manage, { scope: 'project', scopeKey: 'p2', period: 'monthly', amountUsd: 10, actionOnExceed: 'block' });
     const t = await createBudget(h.llm.manage, { scope: 'agent_type', scopeKey: 'coder', period: 'weekly', amountUsd: 10, actionOnExceed: 'block' });
-    h.fake.script({ text: 'ok', usage: { input: 30, output: 10 }, delayMs: 150 });
+    h.fake.script({ text: 'ok', usage: { input: 30, output: 10 }, delayMs: 1500 });
+    const sent = h.fake.requests.length;
     const pending = h.llm.complete(ask());
-    // While the call is out, its worst case is held on the three budgets that apply.
-    await new Promise((r) => setTimeout(r, 80));
+    // Once the request reached the fake (which answers after 1.5 s), its worst case is held on the three budgets that apply.
+    while (h.fake.requests.length === sent) await new Promise((r) => setTimeout(r, 5));
     const during = await budgetViews(h.llm.manage);
     const held = during.filter((b) => b.reserved_nano_usd > 0).map((b) => b.id).sort();
     expect(held).toEqual([g.id, p.id, t.id].sort());
@@ -86,7 +97,8 @@ describe.each(dialects)('budget guard (%s)', (dialect) => {
     expect((await budgetViews(h.llm.manage))[0]).toMatchObject({ spent_nano_usd: 0, reserved_nano_usd: 0 });
     // The owners (installation 42) hear it once per period.
     await h.llm.complete(ask()).catch(() => undefined);
-    await new Promise((r) => setTimeout(r, 50));
+    await eventually(async () => (await h.t.db.kysely.selectFrom('notifications').selectAll().where('kind', '=', 'budget.blocked').execute()).length > 0);
+    await new Promise((r) => setTimeout(r, 100));
     const blocked = await h.t.db.kysely.selectFrom('notifications').selectAll().where('kind', '=', 'budget.blocked').execute();
     expect(blocked).toHaveLength(1);
     expect(Number(blocked[0]!.installation_id)).toBe(42);
@@ -107,6 +119,7 @@ describe.each(dialects)('budget guard (%s)', (dialect) => {
     } finally {
       h.fake.setFallback({ text: 'ok' });
     }
+    await eventually(async () => (await h.t.db.kysely.selectFrom('notifications').select('kind').execute()).length >= 2);
     await new Promise((r) => setTimeout(r, 100));
     const kinds = (await h.t.db.kysely.selectFrom('notifications').select('kind').execute()).map((n) => n.kind).sort();
     expect(kinds).toEqual(['budget.critical', 'budget.warning']);
