@@ -381,6 +381,10 @@ async function toolPhase(ctx: TurnContext, write: boolean): Promise<Outcome> {
     return doneWith(ctx, last.content, write);
   } else {
     if (ctx.task.turns >= ctx.agent.model.max_turns) return doneWith(ctx, 'Stopped at the turn limit.', write);
+    // People's replies since the thread's last message join it (as data) before the next call.
+    const replies = await repo.humanRepliesAfter(ctx.deps.db.kysely, ctx.conversation.id, last.id);
+    for (const h of replies) await saveMessage(ctx, { role: 'user', thread: name, author: 'switchyard', content: quoteUntrusted(`a reply from ${h.author ?? 'a person'} in the conversation`, h.content) });
+    if (replies.length) rows = await repo.threadMessages(ctx.deps.db.kysely, ctx.task.id, name);
     const { result } = await call(ctx, name, toLlmMessages(rows), { tools: write ? WRITE_TOOLS : READ_TOOLS });
     calls = result.toolCalls;
     text = result.text;
