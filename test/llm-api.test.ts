@@ -110,6 +110,15 @@ describe.each(dialects)('LLM API (%s)', (dialect) => {
     expect((await t.api('/api/llm/reprice', { method: 'POST' })).status).toBe(200);
   });
 
+  it("providers show how the local input estimate compared with the provider's count", async () => {
+    const list = (await (await t.api('/api/llm/providers')).json()) as { items: Array<{ name: string; input_estimate: { calls: number; max_ratio: number | null; over_estimate: number } }> };
+    const main = list.items.find((p) => p.name === 'main')!;
+    // Two calls so far; the fake reported 1000 and 2000 input tokens for one-word prompts (far above the estimate).
+    expect(main.input_estimate.calls).toBe(2);
+    expect(main.input_estimate.over_estimate).toBe(2);
+    expect(main.input_estimate.max_ratio).toBeGreaterThan(1);
+  });
+
   it('is in the OpenAPI document, and the key is in no log', async () => {
     const doc = (await (await fetch(`${t.url}/api/docs`)).json()) as { paths: Record<string, unknown> };
     for (const p of ['/api/llm/providers', '/api/llm/budgets', '/api/llm/usage', '/api/llm/prices/check']) expect(Object.keys(doc.paths)).toContain(p);

@@ -58,6 +58,27 @@ export async function deleteProvider(exec: Executor, id: string): Promise<boolea
   return Number(r.numDeletedRows) > 0;
 }
 
+/** Locally counted input (margin included) against what the provider counted, over a provider's last calls. */
+export async function inputEstimateCheck(exec: Executor, providerId: string, limit = 1000): Promise<{ calls: number; maxRatio: number | null; overEstimate: number }> {
+  const rows = await exec
+    .selectFrom('token_usage')
+    .select(['input_tokens', 'estimated_input_tokens'])
+    .where('provider_id', '=', providerId)
+    .where('interrupted', '=', false)
+    .where('estimated_input_tokens', '>', 0)
+    .orderBy('id', 'desc')
+    .limit(limit)
+    .execute();
+  let maxRatio: number | null = null;
+  let overEstimate = 0;
+  for (const r of rows) {
+    const ratio = r.input_tokens / Number(r.estimated_input_tokens);
+    maxRatio = maxRatio === null ? ratio : Math.max(maxRatio, ratio);
+    if (ratio > 1) overEstimate++;
+  }
+  return { calls: rows.length, maxRatio, overEstimate };
+}
+
 // --- price overrides -------------------------------------------------------------------------
 
 export async function listPriceOverrides(exec: Executor): Promise<PriceOverrideRow[]> {

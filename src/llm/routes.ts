@@ -26,7 +26,7 @@ import {
   type ManageDeps,
 } from './manage.js';
 import { GENAI_PRICES_VERSION, type PriceTable } from './prices.js';
-import { findProviderRow, listPriceOverrides, usageReport, type PriceOverrideRow } from './repo.js';
+import { findProviderRow, inputEstimateCheck, listPriceOverrides, usageReport, type PriceOverrideRow } from './repo.js';
 import {
   budgetItem,
   createBudgetBody,
@@ -108,7 +108,13 @@ export async function llmRoutes(app: FastifyInstance, deps: LlmRoutesDeps): Prom
   // --- providers ------------------------------------------------------------------------------
   r.get('/api/llm/providers', { schema: { tags: TAGS, summary: 'LLM providers (keys are never returned)', response: { 200: z.object({ items: z.array(providerItem) }) } } }, async (req) => {
     authOf(req);
-    return { items: await providers(manage) };
+    const items = await providers(manage);
+    const withChecks = [];
+    for (const p of items) {
+      const c = await inputEstimateCheck(db.kysely, p.id);
+      withChecks.push({ ...p, input_estimate: { calls: c.calls, max_ratio: c.maxRatio === null ? null : Math.round(c.maxRatio * 1000) / 1000, over_estimate: c.overEstimate } });
+    }
+    return { items: withChecks };
   });
   r.post(
     '/api/llm/providers',

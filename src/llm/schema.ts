@@ -12,6 +12,14 @@ export const providerItem = z.object({
   price_provider: z.string().nullable().describe('@pydantic/genai-prices provider id used for prices (default: by kind)'),
   token_margin: z.number().nullable().describe('Margin on locally counted input tokens (default 1.0 for openai, 1.5 otherwise)'),
   enabled: z.boolean(),
+  input_estimate: z
+    .object({
+      calls: z.number().describe('Recent calls compared (up to 1,000)'),
+      max_ratio: z.number().nullable().describe('Largest provider-counted input ÷ local estimate (margin included); above 1 means the margin was too small'),
+      over_estimate: z.number().describe('Calls whose input exceeded the estimate'),
+    })
+    .optional()
+    .describe('How the local input count (gpt-tokenizer × token_margin) compared with what the provider counted'),
   created_at: z.string(),
   updated_at: z.string(),
 });
