@@ -25,6 +25,8 @@ async function withApp(configOrExit: () => Promise<Config>, fn: (app: App) => Pr
   const config = await configOrExit();
   const app = await createSwitchyard(config, createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel));
   try {
+    // Enqueue only (the queue must be started to enqueue on PostgreSQL); workers do the work.
+    await app.queue.start({ work: false, schedule: false });
     await fn(app);
   } catch (err) {
     console.error(err instanceof Error ? err.message : String(err));
