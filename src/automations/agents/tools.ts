@@ -34,12 +34,12 @@ export const WRITE_TOOLS: LlmToolDefinition[] = [
 ];
 
 /** A path inside the worktree, or a refusal. */
-export function resolveInside(root: string, rel: string): { ok: true; abs: string; rel: string } | { ok: false; why: string } {
+export function resolveInside(root: string, rel: string, o: { read?: boolean } = {}): { ok: true; abs: string; rel: string } | { ok: false; why: string } {
   const norm = path.posix.normalize(rel.replace(/\\/g, '/')).replace(/^(\.\/)+/, '');
   if (path.posix.isAbsolute(norm) || norm === '..' || norm.startsWith('../')) return { ok: false, why: 'the path must stay inside the repository' };
   const parts = norm.split('/');
   if (parts.some((p) => p.toLowerCase() === '.git')) return { ok: false, why: '.git is not editable' };
-  if (/^\.github\/workflows(\/|$)/i.test(norm)) return { ok: false, why: 'files under .github/workflows may not be changed by agents' };
+  if (!o.read && /^\.github\/workflows(\/|$)/i.test(norm)) return { ok: false, why: 'files under .github/workflows may not be changed by agents' };
   const abs = path.join(root, norm);
   // No symlink may lead out of the worktree.
   let real: string;
@@ -89,11 +89,10 @@ export async function runTool(ctx: ToolContext, call: LlmToolCall): Promise<Tool
     case 'read_file': {
       const a = readArgs.safeParse(raw);
       if (!a.success) return { content: `error: ${a.error.issues[0]?.message ?? 'bad arguments'}`, changed: false };
-      const p = resolveInside(root, a.data.path);
-      if (!p.ok && !/workflows/.test(p.why)) return { content: `error: ${p.why}`, changed: false };
-      const abs = p.ok ? p.abs : path.join(root, a.data.path);
-      if (!fs.existsSync(abs) || !fs.statSync(abs).isFile()) return { content: `error: no file ${a.data.path}`, changed: false };
-      const text = fs.readFileSync(abs, 'utf8');
+      const p = resolveInside(root, a.data.path, { read: true });
+      if (!p.ok) return { content: `error: ${p.why}`, changed: false };
+      if (!fs.existsSync(p.abs) || !fs.statSync(p.abs).isFile()) return { content: `error: no file ${a.data.path}`, changed: false };
+      const text = fs.readFileSync(p.abs, 'utf8');
       return { content: quoteUntrusted(`repository file ${a.data.path}`, text, 100_000), changed: false };
     }
     case 'remember': {

@@ -25,6 +25,8 @@ describe('file tools stay inside the worktree', () => {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'agents-tools-'));
   fs.mkdirSync(path.join(root, 'src'));
   fs.symlinkSync('/etc', path.join(root, 'etc-link'));
+  fs.mkdirSync(path.join(root, '.github/workflows'), { recursive: true });
+  fs.symlinkSync('/etc', path.join(root, '.github/workflows/etc'));
 
   it('refuses escapes, .git and workflows, however spelled', () => {
     expect(resolveInside(root, 'src/a.js')).toMatchObject({ ok: true, rel: 'src/a.js' });
@@ -32,6 +34,10 @@ describe('file tools stay inside the worktree', () => {
     for (const bad of ['../x', '/etc/passwd', 'src/../../x', '.git/config', 'sub/.GIT/hooks/pre-commit', '.github/workflows/ci.yml', './.github/../.github/workflows/x.yml', '.GitHub/Workflows/y.yml', 'etc-link/passwd']) {
       expect(resolveInside(root, bad), bad).toMatchObject({ ok: false });
     }
+    // Workflows may be read, but a link in them may not lead out.
+    expect(resolveInside(root, '.github/workflows/ci.yml', { read: true })).toMatchObject({ ok: true });
+    expect(resolveInside(root, '.github/workflows/etc/passwd', { read: true })).toMatchObject({ ok: false });
+    expect(resolveInside(root, 'etc-link/passwd', { read: true })).toMatchObject({ ok: false });
   });
 });
 
