@@ -25,7 +25,7 @@ import { PLAN_JSON_SCHEMA, REVIEW_JSON_SCHEMA, parseJsonAnswer, systemPrompt } f
 import { selectMemory } from './memory.js';
 import * as repo from './repo.js';
 import type { Agent, ConversationRow, MessageRow, Project, TaskRow } from './repo.js';
-import { runSandboxed } from './sandbox.js';
+import { runSandboxed, SandboxUnavailable } from './sandbox.js';
 import { GLOBAL_RUNNING_TASKS, planSchema, reviewSchema } from './schema.js';
 import { addedLines, redact, scanText, type ScanOptions } from './secret-scan.js';
 import { renderStatus } from './status-comment.js';
@@ -498,7 +498,13 @@ async function testPhase(ctx: TurnContext): Promise<Outcome> {
   let rows = await repo.threadMessages(ctx.deps.db.kysely, ctx.task.id, name);
   if (rows.length === 0) {
     const line = ctx.project.commands.test;
-    const r = line ? await runSandboxed({ kind: ctx.deps.config.agents.sandbox, workDir: w.dir, command: line }) : { exitCode: 0, output: 'no test command is declared', timedOut: false };
+    let r: { exitCode: number | null; output: string; timedOut: boolean } = { exitCode: 0, output: 'no test command is declared', timedOut: false };
+    try {
+      if (line) r = await runSandboxed({ kind: ctx.deps.config.agents.sandbox, workDir: w.dir, command: line });
+    } catch (err) {
+      if (err instanceof SandboxUnavailable) return { kind: 'wait', on: 'human', until: null, message: err.message };
+      throw err;
+    }
     // The run may have written files (caches, reports): they are not the coder's change.
     await wt.discard(w);
     const content = `exit code: ${r.exitCode ?? 'none'}${r.timedOut ? ' (stopped at the time limit)' : ''}\n${taskBlock(ctx.task)}\n\n${quoteUntrusted('output of the test command', r.output)}`;

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import type { LlmToolCall, LlmToolDefinition } from '../../llm/contract.js';
-import { runSandboxed, type SandboxKind } from './sandbox.js';
+import { runSandboxed, SandboxUnavailable, type SandboxKind } from './sandbox.js';
 import type { ProjectCommands } from './schema.js';
 import { quoteUntrusted } from './untrusted.js';
 import { listFiles, type Worktree } from './worktree.js';
@@ -117,7 +117,13 @@ export async function runTool(ctx: ToolContext, call: LlmToolCall): Promise<Tool
       if (!a.success) return { content: `error: ${a.error.issues[0]?.message ?? 'bad arguments'}`, changed: false };
       const line = ctx.commands[a.data.command];
       if (!line) return { content: `error: the project declares no ${a.data.command} command`, changed: false };
-      const r = await runSandboxed({ kind: ctx.sandbox, workDir: root, command: line, signal: ctx.signal });
+      let r;
+      try {
+        r = await runSandboxed({ kind: ctx.sandbox, workDir: root, command: line, signal: ctx.signal });
+      } catch (err) {
+        if (err instanceof SandboxUnavailable) return { content: `refused: ${err.message}`, changed: false };
+        throw err;
+      }
       return { content: `exit code: ${r.exitCode ?? 'none'}${r.timedOut ? ' (stopped at the time limit)' : ''}\n${quoteUntrusted(`output of the ${a.data.command} command`, r.output)}`, changed: true };
     }
     default:
