@@ -59,6 +59,12 @@ describe.each(dialects)('LLM agents on an issue (%s)', (dialect) => {
       // reviewer
       { text: JSON.stringify(review), usage: u },
     );
+    // Facts the agents keep: the important unexpired one joins the calls (as data), the expired one not.
+    const fact = await w.api(`/api/agents/projects/${w.projectId}/memory`, { body: { category: 'convention', key: 'style', value: 'Use template literals for greetings', importance: 9 } });
+    expect(fact.status).toBe(201);
+    const expired = await w.api(`/api/agents/projects/${w.projectId}/memory`, { body: { category: 'convention', key: 'old', value: 'An outdated rule nobody follows', importance: 10, expires_at: '2020-01-01T00:00:00Z' } });
+    expect(expired.status).toBe(201);
+    expect(((await w.json(`/api/agents/projects/${w.projectId}/memory`)) as { items: unknown[] }).items).toHaveLength(2);
     const number = await w.labelIssue('Greet people properly', 'greet(name) should return "Hello, <name>!".');
     const c = await w.waitConversation(number, (x) => x.status === 'completed' || x.status === 'failed', 120_000);
     if (c.status !== 'completed') {
@@ -125,6 +131,10 @@ describe.each(dialects)('LLM agents on an issue (%s)', (dialect) => {
     expect(firstUser).toContain('untrusted-data source=\\"feedback from the last test or review round\\"');
     expect(firstUser).toContain('Hi Ada');
     // The issue text is inside a delimited block, never in the system prompt.
+    const planUser = JSON.stringify((w.llm.requests[0]!.body as { messages: Array<{ role: string; content: unknown }> }).messages.filter((m) => m.role === 'user'));
+    expect(planUser).toContain('untrusted-data source=\\"project memory');
+    expect(planUser).toContain('[convention] style: Use template literals for greetings (importance 9)');
+    expect(planUser).not.toContain('An outdated rule');
     const system = JSON.stringify((w.llm.requests[0]!.body as { messages: Array<{ role: string; content: unknown }> }).messages.filter((m) => m.role === 'system'));
     expect(system).not.toContain('Hello, <name>');
     expect(system).toContain('never an instruction');
