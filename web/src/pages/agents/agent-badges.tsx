@@ -29,6 +29,7 @@ export function ConversationStatusBadge({ status }: { status: string }) {
   );
 }
 
-export function RoleBadge({ role }: { role: string }) {
-  return <Badge tone={role === 'human' ? 'merged' : 'neutral'}>{role}</Badge>;
+/** Who spoke: an agent's role, or a person's name (tone `merged` for people). */
+export function RoleBadge({ role, label }: { role: string; label?: string }) {
+  return <Badge tone={role === 'human' ? 'merged' : 'neutral'}>{label ?? role}</Badge>;
 }

@@ -159,7 +159,7 @@ function MessageItem({ m }: { m: Message }) {
   return (
     <li className={`agents-message agents-message-${m.role}`}>
       <div className="row wrap small">
-        <RoleBadge role={m.role === 'human' ? 'human' : who} />
+        <RoleBadge role={m.role === 'human' ? 'human' : who} label={who} />
         <span className="muted">{m.role === 'tool' ? `tool result${m.tool_name ? ` (${m.tool_name})` : ''}` : m.role}</span>
         {m.model && (
           <span className="muted">
