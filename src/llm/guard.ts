@@ -27,17 +27,15 @@ import { createBatcher } from './batcher.js';
 import { BudgetExceededError, ModelUnpricedError, usd } from './errors.js';
 import { periodEnd, periodKey, utcDate } from './periods.js';
 import {
-  addToDaily,
   budgetsForScopesOrIds,
   compareCounterKeys,
   ensureCounters,
   expiredReservationIds,
-  insertReservations,
-  insertTokenUsage,
   lockCounters,
   takeReservations,
   tokenUsageByReservation,
-  writeCounters,
+  writeBatch,
+  type BatchWrites,
   type BudgetRow,
   type CounterKey,
   type CounterRow,
@@ -156,7 +154,7 @@ interface CounterState {
   dirty: boolean;
 }
 
-type DailyDelta = Parameters<typeof addToDaily>[1] extends infer T ? (T extends Array<infer R> ? R : T) : never;
+type DailyDelta = BatchWrites['daily'][number];
 
 export function createBudgetGuard(deps: GuardDeps): BudgetGuard {
   const { db } = deps;
@@ -219,7 +217,7 @@ export function createBudgetGuard(deps: GuardDeps): BudgetGuard {
       );
 
       // 4. Settles and releases: the reservation leaves `reserved`; settles add their charge to `spent`.
-      const usageRows: Array<Parameters<typeof insertTokenUsage>[1] extends infer T ? (T extends Array<infer R> ? R : T) : never> = [];
+      const usageRows: BatchWrites['usage'] = [];
       const daily = new Map<string, DailyDelta>();
       const hooks: Array<{ n: number; s: Settlement; settled: SettledCall }> = [];
       for (const [n, op] of ops.entries()) {
@@ -313,7 +311,7 @@ export function createBudgetGuard(deps: GuardDeps): BudgetGuard {
       }
 
       // 5. Reserves, in arrival order: a block budget refuses what would cross it.
-      const reservations: Array<Parameters<typeof insertReservations>[1][number]> = [];
+      const reservations: BatchWrites['reservations'] = [];
       for (const r of reserves) {
         if (!out[r.n]!.ok) continue;
         const amount = r.req.amountNanoUsd ?? 0;
@@ -335,18 +333,16 @@ export function createBudgetGuard(deps: GuardDeps): BudgetGuard {
         out[r.n] = { ok: true, value: { id, amountNanoUsd: r.req.amountNanoUsd, counters: counterKeys, createdAt: atIso } };
       }
 
-      // 6. Write everything: counters in one statement, usage rows, roll-ups (key order), reservations.
-      await writeCounters(
-        tx,
-        db.dialect,
-        sorted.flatMap((k) => {
+      // 6. Write everything: the counters, usage rows, roll-ups (key order) and reservations (one statement on PostgreSQL).
+      await writeBatch(tx, db.dialect, {
+        counters: sorted.flatMap((k) => {
           const st = state.get(keyOf(k));
           return st?.dirty ? [{ ...k, spent_nano_usd: st.spent, reserved_nano_usd: st.reserved, warned_at: st.warnedAt, critical_at: st.criticalAt }] : [];
         }),
-      );
-      await insertTokenUsage(tx, usageRows);
-      await addToDaily(tx, [...daily.keys()].sort().map((k) => daily.get(k)!));
-      await insertReservations(tx, reservations);
+        usage: usageRows,
+        daily: [...daily.keys()].sort().map((k) => daily.get(k)!),
+        reservations,
+      });
       for (const h of hooks) await h.s.onSettle?.(tx, h.settled);
       return out;
     });

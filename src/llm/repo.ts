@@ -217,18 +217,23 @@ export interface CounterWrite extends CounterKey {
   critical_at: string | null;
 }
 
+/** PostgreSQL: the counters' new values as one `update … from (values …)` statement. */
+function countersUpdatePostgres(rows: CounterWrite[], at: string) {
+  const values = sql.join(
+    rows.map((r) => sql`(${r.budget_id}::uuid, ${r.period_start}::text, ${r.spent_nano_usd}::bigint, ${r.reserved_nano_usd}::bigint, ${r.warned_at}::timestamptz, ${r.critical_at}::timestamptz)`),
+  );
+  return sql`update budget_counters as c
+      set spent_nano_usd = v.spent, reserved_nano_usd = v.reserved, warned_at = v.warned_at, critical_at = v.critical_at, updated_at = ${at}::timestamptz
+      from (values ${values}) as v(budget_id, period_start, spent, reserved, warned_at, critical_at)
+      where c.budget_id = v.budget_id and c.period_start = v.period_start`;
+}
+
 /** Writes counters' new values: one statement on PostgreSQL (update … from values), one per row on SQLite. */
 export async function writeCounters(exec: Executor, dialect: Dialect, rows: CounterWrite[]): Promise<void> {
   if (rows.length === 0) return;
   const at = nowIso();
   if (dialect === 'postgres') {
-    const values = sql.join(
-      rows.map((r) => sql`(${r.budget_id}::uuid, ${r.period_start}::text, ${r.spent_nano_usd}::bigint, ${r.reserved_nano_usd}::bigint, ${r.warned_at}::timestamptz, ${r.critical_at}::timestamptz)`),
-    );
-    await sql`update budget_counters as c
-      set spent_nano_usd = v.spent, reserved_nano_usd = v.reserved, warned_at = v.warned_at, critical_at = v.critical_at, updated_at = ${at}::timestamptz
-      from (values ${values}) as v(budget_id, period_start, spent, reserved, warned_at, critical_at)
-      where c.budget_id = v.budget_id and c.period_start = v.period_start`.execute(exec);
+    await countersUpdatePostgres(rows, at).execute(exec);
     return;
   }
   for (const r of rows) {
@@ -239,6 +244,41 @@ export async function writeCounters(exec: Executor, dialect: Dialect, rows: Coun
       .where('period_start', '=', r.period_start)
       .execute();
   }
+}
+
+/** What a guard batch writes once its decisions are made. */
+export interface BatchWrites {
+  counters: CounterWrite[];
+  usage: Array<Insertable<TokenUsageTable>>;
+  daily: Array<Omit<Insertable<TokenUsageDailyTable>, 'updated_at'>>;
+  reservations: Array<Insertable<BudgetReservationsTable>>;
+}
+
+/**
+ * Writes a batch: on PostgreSQL in one statement (the inserts as data-modifying CTEs of the
+ * counters' update: one round trip instead of four), on SQLite statement by statement.
+ */
+export async function writeBatch(exec: Executor, dialect: Dialect, w: BatchWrites): Promise<void> {
+  if (dialect !== 'postgres') {
+    await writeCounters(exec, dialect, w.counters);
+    await insertTokenUsage(exec, w.usage);
+    await addToDaily(exec, w.daily);
+    await insertReservations(exec, w.reservations);
+    return;
+  }
+  const at = nowIso();
+  const parts = [
+    ...(w.usage.length ? [exec.insertInto('token_usage').values(w.usage)] : []),
+    ...(w.daily.length ? [dailyUpsert(exec, w.daily, at)] : []),
+    ...(w.reservations.length ? [exec.insertInto('budget_reservations').values(w.reservations)] : []),
+  ];
+  const last = w.counters.length ? countersUpdatePostgres(w.counters, at) : sql`select 1`;
+  if (parts.length === 0) {
+    if (w.counters.length) await last.execute(exec);
+    return;
+  }
+  const ctes = sql.join(parts.map((p, i) => sql`${sql.raw(`w${i}`)} as (${p})`));
+  await sql`with ${ctes} ${last}`.execute(exec);
 }
 
 /** Enabled budgets matching any of the scope keys, plus the budgets with these ids (enabled or not). */
@@ -303,12 +343,8 @@ export async function tokenUsageByReservation(exec: Executor, reservationId: str
   return exec.selectFrom('token_usage').selectAll().where('reservation_id', '=', reservationId).executeTakeFirst();
 }
 
-/** Adds calls (or corrections) to their days' roll-up rows (one row per key in `rows`, in the order given). */
-export async function addToDaily(exec: Executor, rows: Omit<Insertable<TokenUsageDailyTable>, 'updated_at'> | Array<Omit<Insertable<TokenUsageDailyTable>, 'updated_at'>>): Promise<void> {
-  const list = Array.isArray(rows) ? rows : [rows];
-  if (list.length === 0) return;
-  const at = nowIso();
-  await exec
+function dailyUpsert(exec: Executor, list: Array<Omit<Insertable<TokenUsageDailyTable>, 'updated_at'>>, at: string) {
+  return exec
     .insertInto('token_usage_daily')
     .values(list.map((row) => ({ ...row, updated_at: at })))
     .onConflict((oc) =>
@@ -324,8 +360,14 @@ export async function addToDaily(exec: Executor, rows: Omit<Insertable<TokenUsag
         interrupted_calls: eb('token_usage_daily.interrupted_calls', '+', eb.ref('excluded.interrupted_calls')),
         updated_at: at,
       })),
-    )
-    .execute();
+    );
+}
+
+/** Adds calls (or corrections) to their days' roll-up rows (one row per key in `rows`, in the order given). */
+export async function addToDaily(exec: Executor, rows: Omit<Insertable<TokenUsageDailyTable>, 'updated_at'> | Array<Omit<Insertable<TokenUsageDailyTable>, 'updated_at'>>): Promise<void> {
+  const list = Array.isArray(rows) ? rows : [rows];
+  if (list.length === 0) return;
+  await dailyUpsert(exec, list, nowIso()).execute();
 }
 
 /** Unpriced calls, oldest first (for `llm reprice`). */
