@@ -40,11 +40,19 @@ export interface PipelineDeps {
   db: Database;
   queue: Queue;
   log: Logger;
-  config: Pick<Config, 'agents' | 'github' | 'mirror'>;
+  config: Pick<Config, 'agents' | 'github' | 'mirror' | 'jobLeaseSeconds'>;
   clients: () => GitHubClients;
   /** The LLM layer (null until one is composed: tasks then wait on a human). */
   llm: LlmClient | null;
   scan: ScanOptions;
+}
+
+/**
+ * A command's wall clock: 10 minutes, but never past the turn's job lease (a job still running
+ * when its lease ends counts as failed and would run twice): raise JOB_LEASE_SECONDS for long tests.
+ */
+export function commandWallMs(config: Pick<Config, 'jobLeaseSeconds'>): number {
+  return Math.max(30_000, Math.min(10 * 60_000, (config.jobLeaseSeconds - 60) * 1000));
 }
 
 export interface StepPayload {
@@ -394,6 +402,7 @@ async function toolPhase(ctx: TurnContext, write: boolean): Promise<Outcome> {
     worktree: w,
     commands: ctx.project.commands,
     sandbox: ctx.deps.config.agents.sandbox,
+    wallMs: commandWallMs(ctx.deps.config),
     canWrite: write,
     remember: async (m: { category: string; key: string; value: string; importance: number; expiresInDays?: number }) => {
       await repo.remember(ctx.deps.db.kysely, { projectId: ctx.project.id, agentId: null, category: m.category, key: m.key, value: m.value, importance: m.importance, expiresAt: m.expiresInDays ? new Date(Date.now() + m.expiresInDays * 86_400_000).toISOString() : null });
@@ -500,7 +509,7 @@ async function testPhase(ctx: TurnContext): Promise<Outcome> {
     const line = ctx.project.commands.test;
     let r: { exitCode: number | null; output: string; timedOut: boolean } = { exitCode: 0, output: 'no test command is declared', timedOut: false };
     try {
-      if (line) r = await runSandboxed({ kind: ctx.deps.config.agents.sandbox, workDir: w.dir, command: line });
+      if (line) r = await runSandboxed({ kind: ctx.deps.config.agents.sandbox, workDir: w.dir, command: line, limits: { wallMs: commandWallMs(ctx.deps.config) } });
     } catch (err) {
       if (err instanceof SandboxUnavailable) return { kind: 'wait', on: 'human', until: null, message: err.message };
       throw err;

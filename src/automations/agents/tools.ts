@@ -57,6 +57,8 @@ export interface ToolContext {
   worktree: Worktree;
   commands: ProjectCommands;
   sandbox: SandboxKind;
+  /** The wall clock of a command (see commandWallMs). */
+  wallMs: number;
   canWrite: boolean;
   remember(m: { category: string; key: string; value: string; importance: number; expiresInDays?: number }): Promise<void>;
   signal?: AbortSignal;
@@ -119,7 +121,7 @@ export async function runTool(ctx: ToolContext, call: LlmToolCall): Promise<Tool
       if (!line) return { content: `error: the project declares no ${a.data.command} command`, changed: false };
       let r;
       try {
-        r = await runSandboxed({ kind: ctx.sandbox, workDir: root, command: line, signal: ctx.signal });
+        r = await runSandboxed({ kind: ctx.sandbox, workDir: root, command: line, signal: ctx.signal, limits: { wallMs: ctx.wallMs } });
       } catch (err) {
         if (err instanceof SandboxUnavailable) return { content: `refused: ${err.message}`, changed: false };
         throw err;
