@@ -45,23 +45,23 @@ describe.each(dialects)('switchyard agents CLI (%s)', (dialect) => {
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/^Started: conversation [0-9a-f-]{36}/);
-    const again = await cli(['agents', 'run', ref], env);
+    // Reads, and a second run (which starts nothing), at once.
+    const [again, tasks, show] = await Promise.all([cli(['agents', 'run', ref], env), cli(['agents', 'tasks', '--json'], env), cli(['agents', 'show', ref], env)]);
     expect(again.stdout).toMatch(/^Already running or done/);
-
-    const tasks = await cli(['agents', 'tasks', '--json'], env);
     const list = JSON.parse(tasks.stdout) as Array<{ id: string; issue_number: number; status: string; agent_type: string }>;
     const plan = list.find((t) => t.issue_number === issue)!;
     expect(plan).toMatchObject({ status: 'pending', agent_type: 'orchestrator' });
-
-    const show = await cli(['agents', 'show', ref], env);
     expect(show.code).toBe(0);
     expect(show.stdout).toContain(`#${issue} From the terminal`);
     expect(show.stdout).toContain(`branch switchyard/issue-${issue}`);
     expect(show.stdout).toMatch(/Tasks:\n {2}[0-9a-f-]{36} {2}0\. Plan the work {2}\[orchestrator\] pending/);
 
-    const resume = await cli(['agents', 'resume', plan.id], env);
+    const [resume, missing, bad] = await Promise.all([cli(['agents', 'resume', plan.id], env), cli(['agents', 'run', `${w.repo.full_name}#999`], env), cli(['agents', 'run', 'not-an-issue'], env)]);
     expect(resume.code).toBe(1);
     expect(resume.stderr).toContain('The task is not waiting');
+    expect(missing.code).toBe(1);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('owner/name#123');
 
     const cancel = await cli(['agents', 'cancel', ref], env);
     expect(cancel.code).toBe(0);
@@ -72,10 +72,5 @@ describe.each(dialects)('switchyard agents CLI (%s)', (dialect) => {
     expect(retry.code).toBe(0);
     expect((await w.t.app.db.kysely.selectFrom('tasks').select('status').where('id', '=', plan.id).executeTakeFirstOrThrow()).status).toBe('pending');
 
-    const missing = await cli(['agents', 'run', `${w.repo.full_name}#999`], env);
-    expect(missing.code).toBe(1);
-    const bad = await cli(['agents', 'run', 'not-an-issue'], env);
-    expect(bad.code).toBe(2);
-    expect(bad.stderr).toContain('owner/name#123');
-  });
+  }, 120_000);
 });
