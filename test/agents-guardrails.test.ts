@@ -1,7 +1,8 @@
 /**
  * The agents' guardrails on SQLite and PostgreSQL: a block budget reached mid-task makes the task
  * wait without the call reaching the provider, and raising the limit resumes it; `/switchyard
- * stop` cancels. (Adversarial issues and scoping: agents-security.test.ts.)
+ * stop` cancels. (Adversarial issues and scoping: agents-security.test.ts; the other triggers:
+ * agents-triggers.test.ts.)
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { changeBudget, createBudget } from '../src/llm/index.js';
@@ -66,5 +67,4 @@ describe.each(dialects)('agents guardrails (%s)', (dialect) => {
     expect(stopped.tasks[0].error_message).toBe('cancelled by @alice');
     w.llm.setFallback({ text: 'ok' });
   });
-
 });

@@ -109,7 +109,7 @@ export async function runStep(deps: PipelineDeps, p: StepPayload, log: Logger): 
     }
     task.status = status;
     task.started_at = nowIso();
-    if (conversation.status === 'planning' && task.position > 0) await repo.updateConversation(deps.db.kysely, conversation.id, { status: 'running' });
+    if (conversation.status === 'planning' && task.position > 0) await repo.setConversationStatus(deps.db.kysely, conversation.id, 'running');
   }
   if (task.waiting_on) {
     task.waiting_on = null;
@@ -173,7 +173,7 @@ async function finish(deps: PipelineDeps, task: TaskRow, conversation: Conversat
     case 'fail':
       await deps.db.kysely.transaction().execute(async (tx) => {
         await repo.updateTask(tx, task.id, { status: 'failed', phase: task.phase, error_message: o.message, completed_at: now, waiting_on: null, step_seq: task.step_seq + 1 });
-        await repo.updateConversation(tx, conversation.id, { status: 'failed', error_message: o.message });
+        await repo.setConversationStatus(tx, conversation.id, 'failed', o.message);
       });
       deps.log.warn({ task: task.id, reason: o.message }, 'agents task failed');
       break;
@@ -193,13 +193,13 @@ export async function startNextTask(deps: PipelineDeps, tx: Executor, conversati
   if (tasks.some((t) => t.status !== 'pending' && t.status !== 'completed' && t.status !== 'failed')) return;
   const next = tasks.filter((t) => t.status === 'pending').sort((a, b) => a.priority - b.priority || a.position - b.position)[0];
   if (next) {
-    await repo.updateConversation(tx, conversationId, { status: 'running' });
+    await repo.setConversationStatus(tx, conversationId, 'running');
     await repo.updateTask(tx, next.id, { step_seq: next.step_seq + 1 });
     await enqueueStep(deps.queue, tx, next.id, next.step_seq + 1);
     return;
   }
   const failed = tasks.some((t) => t.status === 'failed');
-  await repo.updateConversation(tx, conversationId, { status: failed ? 'failed' : 'completed' });
+  await repo.setConversationStatus(tx, conversationId, failed ? 'failed' : 'completed');
 }
 
 // ---- shared pieces ---------------------------------------------------------------------------------

@@ -189,6 +189,16 @@ export async function updateConversation(db: Executor, id: string, patch: Partia
   await db.updateTable('conversations').set({ ...patch, updated_at: nowIso() }).where('id', '=', id).execute();
 }
 
+/** Sets a conversation's status unless it was cancelled meanwhile (a cancel always wins). */
+export async function setConversationStatus(db: Executor, id: string, status: ConversationRow['status'], errorMessage?: string | null): Promise<void> {
+  await db
+    .updateTable('conversations')
+    .set({ status, ...(errorMessage !== undefined ? { error_message: errorMessage } : {}), updated_at: nowIso() })
+    .where('id', '=', id)
+    .where('status', '!=', 'cancelled')
+    .execute();
+}
+
 export async function joinConversation(db: Executor, conversationId: string, agent: Agent): Promise<void> {
   const now = nowIso();
   await db
