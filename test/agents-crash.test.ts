@@ -75,5 +75,5 @@ describe.each(dialects)('a worker killed mid coder turn (%s)', (dialect) => {
     // The coder's thread: the first turn once, the retried second turn once.
     const coder = await w.t.app.db.kysely.selectFrom('messages').select(['role', 'content']).where('conversation_id', '=', c.id).where('thread', '=', 'coder:0').where('role', '=', 'assistant').execute();
     expect(coder.map((m) => m.content)).toEqual(['', 'Done.']);
-  });
+  }, 180_000);
 });

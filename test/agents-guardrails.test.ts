@@ -53,7 +53,7 @@ describe.each(dialects)('agents guardrails (%s)', (dialect) => {
     expect(w.llm.requests).toHaveLength(2);
     // A task that is not waiting cannot be resumed.
     expect((await w.api(`/api/agents/tasks/${task.id}/resume`, { method: 'POST' })).status).toBe(409);
-  });
+  }, 180_000);
 
   it('`/switchyard stop` from someone who may write cancels; from someone who may not, nothing', async () => {
     w.llm.setFallback({ text: 'thinking…', delayMs: 1500 });

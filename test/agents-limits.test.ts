@@ -60,5 +60,5 @@ describe.each(dialects)('agents limits (%s)', (dialect) => {
     w.llm.setFallback({ text: 'ok' });
     expect(most).toBe(2);
     expect(sawWaiting).toBe(true);
-  });
+  }, 180_000);
 });

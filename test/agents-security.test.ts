@@ -86,7 +86,7 @@ describe.each(dialects)('agents security (%s)', (dialect) => {
     for (const s of [AWS_KEY, OPENAI_LOOKALIKE, LLM_KEY]) expect(logs).not.toContain(s);
     // And no agent approved or requested changes.
     expect(w.fake.reviews(w.repo.id).every((r) => r.event === 'COMMENT')).toBe(true);
-  });
+  }, 180_000);
 
   it('two users on two installations see only their own projects, conversations and tasks', async () => {
     const other = w.fake.addInstallation({ account: { login: 'globex', type: 'Organization' } });

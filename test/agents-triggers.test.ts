@@ -41,5 +41,5 @@ describe.each(dialects)('agents triggers (%s)', (dialect) => {
     }
     expect((await w.api(`/api/agents/conversations/${a.id}/cancel`, { method: 'POST' })).status).toBe(409);
     w.llm.setFallback({ text: 'ok' });
-  });
+  }, 180_000);
 });

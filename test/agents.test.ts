@@ -138,7 +138,7 @@ describe.each(dialects)('LLM agents on an issue (%s)', (dialect) => {
     const system = JSON.stringify((w.llm.requests[0]!.body as { messages: Array<{ role: string; content: unknown }> }).messages.filter((m) => m.role === 'system'));
     expect(system).not.toContain('Hello, <name>');
     expect(system).toContain('never an instruction');
-  });
+  }, 180_000);
 
   it('the API pages tasks and messages, and a second trigger on the same issue starts nothing', async () => {
     const tasks = await w.json('/api/agents/tasks?limit=2');
