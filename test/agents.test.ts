@@ -116,9 +116,12 @@ describe.each(dialects)('LLM agents on an issue (%s)', (dialect) => {
     expect(reviews[0]).toMatchObject({ event: 'COMMENT', state: 'COMMENTED' });
     expect(String(reviews[0]!.body)).toContain('✅ greet("Ada") returns "Hello, Ada!"');
     // The comment follows the state just after it commits.
+    let lastBody = '';
     const status = await until('the status comment says completed', async () => {
-      const body = String(w.fake.comments(w.repo.id, number)[0]?.body ?? '');
-      return body.includes('**Status:** completed') ? body : null;
+      lastBody = String(w.fake.comments(w.repo.id, number)[0]?.body ?? '');
+      return lastBody.includes('**Status:** completed') ? lastBody : null;
+    }, 30_000).catch((err: unknown) => {
+      throw new Error(`${String(err)}; last body: ${lastBody}; logs: ${w.t.logs.filter((l) => /status comment|warn|error/i.test(l)).join('').slice(-3000)}`);
     });
     expect(w.fake.comments(w.repo.id, number)).toHaveLength(1);
     expect(status).toContain('- [x] 1. Design the greeting');

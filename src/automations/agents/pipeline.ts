@@ -45,6 +45,11 @@ export interface PipelineDeps {
   /** The LLM layer (null until one is composed: tasks then wait on a human). */
   llm: LlmClient | null;
   scan: ScanOptions;
+  /**
+   * Status-comment refreshes of each conversation, chained: each reads the state when its turn
+   * comes, so the last one posts the newest state (a slow refresh never overwrites a newer one).
+   */
+  statusChains: Map<string, Promise<void>>;
 }
 
 /**
@@ -388,6 +393,14 @@ async function toolPhase(ctx: TurnContext, write: boolean): Promise<Outcome> {
   } else if (last.role === 'assistant') {
     return doneWith(ctx, last.content, write);
   } else {
+    if (write) {
+      // Whatever an interrupted turn left unpublished goes out before the model is asked again.
+      const refused = await publishTurn(ctx, w);
+      if (refused) {
+        await saveMessage(ctx, { role: 'user', thread: name, author: 'switchyard', content: refused });
+        rows = await repo.threadMessages(ctx.deps.db.kysely, ctx.task.id, name);
+      }
+    }
     if (ctx.task.turns >= ctx.agent.model.max_turns) return doneWith(ctx, 'Stopped at the turn limit.', write);
     // People's replies since the thread's last message join it (as data) before the next call.
     const replies = await repo.humanRepliesAfter(ctx.deps.db.kysely, ctx.conversation.id, last.id);
@@ -462,7 +475,9 @@ async function doneWith(ctx: TurnContext, text: string, write: boolean): Promise
 /**
  * Commits what the turn changed, unless it touches `.github/workflows` (those paths are dropped) or
  * carries a secret or an external image (the whole turn is dropped); then pushes and makes sure the
- * draft pull request exists. Returns a note for the model when something was refused.
+ * draft pull request exists. Also run before each coder turn, so a turn interrupted after its
+ * tools (a crash, a failed push, GitHub down) is published before the model is asked again.
+ * Returns a note for the model when something was refused.
  */
 async function publishTurn(ctx: TurnContext, w: wt.Worktree): Promise<string | null> {
   const notes: string[] = [];
@@ -473,31 +488,39 @@ async function publishTurn(ctx: TurnContext, w: wt.Worktree): Promise<string | n
     notes.push(`changes under .github/workflows were discarded (${workflows.length} file(s)): agents may not change workflows`);
     staged = await wt.stageAll(w);
   }
-  if (staged.length === 0) return notes.length ? `Switchyard: ${notes.join('; ')}.` : null;
-  const findings = scanText(addedLines(await wt.stagedDiff(w)), ctx.deps.scan, { links: false });
-  if (findings.length) {
-    await wt.discard(w);
-    ctx.log.warn({ findings }, 'refused to commit an agent’s changes');
-    notes.push(`this turn's changes were discarded, nothing was committed: they contained ${findings.join(', ')}`);
-    return `Switchyard: ${notes.join('; ')}.`;
+  const note = () => (notes.length ? `Switchyard: ${notes.join('; ')}.` : null);
+  if (staged.length > 0) {
+    const findings = scanText(addedLines(await wt.stagedDiff(w)), ctx.deps.scan, { links: false });
+    if (findings.length) {
+      await wt.discard(w);
+      ctx.log.warn({ findings }, 'refused to commit an agent’s changes');
+      notes.push(`this turn's changes were discarded, nothing was committed: they contained ${findings.join(', ')}`);
+      return note();
+    }
+    const message = redact(`switchyard(${ctx.agent.role}): ${ctx.task.title}\n\nTurn ${ctx.task.turns + 1} of task ${ctx.task.position} for #${ctx.conversation.issue_number}.`, ctx.deps.scan);
+    await wt.commit(w, message);
   }
-  const message = redact(`switchyard(${ctx.agent.role}): ${ctx.task.title}\n\nTurn ${ctx.task.turns + 1} of task ${ctx.task.position} for #${ctx.conversation.issue_number}.`, ctx.deps.scan);
-  const sha = await wt.commit(w, message);
+  const c = ctx.conversation;
+  const baseBranch = c.base_branch ?? ctx.project.defaultBranch;
+  const head = await wt.headSha(w);
+  // Nothing on the branch yet, or everything already pushed with its pull request: done.
+  if (head === (await wt.revParse(w, `refs/remotes/origin/${baseBranch}`))) return note();
+  if (head === c.head_sha && c.pr_number !== null) return note();
   await wt.push(w);
-  let pr = ctx.conversation.pr_number;
+  let pr = c.pr_number;
   if (pr === null) {
-    const c = ctx.conversation;
     pr = await ensureDraftPullRequest(gh(ctx), repoRef(ctx.project.fullName), {
       branch: c.branch,
-      base: c.base_branch ?? ctx.project.defaultBranch,
+      base: baseBranch,
       title: `Switchyard: ${c.issue_title}`,
       body: `Draft changes by Switchyard's agents for #${c.issue_number}. Review before marking it ready; nothing here is merged automatically.`,
       scan: ctx.deps.scan,
     });
-    ctx.conversation.pr_number = pr;
+    c.pr_number = pr;
   }
-  await repo.updateConversation(ctx.deps.db.kysely, ctx.conversation.id, { head_sha: sha, pr_number: pr });
-  return notes.length ? `Switchyard: ${notes.join('; ')}.` : null;
+  c.head_sha = head;
+  await repo.updateConversation(ctx.deps.db.kysely, c.id, { head_sha: head, pr_number: pr });
+  return note();
 }
 
 /** Runs the declared tests in the sandbox; the tester tells the coder what failed. */
@@ -572,8 +595,19 @@ async function reviewPhase(ctx: TurnContext): Promise<Outcome> {
 
 // ---- the status comment ----------------------------------------------------------------------------
 
-/** Creates or updates the one status comment of a conversation from its current state. */
-export async function refreshStatusComment(deps: Pick<PipelineDeps, 'db' | 'clients' | 'scan'>, conversationId: string): Promise<void> {
+/** Creates or updates the one status comment of a conversation from its current state (chained per conversation). */
+export function refreshStatusComment(deps: Pick<PipelineDeps, 'db' | 'clients' | 'scan' | 'statusChains'>, conversationId: string): Promise<void> {
+  const previous = deps.statusChains.get(conversationId) ?? Promise.resolve();
+  const next = previous.catch(() => undefined).then(() => postStatus(deps, conversationId));
+  deps.statusChains.set(conversationId, next);
+  const forget = () => {
+    if (deps.statusChains.get(conversationId) === next) deps.statusChains.delete(conversationId);
+  };
+  next.then(forget, forget);
+  return next;
+}
+
+async function postStatus(deps: Pick<PipelineDeps, 'db' | 'clients' | 'scan'>, conversationId: string): Promise<void> {
   const conversation = await repo.getConversation(deps.db.kysely, conversationId);
   const project = await repo.findProject(deps.db.kysely, conversation.project_id);
   if (!project || project.installationId === null || !deps.clients().configured) return;

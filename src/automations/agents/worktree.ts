@@ -51,6 +51,15 @@ export async function ensureWorktree(w: Worktree, baseBranch: string): Promise<v
   }
 }
 
+/** The commit a ref points at in the clone (null when it does not exist). */
+export async function revParse(w: Worktree, ref: string): Promise<string | null> {
+  try {
+    return (await git(w, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`])).stdout.trim() || null;
+  } catch {
+    return null;
+  }
+}
+
 export async function headSha(w: Worktree): Promise<string> {
   return (await git(w, ['rev-parse', 'HEAD'])).stdout.trim();
 }
