@@ -25,7 +25,9 @@ import { createAppCredentialsStore, createGitHubSlice, type AppCredentialsStore,
 import { createMirrorSlice, type MirrorSlice } from './automations/mirror/index.js';
 import { createCiTriageSlice, type CiTriageSlice } from './automations/ci-triage/index.js';
 import { createPetsSlice, type PetsSlice } from './automations/pets/index.js';
-import { notifyRoutes } from './notify/index.js';
+import { createNotifySlice, type NotifySlice } from './notify/index.js';
+import { createLlmSlice, type LlmSlice } from './llm/index.js';
+import { createAgentsSlice, type AgentsSlice } from './automations/agents/index.js';
 
 export interface Roles {
   web: boolean;
@@ -50,6 +52,12 @@ export interface Switchyard {
   mirror: MirrorSlice;
   /** Repository pets (src/automations/pets). */
   pets: PetsSlice;
+  /** Notifications in-app, by Telegram and by email (src/notify). */
+  notify: NotifySlice;
+  /** LLM providers, prices and budgets (src/llm): `llm.complete` is the one way to call a model. */
+  llm: LlmSlice;
+  /** LLM agents on issues (src/automations/agents). */
+  agents: AgentsSlice;
   http: FastifyInstance;
   /** Starts the roles; resolves once the HTTP server listens (when `web`). Returns the bound port. */
   start(roles: Roles): Promise<number | null>;
@@ -132,6 +140,9 @@ export async function createSwitchyard(config: Config, log: Logger, options: Cre
     receiptBatchWriter: options.receiptBatchWriter,
     webhookSecret: () => appCredentials.webhookSecret(),
   });
+  const notify = createNotifySlice({ config, db, box, queue, registry, log, storeReceipt: (d) => webhooks.store(d) });
+  const llm = createLlmSlice({ db, box, queue, log });
+  const agents = createAgentsSlice({ config, db, queue, registry, clients: () => github.clients(), log, llm: llm.client });
 
   metrics.addCollectedGauge('switchyard_queue_jobs', 'Jobs by queue and state', ['queue', 'state'], async () => {
     const stats = await queue.stats();
@@ -148,7 +159,7 @@ export async function createSwitchyard(config: Config, log: Logger, options: Cre
     trustProxy: config.trustProxy,
     metricsToken: config.metrics.token,
     version: packageVersion(),
-    isolatedPlugins: [webhooks.receiver],
+    isolatedPlugins: [webhooks.receiver, notify.telegramReceiver],
     plugins: [
       identity.routes,
       github.routes,
@@ -157,7 +168,9 @@ export async function createSwitchyard(config: Config, log: Logger, options: Cre
       mirror.routes,
       ciTriage.routes,
       pets.routes,
-      (app) => notifyRoutes(app, { db }),
+      notify.routes,
+      llm.routes,
+      agents.routes,
       (app) => overviewRoutes(app, { db }),
       (app) => jobsAdminRoutes(app, { queue }),
       (app) => dashboardRoutes(app, { githubUrl: config.github.url }),
@@ -180,11 +193,15 @@ export async function createSwitchyard(config: Config, log: Logger, options: Cre
     ciTriage,
     mirror,
     pets,
+    notify,
+    llm,
+    agents,
     http,
     async start(roles) {
       started = roles;
       await queue.start({ work: roles.worker, schedule: roles.scheduler });
       mirror.start({ work: roles.worker });
+      notify.start({ work: roles.worker });
       if (roles.scheduler) await github.kickOff();
       if (!roles.web) {
         await http.ready();
@@ -205,6 +222,7 @@ export async function createSwitchyard(config: Config, log: Logger, options: Cre
       await webhooks.drain();
       await mirror.stop();
       pets.stop();
+      await notify.stop();
       await queue.stop();
       if (!started?.web) await http.close();
       appCredentials.close();

@@ -53,6 +53,15 @@ const NOT_GITHUB_OBJECTS: Record<string, string> = {
   'GET /api/me/tokens': 'the caller’s own API tokens (identity.test.ts)',
   'POST /api/me/tokens': 'the caller’s own API tokens (identity.test.ts)',
   'DELETE /api/me/tokens/{id}': 'the caller’s own API tokens (identity.test.ts)',
+  'GET /api/me/notification-channels': 'the caller’s own notification channels (notify-channels.test.ts)',
+  'POST /api/me/notification-channels/telegram/link-code': 'the caller’s own Telegram link (notify-channels.test.ts)',
+  'DELETE /api/me/notification-channels/telegram': 'the caller’s own Telegram link',
+  'PUT /api/me/notification-channels/email': 'the caller’s own email address (notify-channels.test.ts)',
+  'POST /api/me/notification-channels/email/verify': 'the caller’s own email address (notify-channels.test.ts)',
+  'DELETE /api/me/notification-channels/email': 'the caller’s own email address',
+  'PUT /api/me/notification-channels/{channel}/preferences': 'the caller’s own preferences (notify-channels.test.ts)',
+  'POST /api/me/notification-channels/test': 'a test notice to the caller’s own channels',
+  'GET /api/notification-deliveries': 'the caller’s own deliveries; administrators see everyone’s (notify-channels.test.ts)',
 };
 
 const NOTIFICATION_TITLES = (tenants: Tenant[]) => tenants.map((x) => `${x} notification`).sort();
@@ -81,6 +90,8 @@ const ADMIN_ONLY: Record<string, { body?: unknown }> = {
   'POST /api/mirror/targets/{target}/rules': { body: { kind: 'pattern', pattern: 'alpha-org/*' } },
   'DELETE /api/mirror/rules/{id}': {},
   'POST /api/mirror/targets/{target}/mirrors': { body: { repository: 'alpha-org/app' } },
+  'POST /api/notification-deliveries/{id}/retry': {},
+  'PUT /api/admin/notifications/telegram-bot': { body: { bot_token: null } },
 };
 
 interface Viewer extends Client {

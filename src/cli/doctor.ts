@@ -7,6 +7,7 @@ import { createSecretBox, parseKey, type SecretBox } from '../identity/index.js'
 import { scrubSecrets } from '../log/index.js';
 import { execa } from 'execa';
 import { diskUsage, formatBytes, lfsAvailable } from '../automations/mirror/index.js';
+import { describeSandbox } from '../automations/agents/index.js';
 
 /** Prints one line per check; returns the exit code (0 when nothing is wrong). */
 export async function runDoctor(env: Record<string, string | undefined>): Promise<number> {
@@ -103,6 +104,11 @@ export async function runDoctor(env: Record<string, string | undefined>): Promis
   }
   const cacheBytes = diskUsage(config.mirror.cacheDir);
   ok(`mirror cache ${config.mirror.cacheDir}: ${formatBytes(cacheBytes)}${fs.existsSync(config.mirror.cacheDir) ? '' : ' (not created yet)'}`);
+  // LLM agents: which sandbox their commands run in (without one, nothing runs).
+  const sandbox = describeSandbox(config.agents.sandbox);
+  if (config.agents.sandbox === 'none') warn(`agents: ${sandbox.message}`);
+  else if (sandbox.ok) ok(`agents: ${sandbox.message}`);
+  else warn(`agents: ${sandbox.message}`);
   console.log(problems === 0 ? 'Everything looks right.' : `${problems} problem(s) found.`);
   return problems === 0 ? 0 : 1;
 }

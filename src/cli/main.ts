@@ -19,6 +19,9 @@ import { registerChecksCommands } from './checks-commands.js';
 import { registerTriageCommands } from './triage-commands.js';
 import { registerPetsAnalyzeCommand } from './pets-analyze-command.js';
 import { registerPetsCommands } from './pets-commands.js';
+import { registerNotifyCommands } from './notify-commands.js';
+import { registerLlmCommands } from './llm-commands.js';
+import { registerAgentsCommands } from './agents-commands.js';
 
 async function configOrExit(): Promise<Config> {
   await loadDotEnv();
@@ -164,6 +167,9 @@ export function buildCli(): Command {
   const pets = program.command('pets').description('repository pets: analyse commits, see health');
   registerPetsAnalyzeCommand(pets);
   registerPetsCommands(pets, configOrExit);
+  registerNotifyCommands(program, configOrExit);
+  registerLlmCommands(program, configOrExit);
+  registerAgentsCommands(program, configOrExit);
 
   program
     .command('doctor')

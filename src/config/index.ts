@@ -62,6 +62,16 @@
  * | `PETS_BACKFILL_SLICE_SECONDS` | 60 | a backfill job analyses this long, records its progress and queues the next slice |
  * | `PETS_RETRY_BASE_MS` | 30000 | first retry delay after a failed fetch; doubles per failure, capped at 1 hour |
  * | `PETS_ENABLED` | `true` | `false` turns the pets off (no events handled, no jobs) |
+ * | `TELEGRAM_BOT_TOKEN` | unset | the Telegram bot that sends notifications (or an administrator sets it in the dashboard, stored encrypted); the environment wins |
+ * | `TELEGRAM_API_ROOT` | `https://api.telegram.org` | the Telegram Bot API (a local Bot API server, or a fake in tests) |
+ * | `SMTP_URL` | unset | the SMTP server for email notifications, `smtp://user:password@host:587` or `smtps://…:465` (or the variables below) |
+ * | `SMTP_HOST` / `SMTP_PORT` / `SMTP_SECURE` | unset / 587 / `false` | the SMTP server, field by field (`SMTP_SECURE=true`: TLS from the start, as on port 465; otherwise STARTTLS when offered) |
+ * | `SMTP_USER` / `SMTP_PASSWORD` | unset | SMTP credentials (the password is never logged) |
+ * | `SMTP_FROM` | `Switchyard <switchyard@<PUBLIC_URL's host>>` | the sender of notification emails |
+ * | `NOTIFY_MAX_ATTEMPTS` | 8 | failed sends of one notification to one person on one channel before it is `dead` (Telegram's 429 waits do not count) |
+ * | `NOTIFY_RETRY_BASE_MS` | 30000 | first retry delay of a failed send; doubles each attempt, with jitter, capped at 1 hour |
+ * | `AGENTS_SANDBOX` | `bwrap` | how the agents' commands run: `bwrap` (bubblewrap: no network, read-only system, limits; nothing runs without it) or `none` (no sandbox; an administrator's explicit choice) |
+ * | `AGENTS_WORK_DIR` | `<data dir>/agents` | the agents' git worktrees, one per conversation |
  */
 import { z } from 'zod';
 import fs from 'node:fs';
@@ -153,6 +163,8 @@ const envSchema = z.object({
   MIRROR_RETRY_BASE_MS: int(30_000, 1),
   MIRROR_LEASE_SECONDS: int(60, 1, 3600),
   MIRROR_POLL_MS: int(500, 10, 60_000),
+  AGENTS_SANDBOX: z.preprocess(blankToUndefined, z.enum(['bwrap', 'none']).default('bwrap')),
+  AGENTS_WORK_DIR: optionalString,
   MIRROR_RECONCILE_CRON: optionalString.transform((v) => v ?? '41 4 * * *'),
   MIRROR_SYNC_LOG_DAYS: int(90, 1, 36500),
   MIRROR_ALLOWED_ADDRESSES: optionalString,
@@ -166,6 +178,17 @@ const envSchema = z.object({
   PETS_BACKFILL_SLICE_SECONDS: int(60, 1, 3600),
   PETS_RETRY_BASE_MS: int(30_000, 1),
   PETS_ENABLED: optionalString.transform((v) => (v ?? 'true').toLowerCase()).pipe(z.enum(['true', 'false'])),
+  TELEGRAM_BOT_TOKEN: optionalString.refine((v) => v === undefined || /^\d+:[A-Za-z0-9_-]{20,}$/.test(v.trim()), 'must be a bot token as BotFather gives it (123456:ABC…)'),
+  TELEGRAM_API_ROOT: optionalString.refine((v) => v === undefined || /^https?:\/\/[^/]+/.test(v), 'must be an http(s):// URL'),
+  SMTP_URL: optionalString.refine((v) => v === undefined || /^smtps?:\/\/[^/]+/.test(v), 'must be an smtp:// or smtps:// URL'),
+  SMTP_HOST: optionalString,
+  SMTP_PORT: int(587, 1, 65535),
+  SMTP_SECURE: optionalString.transform((v) => (v ?? 'false').toLowerCase()).pipe(z.enum(['true', 'false'])),
+  SMTP_USER: optionalString,
+  SMTP_PASSWORD: optionalString,
+  SMTP_FROM: optionalString,
+  NOTIFY_MAX_ATTEMPTS: int(8, 1, 100),
+  NOTIFY_RETRY_BASE_MS: int(30_000, 1),
 });
 
 /** The GitHub App as configured in the environment (the setup wizard stores one in the database instead). */
@@ -217,6 +240,29 @@ export interface PetsConfig {
   retryBaseMs: number;
 }
 
+/** The SMTP server email notifications go through. */
+export interface SmtpConfig {
+  host: string;
+  port: number;
+  /** TLS from the start (465); otherwise STARTTLS when the server offers it. */
+  secure: boolean;
+  user: string | undefined;
+  password: string | undefined;
+  from: string;
+}
+
+/** Notification channels (src/notify). */
+export interface NotifyConfig {
+  /** TELEGRAM_BOT_TOKEN; undefined: the token an administrator stored, if any. */
+  telegramBotToken: string | undefined;
+  /** The Bot API's root, without a trailing slash. */
+  telegramApiRoot: string;
+  /** undefined: no email notifications. */
+  smtp: SmtpConfig | undefined;
+  maxAttempts: number;
+  retryBaseMs: number;
+}
+
 export interface Config {
   port: number;
   host: string;
@@ -249,9 +295,35 @@ export interface Config {
   trustProxy: boolean | number | string;
   mirror: MirrorConfig;
   pets: PetsConfig;
+  /** Notification channels (src/notify). */
+  notify: NotifyConfig;
+  /** LLM agents on issues (src/automations/agents). */
+  agents: { sandbox: 'bwrap' | 'none'; workDir: string };
 }
 
 const trimSlash = (u: string) => u.replace(/\/+$/, '');
+
+/** SMTP_URL, or SMTP_HOST and its companions; undefined when neither is set. */
+function smtpConfig(e: z.infer<typeof envSchema>, publicUrl: string, problems: string[]): SmtpConfig | undefined {
+  const from = e.SMTP_FROM ?? `Switchyard <switchyard@${new URL(publicUrl).hostname}>`;
+  if (e.SMTP_URL) {
+    const u = new URL(e.SMTP_URL);
+    const secure = u.protocol === 'smtps:';
+    return {
+      host: u.hostname,
+      port: u.port ? Number(u.port) : secure ? 465 : 587,
+      secure,
+      user: u.username ? decodeURIComponent(u.username) : e.SMTP_USER,
+      password: u.password ? decodeURIComponent(u.password) : e.SMTP_PASSWORD,
+      from,
+    };
+  }
+  if (!e.SMTP_HOST) {
+    if (e.SMTP_USER || e.SMTP_PASSWORD) problems.push('SMTP_USER or SMTP_PASSWORD is set but neither SMTP_URL nor SMTP_HOST is');
+    return undefined;
+  }
+  return { host: e.SMTP_HOST, port: e.SMTP_PORT, secure: e.SMTP_SECURE === 'true', user: e.SMTP_USER, password: e.SMTP_PASSWORD, from };
+}
 
 /** TRUST_PROXY: true/false, a hop count, or a list of proxy addresses (passed to Fastify as is). */
 function parseTrustProxy(v: string | undefined): boolean | number | string {
@@ -294,6 +366,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (e.APP_ID && !privateKey) problems.push('APP_ID is set but neither PRIVATE_KEY nor PRIVATE_KEY_PATH is');
   if (privateKey && !e.APP_ID) problems.push('a private key is set but APP_ID is not');
   if (!!e.GITHUB_CLIENT_ID !== !!e.GITHUB_CLIENT_SECRET) problems.push('GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET go together');
+  const smtp = smtpConfig(e, trimSlash(e.PUBLIC_URL ?? `http://localhost:${e.PORT}`), problems);
   if (problems.length > 0) throw new ConfigError(problems);
   const githubUrl = trimSlash(e.GITHUB_URL ?? 'https://github.com');
   const apiUrl = trimSlash(e.GITHUB_API_URL ?? (githubUrl === 'https://github.com' ? 'https://api.github.com' : `${githubUrl}/api/v3`));
@@ -361,6 +434,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       backfillSliceSeconds: e.PETS_BACKFILL_SLICE_SECONDS,
       retryBaseMs: e.PETS_RETRY_BASE_MS,
     },
+    notify: {
+      telegramBotToken: e.TELEGRAM_BOT_TOKEN?.trim(),
+      telegramApiRoot: trimSlash(e.TELEGRAM_API_ROOT ?? 'https://api.telegram.org'),
+      smtp,
+      maxAttempts: e.NOTIFY_MAX_ATTEMPTS,
+      retryBaseMs: e.NOTIFY_RETRY_BASE_MS,
+    },
+    agents: { sandbox: e.AGENTS_SANDBOX, workDir: path.resolve(e.AGENTS_WORK_DIR ?? path.join(dataDir, 'agents')) },
   };
 }
 

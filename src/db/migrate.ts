@@ -11,6 +11,9 @@ import * as m0003 from './migrations/0003_identity.js';
 import * as m0004 from './migrations/0004_mirror.js';
 import * as m0005 from './migrations/0005_ci_triage.js';
 import * as m0006 from './migrations/0006_pets.js';
+import * as m0007 from './migrations/0007_llm.js';
+import * as m0008 from './migrations/0008_agents.js';
+import * as m0009 from './migrations/0009_notify_channels.js';
 import * as m0010 from './migrations/0010_receipt_counted.js';
 
 const MIGRATIONS = {
@@ -20,6 +23,9 @@ const MIGRATIONS = {
   '0004_mirror': m0004,
   '0005_ci_triage': m0005,
   '0006_pets': m0006,
+  '0007_llm': m0007,
+  '0008_agents': m0008,
+  '0009_notify_channels': m0009,
   '0010_receipt_counted': m0010,
 } as const;
 

@@ -1,5 +1,5 @@
 /**
- * Runs real git as a child process (execa), the one way Switchyard touches git (the mirror, the pets).
+ * Runs real git as a child process (execa), the one way Switchyard touches git (the mirror, the pets and the agents).
  *
  * Credentials never appear in a URL, an argument list, a repository's config or a log: each run
  * gets them through its environment only, as `GIT_CONFIG_COUNT`/`GIT_CONFIG_KEY_n`/

@@ -17,6 +17,8 @@ export const ENCRYPTED_COLUMNS: Array<{ table: string; key: string; column: stri
   { table: 'app_credentials', key: 'id', column: 'private_key' },
   { table: 'mirror_targets', key: 'id', column: 'token' },
   { table: 'entities', key: 'id', column: 'badge_secret' },
+  { table: 'llm_providers', key: 'id', column: 'api_key' },
+  { table: 'notification_settings', key: 'name', column: 'value' },
 ];
 
 export interface RotationResult {

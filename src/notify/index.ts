@@ -1,19 +1,43 @@
 /**
- * The notify slice: in-app notifications (other channels — Telegram, email — arrive with the agents
- * issue). A notification belongs to an installation and is seen by the people who can see that
- * installation, each with their own read state. Owns notifications and notification_reads.
+ * The notify slice: notifications about what people can see, in-app and on the channels each
+ * person links (Telegram, email). A notification belongs to an installation and is seen by the
+ * people who can see that installation, each with their own read state; `notify()` records it and,
+ * in the same transaction, one delivery per person and linked channel their preferences allow,
+ * which the delivery runner (every worker) sends. Owns notifications, notification_reads,
+ * notification_channels, notification_link_codes, notification_preferences,
+ * notification_deliveries and notification_settings.
  */
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { sql } from 'kysely';
 import { z } from 'zod';
+import type { Config } from '../config/index.js';
 import type { Database } from '../db/index.js';
-import { isUuid, newId, nowIso } from '../db/index.js';
+import { isUuid, nowIso } from '../db/index.js';
+import type { AutomationRegistry } from '../automations/registry.js';
+import type { SecretBox } from '../identity/index.js';
+import type { Queue } from '../jobs/index.js';
+import type { Logger } from '../log/index.js';
+import type { IncomingDelivery, StoreResult } from '../webhooks/index.js';
 import { authOf, userOf } from '../http/auth-context.js';
 import { AppError } from '../http/app-error.js';
 import { errorResponse } from '../http/error-handler.js';
 import { cursorSchema, decodeCursor, limitSchema, pageOf } from '../http/paging.js';
+import { createBotTokenSource, type BotTokenSource } from './bot-token.js';
+import { createDeliveryRunner, DELIVER_JOB, type DeliveryRunner } from './deliver.js';
+import { createEmailClient, type EmailClient } from './email.js';
+import { purgeLinkCodes } from './repo.js';
+import { recordNotification } from './fan-out.js';
+import { channelRoutes } from './routes.js';
+import { handleTelegramUpdate } from './telegram-updates.js';
+import { TELEGRAM_EVENT, telegramWebhookRoute } from './telegram-webhook.js';
+import { onNotificationsRecorded, wakeRunners } from './wake.js';
 import './tables.js';
+
+export { sendTestNotification } from './test-notification.js';
+export { administrators, deliveriesOf, findUser, listChannels, type Channel } from './repo.js';
+export { DELIVER_JOB } from './deliver.js';
+export { SEALED_COLUMN as NOTIFY_SEALED_COLUMN } from './bot-token.js';
 
 export interface NewNotification {
   installationId: number | null;
@@ -22,27 +46,116 @@ export interface NewNotification {
   title: string;
   body: string;
   link?: string | null;
-  /** The same key twice makes one notification. */
+  /** The same key twice makes one notification (and one message per person and channel). */
   dedupeKey?: string;
 }
 
-/** Records a notification (once per dedupe key). */
+/**
+ * Records a notification (once per dedupe key) and its deliveries to the people who may see it on
+ * their linked channels, then wakes this process's delivery runner if it runs here.
+ */
 export async function notify(db: Database, n: NewNotification): Promise<void> {
-  await db.kysely
-    .insertInto('notifications')
-    .values({
-      id: newId(),
-      installation_id: n.installationId,
-      repository_id: n.repositoryId,
-      kind: n.kind,
-      title: n.title.slice(0, 300),
-      body: n.body.slice(0, 4000),
-      link: n.link ?? null,
-      dedupe_key: n.dedupeKey ?? null,
-      created_at: nowIso(),
-    })
-    .onConflict((oc) => oc.column('dedupe_key').doNothing())
-    .execute();
+  const recorded = await recordNotification(db, {
+    installationId: n.installationId,
+    repositoryId: n.repositoryId,
+    kind: n.kind,
+    title: n.title.slice(0, 300),
+    body: n.body.slice(0, 4000),
+    link: n.link ?? null,
+    dedupeKey: n.dedupeKey ?? null,
+  });
+  if (recorded && recorded.deliveries > 0) wakeRunners(db);
+}
+
+export interface NotifyDeps {
+  config: Config;
+  db: Database;
+  box: SecretBox;
+  queue: Queue;
+  registry: AutomationRegistry;
+  log: Logger;
+  /** Stores a Telegram update as a receipt (the webhooks slice's store). */
+  storeReceipt(delivery: IncomingDelivery): Promise<StoreResult>;
+}
+
+export interface NotifySlice {
+  tokens: BotTokenSource;
+  email: EmailClient | null;
+  runner: DeliveryRunner;
+  /** The in-app list, the channel routes and the delivery log. */
+  routes(app: FastifyInstance): Promise<void>;
+  /** `POST /api/telegram/webhook`, mounted in its own context (its raw-body parser). */
+  telegramReceiver(app: FastifyInstance): Promise<void>;
+  /** Starts the delivery runner in a worker process (elsewhere, notices queue a delivery pass for the workers). */
+  start(o: { work: boolean }): void;
+  stop(): Promise<void>;
+}
+
+/** Registers the slice's job, schedule and Telegram automation, and returns its routes and runner. */
+export function createNotifySlice(deps: NotifyDeps): NotifySlice {
+  const { config, db, box, queue, registry } = deps;
+  const log = deps.log.child({ slice: 'notify' });
+  const tokens = createBotTokenSource({ db, box, envToken: config.notify.telegramBotToken, apiRoot: config.notify.telegramApiRoot });
+  const email = config.notify.smtp ? createEmailClient(config.notify.smtp) : null;
+  const runner = createDeliveryRunner({ db, log, config: config.notify, publicUrl: config.publicUrl, telegram: () => tokens.client(), email });
+  // Every minute, in whichever worker takes it: what is due (rows recorded in a process whose runner
+  // does not run, such as the web thread), and old link codes.
+  queue.register(DELIVER_JOB, async () => {
+    await runner.runOnce();
+    await purgeLinkCodes(db);
+  });
+  queue.schedule(DELIVER_JOB, '* * * * *');
+  registry.on('notify.telegram', TELEGRAM_EVENT, (ctx) => handleTelegramUpdate({ db, log, telegram: () => tokens.client() }, ctx));
+  let mode: 'stopped' | 'runner' | 'queue' = 'stopped';
+  /**
+   * What `notify()` through this database wakes once started: the runner, when it runs in this
+   * process; otherwise a queued delivery pass (keyed: one waits at a time), which a worker in another
+   * thread or process takes within the queue's poll interval instead of waiting for the minute cron.
+   * Before start (a CLI command) nothing: the command sends itself or leaves it to the workers.
+   */
+  const unregister = onNotificationsRecorded(db, () => {
+    if (mode === 'runner') return runner.wake();
+    if (mode === 'stopped') return;
+    queue.enqueue(db.kysely, DELIVER_JOB, {}, { key: `${DELIVER_JOB}:wake`, maxAttempts: 1 }).catch((err: unknown) => log.warn({ err: err instanceof Error ? err.message : String(err) }, 'could not queue a delivery pass'));
+  });
+
+  /** Points the bot's webhook here when the token comes from the environment (Telegram needs HTTPS). */
+  async function registerWebhook(): Promise<void> {
+    const token = config.notify.telegramBotToken;
+    if (!token) return;
+    if (!config.publicUrl.startsWith('https://')) {
+      log.warn('TELEGRAM_BOT_TOKEN is set but PUBLIC_URL is not https://: Telegram cannot post updates here, so chats cannot be linked (sending still works)');
+      return;
+    }
+    try {
+      await (await tokens.client())?.setWebhook(`${config.publicUrl}/api/telegram/webhook`, tokens.webhookSecret(token));
+      log.info('Telegram webhook registered');
+    } catch (err) {
+      log.warn({ err: err instanceof Error ? err.message : String(err) }, 'could not register the Telegram webhook (retried at the next start, or set the token again)');
+    }
+  }
+  return {
+    tokens,
+    email,
+    runner,
+    async routes(app) {
+      await notifyRoutes(app, { db });
+      await channelRoutes(app, { db, log, tokens, email, publicUrl: config.publicUrl, wake: () => wakeRunners(db) });
+    },
+    telegramReceiver: (app) => telegramWebhookRoute(app, { tokens, store: deps.storeReceipt }),
+    start({ work }) {
+      mode = work ? 'runner' : 'queue';
+      if (!work) return;
+      runner.start();
+      void registerWebhook();
+    },
+    async stop() {
+      unregister();
+      mode = 'stopped';
+      await runner.stop();
+      email?.close();
+    },
+  };
 }
 
 const item = z.object({

@@ -10,7 +10,7 @@ import type { Logger } from '../log/index.js';
 import type { Metrics } from '../http/metrics.js';
 import { AUTOMATION_JOB, type AutomationRegistry } from '../automations/registry.js';
 import { createFilePayloadStore, type PayloadStore } from './payload-store.js';
-import { createReceiptStore, PROCESS_RECEIPT_JOB, type BatchWriter } from './store-receipt.js';
+import { createReceiptStore, PROCESS_RECEIPT_JOB, type BatchWriter, type IncomingDelivery, type StoreResult } from './store-receipt.js';
 import { receiveRoute } from './receive-route.js';
 import { eventsRoutes } from './events-routes.js';
 import { eventsStreamRoutes } from './events-stream.js';
@@ -24,7 +24,7 @@ export type { ActivityReader, RepositoryActivity, DeliverySummary } from './repo
 export { runRetention } from './retention.js';
 export { processReceipt, loadPayload } from './process-receipt.js';
 export { PROCESS_RECEIPT_JOB } from './store-receipt.js';
-export type { BatchWriter } from './store-receipt.js';
+export type { BatchWriter, IncomingDelivery, StoreResult } from './store-receipt.js';
 export { writeReceiptBatch } from './sqlite-receipt-batch.js';
 export type { BatchItem, BatchOutcome } from './sqlite-receipt-batch.js';
 export { extractReceiptFields } from './extract-receipt-fields.js';
@@ -48,6 +48,11 @@ export interface WebhooksDeps {
 
 export interface WebhooksSlice {
   payloads: PayloadStore;
+  /**
+   * Stores a verified delivery from another source (`source: 'telegram'`, …) as a receipt and
+   * enqueues its processing, as the GitHub receiver does (committed = acknowledged).
+   */
+  store(delivery: IncomingDelivery): Promise<StoreResult>;
   /** Mounts the webhook endpoint (in its own encapsulated context, for its raw-body parser). */
   receiver(app: FastifyInstance): Promise<void>;
   /** Mounts the event log API (and its live tail). */
@@ -98,6 +103,7 @@ export function createWebhooksSlice(deps: WebhooksDeps): WebhooksSlice {
   });
   return {
     payloads,
+    store: (delivery) => store.store(delivery),
     receiver: (app) => receiveRoute(app, { store, webhookSecret: deps.webhookSecret ?? (() => config.webhookSecret), bodyLimit: config.webhookBodyLimit, metrics }),
     routes: async (app) => {
       await eventsRoutes(app, { db, queue, payloads });

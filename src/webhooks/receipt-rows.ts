@@ -5,6 +5,8 @@ import type { ReceiptFields } from './extract-receipt-fields.js';
 export const PROCESS_RECEIPT_JOB = 'webhooks.process-receipt';
 
 export interface IncomingDelivery {
+  /** Who sent it: `github` (the default) or another source such as `telegram`. */
+  source?: string;
   deliveryId: string;
   eventType: string;
   /** GitHub's non-secret headers, kept for the event log. */
@@ -39,6 +41,7 @@ export function receiptParams(d: IncomingDelivery, id: string, repositoryId: str
   return {
     id,
     delivery_id: d.deliveryId,
+    source: d.source ?? 'github',
     event_type: d.eventType,
     event_action: d.fields.action,
     installation_id: d.fields.installationId,

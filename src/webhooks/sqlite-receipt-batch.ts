@@ -44,7 +44,7 @@ function prepare(sqlite: BetterSqlite3.Database): Prepared {
       `insert into event_receipts (id, delivery_id, source, event_type, event_action, installation_id, repository_id, actor,
          target_object_ids, github_timestamp, received_at, headers, payload_storage, payload_size,
          processing_status, retry_count, max_retries, created_at, updated_at)
-       values (@id, @delivery_id, 'github', @event_type, @event_action, @installation_id, @repository_id, @actor,
+       values (@id, @delivery_id, @source, @event_type, @event_action, @installation_id, @repository_id, @actor,
          @target_object_ids, @github_timestamp, @received_at, @headers, @payload_storage, @payload_size,
          'received', 0, @max_retries, @received_at, @received_at)`,
     ),

@@ -189,7 +189,7 @@ function createPostgresReceiptStore(deps: ReceiptStoreDeps): ReceiptStore {
         }
         const inserted = await trx
           .insertInto('event_receipts')
-          .values({ ...receiptParams(d, id, repositoryId, storage, maxRetries), source: 'github', processing_status: 'received', retry_count: 0, counted: false, created_at: d.receivedAt, updated_at: d.receivedAt })
+          .values({ ...receiptParams(d, id, repositoryId, storage, maxRetries), processing_status: 'received', retry_count: 0, counted: false, created_at: d.receivedAt, updated_at: d.receivedAt })
           .onConflict((oc) => oc.column('delivery_id').doNothing())
           .returning('id')
           .executeTakeFirst();

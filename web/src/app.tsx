@@ -22,6 +22,8 @@ const PetPage = lazy(() => import('./pages/pet').then((m) => ({ default: m.PetPa
 const NotificationsPage = lazy(() => import('./pages/notifications').then((m) => ({ default: m.NotificationsPage })));
 const AccountPage = lazy(() => import('./pages/account/account').then((m) => ({ default: m.AccountPage })));
 const AdminPage = lazy(() => import('./pages/admin/admin').then((m) => ({ default: m.AdminPage })));
+const TaskBoardPage = lazy(() => import('./pages/agents/task-board').then((m) => ({ default: m.TaskBoardPage })));
+const ConversationPage = lazy(() => import('./pages/agents/conversation').then((m) => ({ default: m.ConversationPage })));
 
 function SignedIn() {
   const location = useLocation();
@@ -43,6 +45,8 @@ function SignedIn() {
               <Route path="pets" element={<PetsPage />} />
               <Route path="pets/:owner/:name" element={<PetPage />} />
               <Route path="notifications" element={<NotificationsPage />} />
+              <Route path="agents" element={<TaskBoardPage />} />
+              <Route path="agents/conversations/:id" element={<ConversationPage />} />
               <Route path="account" element={<AccountPage />} />
               <Route path="admin/*" element={<AdminPage />} />
               <Route path="*" element={<NotFoundPage />} />

@@ -156,6 +156,34 @@ export interface CommentRecord {
   updatedAt: number;
 }
 
+/** An issue (not a pull request) of a repository (see `fake.addIssue()`). */
+export interface IssueRecord {
+  id: number;
+  number: number;
+  repoId: number;
+  title: string;
+  body: string | null;
+  user: AccountRecord;
+  state: 'open' | 'closed';
+  labels: string[];
+  assignees: AccountRecord[];
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** A pull request review (`POST …/pulls/{n}/reviews`). */
+export interface ReviewRecord {
+  id: number;
+  repoId: number;
+  pullNumber: number;
+  user: AccountRecord;
+  appId: number | null;
+  body: string;
+  event: 'COMMENT' | 'APPROVE' | 'REQUEST_CHANGES';
+  commitId: string;
+  submittedAt: number;
+}
+
 /** One `POST …/actions/runs/{run_id}/rerun-failed-jobs` the fake accepted (see `fake.rerunRequests`). */
 export interface RerunRequest {
   runId: number;
@@ -330,6 +358,12 @@ export class CiState {
   readonly jobs = new Map<number, JobRecord>();
   readonly comments = new Map<number, CommentRecord>();
   readonly rerunRequests: RerunRequest[] = [];
+  readonly issues = new Map<number, IssueRecord>();
+  readonly reviews: ReviewRecord[] = [];
+  /** `${repoId}:${login lowercased}` -> admin | maintain | write | triage | read (owners are admin). */
+  readonly collaborators = new Map<string, string>();
+  /** Resolves a branch to its head sha from real git (a test's git server), for creating pull requests. */
+  branchHead: ((repoId: number, branch: string) => string | undefined) | null = null;
   /** Third-party apps by slug (GitHub Actions is created on first use). */
   readonly externalApps = new Map<string, ExternalAppRecord>();
   /** App id -> its bot account (`<slug>[bot]`). */
@@ -344,6 +378,8 @@ export class CiState {
   private readonly workflowIds = new Counter(95_000_001);
   private readonly runIds = new Counter(12_000_000_001);
   private readonly commentIds = new Counter(2_600_000_001);
+  private readonly issueIds = new Counter(3_100_000_001);
+  readonly reviewIds = new Counter(2_200_000_001);
   private readonly externalAppIds = new Counter(900_001);
 
   constructor(private readonly state: FakeState) {}
@@ -426,7 +462,7 @@ export class CiState {
   private nextIssueNumber(repoId: number, wanted?: number): number {
     const last = this.issueNumbers.get(repoId) ?? 0;
     const number = wanted ?? last + 1;
-    if ([...this.pullRequests.values()].some((p) => p.repoId === repoId && p.number === number)) throw new Error(`repository ${repoId} already has #${number}`);
+    if ([...this.pullRequests.values(), ...this.issues.values()].some((p) => p.repoId === repoId && p.number === number)) throw new Error(`repository ${repoId} already has #${number}`);
     this.issueNumbers.set(repoId, Math.max(last, number));
     return number;
   }
@@ -459,6 +495,31 @@ export class CiState {
     };
     this.pullRequests.set(pr.id, pr);
     return pr;
+  }
+
+  /** Adds an issue (numbers are shared with pull requests, as on GitHub). */
+  addIssue(repoId: number, opts: { number?: number; title: string; body?: string | null; user?: string; labels?: string[]; assignees?: string[] }): IssueRecord {
+    this.state.requireRepository(repoId);
+    const now = Date.now();
+    const issue: IssueRecord = {
+      id: this.issueIds.take((n) => [...this.issues.values()].some((i) => i.id === n)),
+      number: this.nextIssueNumber(repoId, opts.number),
+      repoId,
+      title: opts.title,
+      body: opts.body ?? null,
+      user: this.person(opts.user),
+      state: 'open',
+      labels: opts.labels ?? [],
+      assignees: (opts.assignees ?? []).map((l) => this.person(l)),
+      createdAt: now,
+      updatedAt: now,
+    };
+    this.issues.set(issue.id, issue);
+    return issue;
+  }
+
+  findIssue(repoId: number, number: number): IssueRecord | undefined {
+    return [...this.issues.values()].find((i) => i.repoId === repoId && i.number === number);
   }
 
   findPullRequest(repoId: number, number: number): PullRequestRecord | undefined {
@@ -798,6 +859,8 @@ export class CiState {
     this.comments.set(comment.id, comment);
     const pr = this.findPullRequest(repoId, issueNumber);
     if (pr) pr.updatedAt = now;
+    const issue = this.findIssue(repoId, issueNumber);
+    if (issue) issue.updatedAt = now;
     return comment;
   }
 

@@ -1,6 +1,6 @@
 /**
- * Issue comments API (installation token) on the fake's pull requests: list, create, get, update and
- * delete. An app comments as its bot (`<slug>[bot]`, `performed_via_github_app` set). On a pull
+ * Issue comments API (installation token) on the fake's pull requests and issues: list, create, get,
+ * update and delete. An app comments as its bot (`<slug>[bot]`, `performed_via_github_app` set). On a pull
  * request GitHub accepts either the `issues` or the `pull_requests` permission.
  */
 import { json, paginate, type FakeResponse } from './http-kit.js';
@@ -44,7 +44,7 @@ export function registerIssueCommentRoutes(router: Router): void {
     const { state, urls } = ctx.services;
     const access = repoAccess(ctx, READ);
     const number = idParam(ctx, 'issue_number');
-    if (!state.ci.findPullRequest(access.repo.id, number)) throw notFound(ctx);
+    if (!state.ci.findPullRequest(access.repo.id, number) && !state.ci.findIssue(access.repo.id, number)) throw notFound(ctx);
     const since = ctx.query.get('since');
     const sinceMs = since ? Date.parse(since) : Number.NaN;
     const all = state.ci.commentsOn(access.repo.id, number).filter((c) => Number.isNaN(sinceMs) || c.updatedAt >= sinceMs);
@@ -56,7 +56,7 @@ export function registerIssueCommentRoutes(router: Router): void {
     const { state, urls } = ctx.services;
     const access = repoAccess(ctx, WRITE);
     const number = idParam(ctx, 'issue_number');
-    const pr = state.ci.findPullRequest(access.repo.id, number);
+    const pr = state.ci.findPullRequest(access.repo.id, number) ?? (state.ci.findIssue(access.repo.id, number) ? { locked: false } : undefined);
     if (!pr) throw notFound(ctx);
     const body = commentBody(ctx);
     if (typeof body !== 'string') return body;

@@ -39,6 +39,7 @@ import { registerManifestApiRoutes, registerManifestWebRoutes } from './routes-m
 import { registerOAuthRoutes } from './routes-oauth.js';
 import { registerPullRoutes } from './routes-pulls.js';
 import { registerUserRoutes } from './routes-user.js';
+import { issueJson, registerAgentRoutes, reviewJson } from './routes-agents.js';
 import {
   FakeState,
   type AddInstallationOptions,
@@ -193,6 +194,7 @@ export class FakeGitHub {
     registerCheckRoutes(this.apiRouter);
     registerActionsRoutes(this.apiRouter);
     registerIssueCommentRoutes(this.apiRouter);
+    registerAgentRoutes(this.apiRouter);
     registerOAuthRoutes(this.webRouter);
     registerManifestWebRoutes(this.webRouter);
   }
@@ -369,9 +371,54 @@ export class FakeGitHub {
 
   /** Adds a comment by a person (default `octocat`) to a pull request; returns `issue-comment` JSON. */
   addComment(repoId: number, issueNumber: number, opts: { body: string; user?: string }): Record<string, unknown> {
-    this.state.ci.requirePullRequest(repoId, issueNumber);
+    if (!this.state.ci.findIssue(repoId, issueNumber)) this.state.ci.requirePullRequest(repoId, issueNumber);
     const comment = this.state.ci.addComment(repoId, issueNumber, opts.body, this.state.ci.person(opts.user), null);
     return ci.issueComment(this.ciContext, comment);
+  }
+
+  // ---- issues, collaborators and reviews (what Switchyard's agents call) -------------------------
+
+  /** Adds an issue (numbers shared with pull requests); returns `issue` JSON. */
+  addIssue(repoId: number, opts: { number?: number; title: string; body?: string | null; user?: string; labels?: string[]; assignees?: string[] }): Record<string, unknown> {
+    return issueJson(this.ciContext, this.state.ci.addIssue(repoId, opts));
+  }
+
+  /** An issue as `GET …/issues/{n}` renders it. */
+  getIssue(repoId: number, number: number): Record<string, unknown> {
+    const issue = this.state.ci.findIssue(repoId, number);
+    if (!issue) throw new Error(`no issue #${number} in repository ${repoId}`);
+    return issueJson(this.ciContext, issue);
+  }
+
+  /** Changes an issue's labels or assignees (what a person does before GitHub sends the event). */
+  updateIssue(repoId: number, number: number, patch: { labels?: string[]; assignees?: string[] }): Record<string, unknown> {
+    const issue = this.state.ci.findIssue(repoId, number);
+    if (!issue) throw new Error(`no issue #${number} in repository ${repoId}`);
+    if (patch.labels) issue.labels = patch.labels;
+    if (patch.assignees) issue.assignees = patch.assignees.map((l) => this.state.ci.person(l));
+    issue.updatedAt = Date.now();
+    return issueJson(this.ciContext, issue);
+  }
+
+  /** Gives `login` a role on a repository (admin, maintain, write, triage, read; owners are admin). */
+  setCollaborator(repoId: number, login: string, role: 'admin' | 'maintain' | 'write' | 'triage' | 'read'): void {
+    this.state.ci.person(login);
+    this.state.ci.collaborators.set(`${repoId}:${login.toLowerCase()}`, role);
+  }
+
+  /** How `POST …/pulls` learns that a branch exists and its head (the test's git server). */
+  setBranchResolver(resolve: ((repoId: number, branch: string) => string | undefined) | null): void {
+    this.state.ci.branchHead = resolve;
+  }
+
+  /** Pull request reviews posted, oldest first, as `pull-request-review` JSON with the event asked for. */
+  reviews(repoId: number, pullNumber?: number): Array<Record<string, unknown> & { event: string }> {
+    return this.state.ci.reviews.filter((r) => r.repoId === repoId && (pullNumber === undefined || r.pullNumber === pullNumber)).map((r) => ({ ...reviewJson(this.ciContext, r), event: r.event }));
+  }
+
+  /** Pull requests of a repository as `GET …/pulls/{n}` renders them. */
+  pullRequests(repoId: number): Record<string, unknown>[] {
+    return [...this.state.ci.pullRequests.values()].filter((p) => p.repoId === repoId).map((p) => ci.pullRequest(this.ciContext, p, true));
   }
 
   /** `POST …/actions/runs/{id}/rerun-failed-jobs` calls the fake accepted, oldest first. */

@@ -184,3 +184,47 @@ export function checkRunPayload(
     sender,
   };
 }
+
+/**
+ * An `issues` event (`labeled` with `label`, `assigned` with `assignee`, `opened`, …) for an issue of
+ * the fake, sent by `sender` (a person, default the installation's account).
+ */
+export function issuesPayload(
+  fake: FakeGitHub,
+  installationId: number,
+  repositoryId: number,
+  number: number,
+  action: 'labeled' | 'assigned' | 'opened' | 'edited',
+  opts: { sender?: string; label?: string; assignee?: string } = {},
+): Json {
+  const repo = fake.getRepository(repositoryId);
+  const issue = fake.getIssue(repositoryId, number);
+  const organization = organizationOf(fake, repo.owner);
+  const label = opts.label ? (issue.labels as Json[]).find((l) => l.name === opts.label) : undefined;
+  return {
+    action,
+    issue,
+    ...(action === 'labeled' && label ? { label } : {}),
+    ...(action === 'assigned' && opts.assignee ? { assignee: fake.getAccount(opts.assignee) } : {}),
+    repository: repo,
+    ...(organization ? { organization } : {}),
+    installation: { id: installationId, node_id: nodeId('IntegrationInstallation', installationId) },
+    sender: senderFor(fake, installationId, opts.sender),
+  };
+}
+
+/** An `issue_comment.created` event: a person's comment (added to the fake) on an issue. */
+export function issueCommentPayload(fake: FakeGitHub, installationId: number, repositoryId: number, number: number, body: string, opts: { sender: string }): Json {
+  const repo = fake.getRepository(repositoryId);
+  const comment = fake.addComment(repositoryId, number, { body, user: opts.sender });
+  const organization = organizationOf(fake, repo.owner);
+  return {
+    action: 'created',
+    issue: fake.getIssue(repositoryId, number),
+    comment,
+    repository: repo,
+    ...(organization ? { organization } : {}),
+    installation: { id: installationId, node_id: nodeId('IntegrationInstallation', installationId) },
+    sender: fake.getAccount(opts.sender),
+  };
+}

@@ -5484,6 +5484,3443 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/me/notification-channels": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My notification channels and preferences */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            telegram: {
+                                /** @description A bot token is set */
+                                configured: boolean;
+                                linked: boolean;
+                                /** @description The linked Telegram account, when it has a user name */
+                                label: string | null;
+                                linked_at: string | null;
+                            };
+                            email: {
+                                /** @description An SMTP server is set */
+                                configured: boolean;
+                                /** @description The verified address */
+                                address: string | null;
+                                verified_at: string | null;
+                                /** @description An address waiting for its code */
+                                pending: {
+                                    address: string;
+                                    expires_at: string;
+                                } | null;
+                            };
+                            preferences: {
+                                /** @enum {string} */
+                                channel: "telegram" | "email";
+                                /** @description Off: nothing is sent on this channel */
+                                enabled: boolean;
+                                /** @description Only these kinds of notification (null: every kind) */
+                                kinds: string[] | null;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/me/notification-channels/telegram/link-code": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A one-time code that links a Telegram chat to me (send `/start <code>` to the bot) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description Send `/start <code>` to the bot (once; it expires) */
+                            code: string;
+                            command: string;
+                            /** @description t.me link that sends the command (when the bot is reachable) */
+                            deep_link: string | null;
+                            expires_at: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/me/notification-channels/telegram": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Unlink my Telegram chat */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {boolean} */
+                            ok: true;
+                        };
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/me/notification-channels/email": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Set my email address: a code is mailed to it, and it is used once verified */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** Format: email */
+                        address: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            pending: string;
+                            expires_at: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                502: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+        post?: never;
+        /** Remove my email address */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {boolean} */
+                            ok: true;
+                        };
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/me/notification-channels/email/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Verify my email address with the code mailed to it */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        code: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {boolean} */
+                            ok: true;
+                            address: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/me/notification-channels/{channel}/preferences": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Turn a channel on or off, or keep only some kinds of notification on it */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    channel: "telegram" | "email";
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        enabled: boolean;
+                        /** @default null */
+                        kinds?: string[] | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {boolean} */
+                            ok: true;
+                        };
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/me/notification-channels/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send me a test notice on my linked channels (or one of them) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        channel?: "telegram" | "email";
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            deliveries: number;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/notification-deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Deliveries of notifications by Telegram and email, newest first: mine (administrators: everyone’s) */
+        get: {
+            parameters: {
+                query?: {
+                    status?: "pending" | "sent" | "failed" | "dead";
+                    /** @description Page size (1–200, default 50) */
+                    limit?: number;
+                    /** @description Opaque cursor from the previous page’s next_cursor */
+                    cursor?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: string;
+                                notification_id: string;
+                                user_id: string;
+                                username: string;
+                                /** @enum {string} */
+                                channel: "telegram" | "email";
+                                /** @enum {string} */
+                                status: "pending" | "sent" | "failed" | "dead";
+                                attempts: number;
+                                last_error: string | null;
+                                next_attempt_at: string | null;
+                                sent_at: string | null;
+                                title: string;
+                                kind: string;
+                                created_at: string;
+                            }[];
+                            next_cursor: string | null;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/notification-deliveries/{id}/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send a dead delivery again (administrators) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {boolean} */
+                            ok: true;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/notifications/telegram-bot": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Set the Telegram bot token (stored encrypted; TELEGRAM_BOT_TOKEN wins when set) and point the bot’s webhook here */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description null removes the stored token */
+                        bot_token: string | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {boolean} */
+                            ok: true;
+                            /** @enum {string|null} */
+                            source: "environment" | "settings" | null;
+                            /** @description set, or why it could not be */
+                            webhook: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/llm/providers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** LLM providers (keys are never returned) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: string;
+                                name: string;
+                                /** @enum {string} */
+                                kind: "openai" | "openai-compatible" | "anthropic";
+                                base_url: string | null;
+                                /** @description Whether a key is stored (keys are write-only: never returned) */
+                                has_api_key: boolean;
+                                /** @description @pydantic/genai-prices provider id used for prices (default: by kind) */
+                                price_provider: string | null;
+                                /** @description Margin on locally counted input tokens (default 1.0 for openai, 1.5 otherwise) */
+                                token_margin: number | null;
+                                enabled: boolean;
+                                /** @description How the local input count (gpt-tokenizer × token_margin) compared with what the provider counted */
+                                input_estimate?: {
+                                    /** @description Recent calls compared (up to 1,000) */
+                                    calls: number;
+                                    /** @description Largest provider-counted input ÷ local estimate (margin included); above 1 means the margin was too small */
+                                    max_ratio: number | null;
+                                    /** @description Calls whose input exceeded the estimate */
+                                    over_estimate: number;
+                                };
+                                created_at: string;
+                                updated_at: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Add an LLM provider (administrators) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name: string;
+                        /** @enum {string} */
+                        kind: "openai" | "openai-compatible" | "anthropic";
+                        /** Format: uri */
+                        base_url?: string | null;
+                        /** @description Write-only; stored encrypted */
+                        api_key?: string;
+                        price_provider?: string | null;
+                        token_margin?: number | null;
+                        enabled?: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            name: string;
+                            /** @enum {string} */
+                            kind: "openai" | "openai-compatible" | "anthropic";
+                            base_url: string | null;
+                            /** @description Whether a key is stored (keys are write-only: never returned) */
+                            has_api_key: boolean;
+                            /** @description @pydantic/genai-prices provider id used for prices (default: by kind) */
+                            price_provider: string | null;
+                            /** @description Margin on locally counted input tokens (default 1.0 for openai, 1.5 otherwise) */
+                            token_margin: number | null;
+                            enabled: boolean;
+                            /** @description How the local input count (gpt-tokenizer × token_margin) compared with what the provider counted */
+                            input_estimate?: {
+                                /** @description Recent calls compared (up to 1,000) */
+                                calls: number;
+                                /** @description Largest provider-counted input ÷ local estimate (margin included); above 1 means the margin was too small */
+                                max_ratio: number | null;
+                                /** @description Calls whose input exceeded the estimate */
+                                over_estimate: number;
+                            };
+                            created_at: string;
+                            updated_at: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/llm/providers/{provider}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove an LLM provider (administrators) */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description Provider id or name */
+                    provider: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {boolean} */
+                            ok: true;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        /** Change an LLM provider (administrators); api_key is write-only */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description Provider id or name */
+                    provider: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name?: string;
+                        /** @enum {string} */
+                        kind?: "openai" | "openai-compatible" | "anthropic";
+                        /** Format: uri */
+                        base_url?: string | null;
+                        /** @description Write-only; null removes it */
+                        api_key?: string | null;
+                        price_provider?: string | null;
+                        token_margin?: number | null;
+                        enabled?: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            name: string;
+                            /** @enum {string} */
+                            kind: "openai" | "openai-compatible" | "anthropic";
+                            base_url: string | null;
+                            /** @description Whether a key is stored (keys are write-only: never returned) */
+                            has_api_key: boolean;
+                            /** @description @pydantic/genai-prices provider id used for prices (default: by kind) */
+                            price_provider: string | null;
+                            /** @description Margin on locally counted input tokens (default 1.0 for openai, 1.5 otherwise) */
+                            token_margin: number | null;
+                            enabled: boolean;
+                            /** @description How the local input count (gpt-tokenizer × token_margin) compared with what the provider counted */
+                            input_estimate?: {
+                                /** @description Recent calls compared (up to 1,000) */
+                                calls: number;
+                                /** @description Largest provider-counted input ÷ local estimate (margin included); above 1 means the margin was too small */
+                                max_ratio: number | null;
+                                /** @description Calls whose input exceeded the estimate */
+                                over_estimate: number;
+                            };
+                            created_at: string;
+                            updated_at: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/api/llm/prices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The bundled price data and the overrides */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            bundled: {
+                                /** @enum {string} */
+                                package: "@pydantic/genai-prices";
+                                version: string;
+                                /** @enum {boolean} */
+                                auto_update: false;
+                            };
+                            overrides: {
+                                id: string;
+                                model: string;
+                                price_provider: string | null;
+                                input_usd_per_mtok: number;
+                                output_usd_per_mtok: number;
+                                cache_read_usd_per_mtok: number | null;
+                                cache_write_usd_per_mtok: number | null;
+                                max_output_tokens: number | null;
+                                starts_at: string;
+                                note: string | null;
+                                created_at: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Add a price override from a start date (administrators; custom wins) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description The model name as the provider reports it (exact) */
+                        model: string;
+                        price_provider?: string | null;
+                        input_usd_per_mtok: number;
+                        output_usd_per_mtok: number;
+                        cache_read_usd_per_mtok?: number | null;
+                        cache_write_usd_per_mtok?: number | null;
+                        max_output_tokens?: number | null;
+                        /**
+                         * Format: date-time
+                         * @description When it takes effect (default now)
+                         */
+                        starts_at?: string;
+                        note?: string | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            model: string;
+                            price_provider: string | null;
+                            input_usd_per_mtok: number;
+                            output_usd_per_mtok: number;
+                            cache_read_usd_per_mtok: number | null;
+                            cache_write_usd_per_mtok: number | null;
+                            max_output_tokens: number | null;
+                            starts_at: string;
+                            note: string | null;
+                            created_at: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/llm/prices/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove a price override (administrators) */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {boolean} */
+                            ok: true;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/llm/prices/check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The price in force now for a model (and where it comes from) */
+        get: {
+            parameters: {
+                query: {
+                    model: string;
+                    /** @description An LLM provider (name or id) or a genai-prices provider id */
+                    provider?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            model: string;
+                            priced: boolean;
+                            source: string | null;
+                            input_usd_per_mtok: number | null;
+                            output_usd_per_mtok: number | null;
+                            cache_read_usd_per_mtok: number | null;
+                            cache_write_usd_per_mtok: number | null;
+                            max_output_tokens: number | null;
+                            context_window: number | null;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/llm/reprice": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Price calls recorded as unpriced that have a price now (administrators) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            repriced: number;
+                            still_unpriced: number;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/llm/budgets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Budgets with live spent, reserved and remaining for the current period */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: string;
+                                name: string | null;
+                                /** @enum {string} */
+                                scope: "global" | "project" | "agent" | "agent_type";
+                                scope_key: string;
+                                /** @enum {string} */
+                                period: "daily" | "weekly" | "monthly";
+                                amount_nano_usd: number;
+                                amount_usd: string;
+                                alert_threshold: number;
+                                /** @enum {string} */
+                                action_on_exceed: "warn" | "block";
+                                installation_id: number | null;
+                                enabled: boolean;
+                                /** @description Start of the current period (UTC date) */
+                                period_start: string;
+                                resets_at: string;
+                                spent_nano_usd: number;
+                                spent_usd: string;
+                                /** @description Held by calls in flight */
+                                reserved_nano_usd: number;
+                                reserved_usd: string;
+                                remaining_nano_usd: number;
+                                remaining_usd: string;
+                                created_at: string;
+                                updated_at: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Add a budget (administrators) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name?: string | null;
+                        /** @enum {string} */
+                        scope: "global" | "project" | "agent" | "agent_type";
+                        /** @description Project id, agent id or agent type; absent for global */
+                        scope_key?: string;
+                        /** @enum {string} */
+                        period: "daily" | "weekly" | "monthly";
+                        amount_usd: number;
+                        /** @description Default 0.80 */
+                        alert_threshold?: number;
+                        /** @enum {string} */
+                        action_on_exceed: "warn" | "block";
+                        /** @description Whose people see it and are told (null: administrators) */
+                        installation_id?: number | null;
+                        enabled?: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            name: string | null;
+                            /** @enum {string} */
+                            scope: "global" | "project" | "agent" | "agent_type";
+                            scope_key: string;
+                            /** @enum {string} */
+                            period: "daily" | "weekly" | "monthly";
+                            amount_nano_usd: number;
+                            amount_usd: string;
+                            alert_threshold: number;
+                            /** @enum {string} */
+                            action_on_exceed: "warn" | "block";
+                            installation_id: number | null;
+                            enabled: boolean;
+                            /** @description Start of the current period (UTC date) */
+                            period_start: string;
+                            resets_at: string;
+                            spent_nano_usd: number;
+                            spent_usd: string;
+                            /** @description Held by calls in flight */
+                            reserved_nano_usd: number;
+                            reserved_usd: string;
+                            remaining_nano_usd: number;
+                            remaining_usd: string;
+                            created_at: string;
+                            updated_at: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/llm/budgets/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One budget with its live counter */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            name: string | null;
+                            /** @enum {string} */
+                            scope: "global" | "project" | "agent" | "agent_type";
+                            scope_key: string;
+                            /** @enum {string} */
+                            period: "daily" | "weekly" | "monthly";
+                            amount_nano_usd: number;
+                            amount_usd: string;
+                            alert_threshold: number;
+                            /** @enum {string} */
+                            action_on_exceed: "warn" | "block";
+                            installation_id: number | null;
+                            enabled: boolean;
+                            /** @description Start of the current period (UTC date) */
+                            period_start: string;
+                            resets_at: string;
+                            spent_nano_usd: number;
+                            spent_usd: string;
+                            /** @description Held by calls in flight */
+                            reserved_nano_usd: number;
+                            reserved_usd: string;
+                            remaining_nano_usd: number;
+                            remaining_usd: string;
+                            created_at: string;
+                            updated_at: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        /** Remove a budget (administrators) */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {boolean} */
+                            ok: true;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        /** Change a budget (administrators); raising a block budget lets waiting calls through */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name?: string | null;
+                        amount_usd?: number;
+                        /** @description Default 0.80 */
+                        alert_threshold?: number;
+                        /** @enum {string} */
+                        action_on_exceed?: "warn" | "block";
+                        /** @description Whose people see it and are told (null: administrators) */
+                        installation_id?: number | null;
+                        enabled?: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            name: string | null;
+                            /** @enum {string} */
+                            scope: "global" | "project" | "agent" | "agent_type";
+                            scope_key: string;
+                            /** @enum {string} */
+                            period: "daily" | "weekly" | "monthly";
+                            amount_nano_usd: number;
+                            amount_usd: string;
+                            alert_threshold: number;
+                            /** @enum {string} */
+                            action_on_exceed: "warn" | "block";
+                            installation_id: number | null;
+                            enabled: boolean;
+                            /** @description Start of the current period (UTC date) */
+                            period_start: string;
+                            resets_at: string;
+                            spent_nano_usd: number;
+                            spent_usd: string;
+                            /** @description Held by calls in flight */
+                            reserved_nano_usd: number;
+                            reserved_usd: string;
+                            remaining_nano_usd: number;
+                            remaining_usd: string;
+                            created_at: string;
+                            updated_at: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/api/llm/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Token usage and cost by day, model, agent, agent type or project (from the daily roll-up) */
+        get: {
+            parameters: {
+                query?: {
+                    by?: "day" | "model" | "agent" | "project" | "agent_type";
+                    /** @description First day (UTC), default 30 days ago */
+                    from?: string;
+                    /** @description Last day (UTC), default today */
+                    to?: string;
+                    project_id?: string;
+                    agent_id?: string;
+                    limit?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            by: string;
+                            from: string;
+                            to: string;
+                            items: {
+                                key: string;
+                                calls: number;
+                                input_tokens: number;
+                                output_tokens: number;
+                                cache_read_tokens: number;
+                                cache_write_tokens: number;
+                                reasoning_tokens: number;
+                                cost_nano_usd: number;
+                                cost_usd: string;
+                                unpriced_calls: number;
+                                interrupted_calls: number;
+                            }[];
+                            total: {
+                                calls: number;
+                                input_tokens: number;
+                                output_tokens: number;
+                                cache_read_tokens: number;
+                                cache_write_tokens: number;
+                                reasoning_tokens: number;
+                                cost_nano_usd: number;
+                                cost_usd: string;
+                                unpriced_calls: number;
+                                interrupted_calls: number;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/agents/projects": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Agents projects, newest first */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Page size (1–200, default 50) */
+                    limit?: number;
+                    /** @description Opaque cursor from the previous page’s next_cursor */
+                    cursor?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: string;
+                                repository: string;
+                                name: string;
+                                trigger_label: string;
+                                assignee_logins: string[];
+                                commands: {
+                                    install?: string;
+                                    test?: string;
+                                    lint?: string;
+                                };
+                                limits: {
+                                    /** @default 2 */
+                                    max_running_tasks: number;
+                                    /** @default 60 */
+                                    task_minutes: number;
+                                    /** @default 5 */
+                                    task_budget_usd: number;
+                                    /** @default 3 */
+                                    test_rounds: number;
+                                    /** @default 2 */
+                                    review_rounds: number;
+                                };
+                                enabled: boolean;
+                                agents: {
+                                    id: string;
+                                    /** @enum {string} */
+                                    role: "orchestrator" | "architect" | "coder" | "tester" | "reviewer";
+                                    name: string;
+                                    model_config: {
+                                        provider: string;
+                                        model: string;
+                                        /** @default 0.2 */
+                                        temperature: number;
+                                        /** @default 4096 */
+                                        max_tokens: number;
+                                        /** @default 20 */
+                                        max_turns: number;
+                                    };
+                                    system_prompt: string | null;
+                                    rules_file_path: string | null;
+                                    enabled: boolean;
+                                }[];
+                            }[];
+                            next_cursor: string | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Run agents on a repository (administrators): trigger, declared commands, limits, and the five agents */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        repository: string;
+                        name?: string;
+                        /** @default switchyard */
+                        trigger_label?: string;
+                        /** @default [] */
+                        assignee_logins?: string[];
+                        /** @default {} */
+                        commands?: {
+                            install?: string;
+                            test?: string;
+                            lint?: string;
+                        };
+                        /**
+                         * @default {
+                         *       "max_running_tasks": 2,
+                         *       "task_minutes": 60,
+                         *       "task_budget_usd": 5,
+                         *       "test_rounds": 3,
+                         *       "review_rounds": 2
+                         *     }
+                         */
+                        limits?: {
+                            /** @default 2 */
+                            max_running_tasks?: number;
+                            /** @default 60 */
+                            task_minutes?: number;
+                            /** @default 5 */
+                            task_budget_usd?: number;
+                            /** @default 3 */
+                            test_rounds?: number;
+                            /** @default 2 */
+                            review_rounds?: number;
+                        };
+                        /** @default true */
+                        enabled?: boolean;
+                        /** @default [] */
+                        agents?: {
+                            /** @enum {string} */
+                            role: "orchestrator" | "architect" | "coder" | "tester" | "reviewer";
+                            name?: string;
+                            model_config: {
+                                provider: string;
+                                model: string;
+                                /** @default 0.2 */
+                                temperature?: number;
+                                /** @default 4096 */
+                                max_tokens?: number;
+                                /** @default 20 */
+                                max_turns?: number;
+                            };
+                            system_prompt?: string | null;
+                            rules_file_path?: string | null;
+                            /** @default true */
+                            enabled?: boolean;
+                        }[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            repository: string;
+                            name: string;
+                            trigger_label: string;
+                            assignee_logins: string[];
+                            commands: {
+                                install?: string;
+                                test?: string;
+                                lint?: string;
+                            };
+                            limits: {
+                                /** @default 2 */
+                                max_running_tasks: number;
+                                /** @default 60 */
+                                task_minutes: number;
+                                /** @default 5 */
+                                task_budget_usd: number;
+                                /** @default 3 */
+                                test_rounds: number;
+                                /** @default 2 */
+                                review_rounds: number;
+                            };
+                            enabled: boolean;
+                            agents: {
+                                id: string;
+                                /** @enum {string} */
+                                role: "orchestrator" | "architect" | "coder" | "tester" | "reviewer";
+                                name: string;
+                                model_config: {
+                                    provider: string;
+                                    model: string;
+                                    /** @default 0.2 */
+                                    temperature: number;
+                                    /** @default 4096 */
+                                    max_tokens: number;
+                                    /** @default 20 */
+                                    max_turns: number;
+                                };
+                                system_prompt: string | null;
+                                rules_file_path: string | null;
+                                enabled: boolean;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/agents/projects/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An agents project with its agents */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            repository: string;
+                            name: string;
+                            trigger_label: string;
+                            assignee_logins: string[];
+                            commands: {
+                                install?: string;
+                                test?: string;
+                                lint?: string;
+                            };
+                            limits: {
+                                /** @default 2 */
+                                max_running_tasks: number;
+                                /** @default 60 */
+                                task_minutes: number;
+                                /** @default 5 */
+                                task_budget_usd: number;
+                                /** @default 3 */
+                                test_rounds: number;
+                                /** @default 2 */
+                                review_rounds: number;
+                            };
+                            enabled: boolean;
+                            agents: {
+                                id: string;
+                                /** @enum {string} */
+                                role: "orchestrator" | "architect" | "coder" | "tester" | "reviewer";
+                                name: string;
+                                model_config: {
+                                    provider: string;
+                                    model: string;
+                                    /** @default 0.2 */
+                                    temperature: number;
+                                    /** @default 4096 */
+                                    max_tokens: number;
+                                    /** @default 20 */
+                                    max_turns: number;
+                                };
+                                system_prompt: string | null;
+                                rules_file_path: string | null;
+                                enabled: boolean;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Change a project (administrators); fields left out keep their value */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name?: string;
+                        trigger_label?: string;
+                        assignee_logins?: string[];
+                        commands?: {
+                            install?: string;
+                            test?: string;
+                            lint?: string;
+                        };
+                        limits?: {
+                            /** @default 2 */
+                            max_running_tasks?: number;
+                            /** @default 60 */
+                            task_minutes?: number;
+                            /** @default 5 */
+                            task_budget_usd?: number;
+                            /** @default 3 */
+                            test_rounds?: number;
+                            /** @default 2 */
+                            review_rounds?: number;
+                        };
+                        enabled?: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            repository: string;
+                            name: string;
+                            trigger_label: string;
+                            assignee_logins: string[];
+                            commands: {
+                                install?: string;
+                                test?: string;
+                                lint?: string;
+                            };
+                            limits: {
+                                /** @default 2 */
+                                max_running_tasks: number;
+                                /** @default 60 */
+                                task_minutes: number;
+                                /** @default 5 */
+                                task_budget_usd: number;
+                                /** @default 3 */
+                                test_rounds: number;
+                                /** @default 2 */
+                                review_rounds: number;
+                            };
+                            enabled: boolean;
+                            agents: {
+                                id: string;
+                                /** @enum {string} */
+                                role: "orchestrator" | "architect" | "coder" | "tester" | "reviewer";
+                                name: string;
+                                model_config: {
+                                    provider: string;
+                                    model: string;
+                                    /** @default 0.2 */
+                                    temperature: number;
+                                    /** @default 4096 */
+                                    max_tokens: number;
+                                    /** @default 20 */
+                                    max_turns: number;
+                                };
+                                system_prompt: string | null;
+                                rules_file_path: string | null;
+                                enabled: boolean;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/api/agents/projects/{id}/agents/{role}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Create or replace the agent of one role (administrators) */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    role: "orchestrator" | "architect" | "coder" | "tester" | "reviewer";
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name?: string;
+                        model_config: {
+                            provider: string;
+                            model: string;
+                            /** @default 0.2 */
+                            temperature?: number;
+                            /** @default 4096 */
+                            max_tokens?: number;
+                            /** @default 20 */
+                            max_turns?: number;
+                        };
+                        system_prompt?: string | null;
+                        rules_file_path?: string | null;
+                        /** @default true */
+                        enabled?: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            repository: string;
+                            name: string;
+                            trigger_label: string;
+                            assignee_logins: string[];
+                            commands: {
+                                install?: string;
+                                test?: string;
+                                lint?: string;
+                            };
+                            limits: {
+                                /** @default 2 */
+                                max_running_tasks: number;
+                                /** @default 60 */
+                                task_minutes: number;
+                                /** @default 5 */
+                                task_budget_usd: number;
+                                /** @default 3 */
+                                test_rounds: number;
+                                /** @default 2 */
+                                review_rounds: number;
+                            };
+                            enabled: boolean;
+                            agents: {
+                                id: string;
+                                /** @enum {string} */
+                                role: "orchestrator" | "architect" | "coder" | "tester" | "reviewer";
+                                name: string;
+                                model_config: {
+                                    provider: string;
+                                    model: string;
+                                    /** @default 0.2 */
+                                    temperature: number;
+                                    /** @default 4096 */
+                                    max_tokens: number;
+                                    /** @default 20 */
+                                    max_turns: number;
+                                };
+                                system_prompt: string | null;
+                                rules_file_path: string | null;
+                                enabled: boolean;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/agents/projects/{id}/memory": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What the project’s agents remember, most important first */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: string;
+                                agent_id: string | null;
+                                category: string;
+                                key: string;
+                                value: string;
+                                importance: number;
+                                expires_at: string | null;
+                                updated_at: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Add or replace a fact (administrators) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @default null */
+                        agent_id?: string | null;
+                        category: string;
+                        key: string;
+                        value: string;
+                        importance: number;
+                        /**
+                         * Format: date-time
+                         * @default null
+                         */
+                        expires_at?: string | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/agents/projects/{id}/memory/{memory_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Forget a fact (administrators) */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    memory_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": null;
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/agents/run": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Start the agents on an issue now (as the trigger would); answers the conversation */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        repository: string;
+                        issue: number;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            project_id: string;
+                            issue_number: number;
+                            issue_title: string;
+                            status: string;
+                            trigger: string | null;
+                            triggered_by: string | null;
+                            branch: string;
+                            pr_number: number | null;
+                            total_tokens: number;
+                            total_cost_usd: string;
+                            total_cost_nano_usd: number;
+                            error_message: string | null;
+                            created_at: string;
+                            updated_at: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            project_id: string;
+                            issue_number: number;
+                            issue_title: string;
+                            status: string;
+                            trigger: string | null;
+                            triggered_by: string | null;
+                            branch: string;
+                            pr_number: number | null;
+                            total_tokens: number;
+                            total_cost_usd: string;
+                            total_cost_nano_usd: number;
+                            error_message: string | null;
+                            created_at: string;
+                            updated_at: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                502: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/agents/conversations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Conversations (one per issue), newest first */
+        get: {
+            parameters: {
+                query?: {
+                    project?: string;
+                    /** @description Page size (1–200, default 50) */
+                    limit?: number;
+                    /** @description Opaque cursor from the previous page’s next_cursor */
+                    cursor?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: string;
+                                project_id: string;
+                                issue_number: number;
+                                issue_title: string;
+                                status: string;
+                                trigger: string | null;
+                                triggered_by: string | null;
+                                branch: string;
+                                pr_number: number | null;
+                                total_tokens: number;
+                                total_cost_usd: string;
+                                total_cost_nano_usd: number;
+                                error_message: string | null;
+                                created_at: string;
+                                updated_at: string;
+                            }[];
+                            next_cursor: string | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/agents/conversations/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A conversation with its repository, participants and tasks */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            project_id: string;
+                            issue_number: number;
+                            issue_title: string;
+                            status: string;
+                            trigger: string | null;
+                            triggered_by: string | null;
+                            branch: string;
+                            pr_number: number | null;
+                            total_tokens: number;
+                            total_cost_usd: string;
+                            total_cost_nano_usd: number;
+                            error_message: string | null;
+                            created_at: string;
+                            updated_at: string;
+                            repository: string;
+                            participants: {
+                                agent_id: string;
+                                /** @enum {string} */
+                                role: "orchestrator" | "architect" | "coder" | "tester" | "reviewer";
+                                name: string;
+                                joined_at: string;
+                            }[];
+                            tasks: {
+                                id: string;
+                                conversation_id: string;
+                                repository: string;
+                                issue_number: number;
+                                issue_title: string;
+                                pr_number: number | null;
+                                position: number;
+                                title: string;
+                                /** @enum {string} */
+                                agent_type: "orchestrator" | "architect" | "coder" | "tester" | "reviewer";
+                                priority: number;
+                                definition_of_done: string[];
+                                /** @enum {string} */
+                                status: "pending" | "in_progress" | "testing" | "review" | "completed" | "failed";
+                                /** @enum {string|null} */
+                                waiting_on: "budget" | "human" | "provider" | null;
+                                wait_until: string | null;
+                                phase: string;
+                                turns: number;
+                                test_rounds: number;
+                                review_rounds: number;
+                                result: string | null;
+                                tokens: number;
+                                cost_usd: string;
+                                cost_nano_usd: number;
+                                error_message: string | null;
+                                started_at: string | null;
+                                completed_at: string | null;
+                                updated_at: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/agents/conversations/{id}/messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A conversation’s messages: newest first by cursor, or with `after` the ones after a message, oldest first (live view) */
+        get: {
+            parameters: {
+                query?: {
+                    after?: string;
+                    /** @description Page size (1–200, default 50) */
+                    limit?: number;
+                    /** @description Opaque cursor from the previous page’s next_cursor */
+                    cursor?: string;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: string;
+                                task_id: string | null;
+                                thread: string | null;
+                                role: string;
+                                author: string | null;
+                                content: string;
+                                tool_calls: {
+                                    id: string;
+                                    name: string;
+                                    arguments: string;
+                                }[];
+                                tool_name: string | null;
+                                model: string | null;
+                                input_tokens: number | null;
+                                output_tokens: number | null;
+                                cost_usd: string | null;
+                                created_at: string;
+                            }[];
+                            next_cursor: string | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Reply in a conversation as a person: the agents read it (as data) on their next turn; a task waiting on a human resumes */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        content: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            task_id: string | null;
+                            thread: string | null;
+                            role: string;
+                            author: string | null;
+                            content: string;
+                            tool_calls: {
+                                id: string;
+                                name: string;
+                                arguments: string;
+                            }[];
+                            tool_name: string | null;
+                            model: string | null;
+                            input_tokens: number | null;
+                            output_tokens: number | null;
+                            cost_usd: string | null;
+                            created_at: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/agents/conversations/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Stop the agents on this issue (as `/switchyard stop` does) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            project_id: string;
+                            issue_number: number;
+                            issue_title: string;
+                            status: string;
+                            trigger: string | null;
+                            triggered_by: string | null;
+                            branch: string;
+                            pr_number: number | null;
+                            total_tokens: number;
+                            total_cost_usd: string;
+                            total_cost_nano_usd: number;
+                            error_message: string | null;
+                            created_at: string;
+                            updated_at: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/agents/tasks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Tasks across conversations, newest first (the task board) */
+        get: {
+            parameters: {
+                query?: {
+                    status?: "pending" | "in_progress" | "testing" | "review" | "completed" | "failed";
+                    project?: string;
+                    /** @description Page size (1–200, default 50) */
+                    limit?: number;
+                    /** @description Opaque cursor from the previous page’s next_cursor */
+                    cursor?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: string;
+                                conversation_id: string;
+                                repository: string;
+                                issue_number: number;
+                                issue_title: string;
+                                pr_number: number | null;
+                                position: number;
+                                title: string;
+                                /** @enum {string} */
+                                agent_type: "orchestrator" | "architect" | "coder" | "tester" | "reviewer";
+                                priority: number;
+                                definition_of_done: string[];
+                                /** @enum {string} */
+                                status: "pending" | "in_progress" | "testing" | "review" | "completed" | "failed";
+                                /** @enum {string|null} */
+                                waiting_on: "budget" | "human" | "provider" | null;
+                                wait_until: string | null;
+                                phase: string;
+                                turns: number;
+                                test_rounds: number;
+                                review_rounds: number;
+                                result: string | null;
+                                tokens: number;
+                                cost_usd: string;
+                                cost_nano_usd: number;
+                                error_message: string | null;
+                                started_at: string | null;
+                                completed_at: string | null;
+                                updated_at: string;
+                            }[];
+                            next_cursor: string | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/agents/tasks/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One task */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            conversation_id: string;
+                            repository: string;
+                            issue_number: number;
+                            issue_title: string;
+                            pr_number: number | null;
+                            position: number;
+                            title: string;
+                            /** @enum {string} */
+                            agent_type: "orchestrator" | "architect" | "coder" | "tester" | "reviewer";
+                            priority: number;
+                            definition_of_done: string[];
+                            /** @enum {string} */
+                            status: "pending" | "in_progress" | "testing" | "review" | "completed" | "failed";
+                            /** @enum {string|null} */
+                            waiting_on: "budget" | "human" | "provider" | null;
+                            wait_until: string | null;
+                            phase: string;
+                            turns: number;
+                            test_rounds: number;
+                            review_rounds: number;
+                            result: string | null;
+                            tokens: number;
+                            cost_usd: string;
+                            cost_nano_usd: number;
+                            error_message: string | null;
+                            started_at: string | null;
+                            completed_at: string | null;
+                            updated_at: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/agents/tasks/{id}/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Run a failed task again */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            conversation_id: string;
+                            repository: string;
+                            issue_number: number;
+                            issue_title: string;
+                            pr_number: number | null;
+                            position: number;
+                            title: string;
+                            /** @enum {string} */
+                            agent_type: "orchestrator" | "architect" | "coder" | "tester" | "reviewer";
+                            priority: number;
+                            definition_of_done: string[];
+                            /** @enum {string} */
+                            status: "pending" | "in_progress" | "testing" | "review" | "completed" | "failed";
+                            /** @enum {string|null} */
+                            waiting_on: "budget" | "human" | "provider" | null;
+                            wait_until: string | null;
+                            phase: string;
+                            turns: number;
+                            test_rounds: number;
+                            review_rounds: number;
+                            result: string | null;
+                            tokens: number;
+                            cost_usd: string;
+                            cost_nano_usd: number;
+                            error_message: string | null;
+                            started_at: string | null;
+                            completed_at: string | null;
+                            updated_at: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/agents/tasks/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Cancel a task (the conversation goes on with the next one) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            conversation_id: string;
+                            repository: string;
+                            issue_number: number;
+                            issue_title: string;
+                            pr_number: number | null;
+                            position: number;
+                            title: string;
+                            /** @enum {string} */
+                            agent_type: "orchestrator" | "architect" | "coder" | "tester" | "reviewer";
+                            priority: number;
+                            definition_of_done: string[];
+                            /** @enum {string} */
+                            status: "pending" | "in_progress" | "testing" | "review" | "completed" | "failed";
+                            /** @enum {string|null} */
+                            waiting_on: "budget" | "human" | "provider" | null;
+                            wait_until: string | null;
+                            phase: string;
+                            turns: number;
+                            test_rounds: number;
+                            review_rounds: number;
+                            result: string | null;
+                            tokens: number;
+                            cost_usd: string;
+                            cost_nano_usd: number;
+                            error_message: string | null;
+                            started_at: string | null;
+                            completed_at: string | null;
+                            updated_at: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/agents/tasks/{id}/resume": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Resume a waiting task now (e.g. after raising a budget) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            conversation_id: string;
+                            repository: string;
+                            issue_number: number;
+                            issue_title: string;
+                            pr_number: number | null;
+                            position: number;
+                            title: string;
+                            /** @enum {string} */
+                            agent_type: "orchestrator" | "architect" | "coder" | "tester" | "reviewer";
+                            priority: number;
+                            definition_of_done: string[];
+                            /** @enum {string} */
+                            status: "pending" | "in_progress" | "testing" | "review" | "completed" | "failed";
+                            /** @enum {string|null} */
+                            waiting_on: "budget" | "human" | "provider" | null;
+                            wait_until: string | null;
+                            phase: string;
+                            turns: number;
+                            test_rounds: number;
+                            review_rounds: number;
+                            result: string | null;
+                            tokens: number;
+                            cost_usd: string;
+                            cost_nano_usd: number;
+                            error_message: string | null;
+                            started_at: string | null;
+                            completed_at: string | null;
+                            updated_at: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/overview": {
         parameters: {
             query?: never;

@@ -1,8 +1,9 @@
-/** The signed-in person's account: profile, two-factor, password, sessions and personal API tokens. */
+/** The signed-in person's account: profile, two-factor, password, sessions, personal API tokens and notification channels. */
 import { useViewer } from '../../auth/session';
 import { PageHeader } from '../../components/page';
 import { Badge } from '../../components/status-badge';
 import { RelativeTime } from '../../components/time';
+import { NotificationChannelsSection } from './notification-channels';
 import { PasswordSection } from './password';
 import { SessionsSection } from './sessions';
 import { TokensSection } from './tokens';
@@ -42,6 +43,7 @@ export function AccountPage() {
         <PasswordSection hasPassword={user.has_password} />
         <SessionsSection />
         <TokensSection />
+        <NotificationChannelsSection />
       </div>
     </>
   );
