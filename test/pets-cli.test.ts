@@ -33,7 +33,7 @@ describe.each(dialects)('switchyard pets CLI (%s)', (dialect) => {
 
   beforeAll(async () => {
     ensureBuilt();
-    w = await startMirrorWorld(dialect, { PETS_RETRY_BASE_MS: '200' });
+    w = await startMirrorWorld(dialect, { PETS_ENABLED: 'true', PETS_RETRY_BASE_MS: '200' });
     repo = w.source.addRepository(w.installationId, { name: 'cli-pet', seed: false });
     shas = [];
     for (const [i, content] of ['export const a = 1;\n', 'export function f(x: number) {\n  if (x > 1 && x < 5) return 1;\n  return 0;\n}\n', '// TODO: tidy\nconsole.log("x");\n'].entries()) {
@@ -56,6 +56,7 @@ describe.each(dialects)('switchyard pets CLI (%s)', (dialect) => {
       APP_ID: String(app.id),
       PRIVATE_KEY: app.privateKey,
       ...MIRROR_TEST_ENV,
+      PETS_ENABLED: 'true',
     };
     if (w.t.config.database.kind === 'postgres') env.DATABASE_URL = w.t.config.database.url;
   });

@@ -14,7 +14,7 @@ describe.each(dialects)('repository pets when things go wrong (%s)', (dialect) =
   let w: MirrorWorld;
 
   beforeAll(async () => {
-    w = await startMirrorWorld(dialect, { PETS_RETRY_BASE_MS: '200' });
+    w = await startMirrorWorld(dialect, { PETS_ENABLED: 'true', PETS_RETRY_BASE_MS: '200' });
   });
 
   afterAll(async () => {

@@ -21,7 +21,7 @@ describe.each(dialects)('a pet’s life (%s)', (dialect) => {
   let lastCommitDay: string;
 
   beforeAll(async () => {
-    w = await startMirrorWorld(dialect, { PETS_RETRY_BASE_MS: '200' });
+    w = await startMirrorWorld(dialect, { PETS_ENABLED: 'true', PETS_RETRY_BASE_MS: '200' });
   });
 
   afterAll(async () => {

@@ -43,7 +43,7 @@ describe.each(dialects)('repository pets (%s)', (dialect) => {
   let repo: SourceRepository;
 
   beforeAll(async () => {
-    w = await startMirrorWorld(dialect, { PETS_RETRY_BASE_MS: '200', PETS_BACKFILL_SLICE_SECONDS: '30' });
+    w = await startMirrorWorld(dialect, { PETS_ENABLED: 'true', PETS_RETRY_BASE_MS: '200', PETS_BACKFILL_SLICE_SECONDS: '30' });
   });
 
   afterAll(async () => {

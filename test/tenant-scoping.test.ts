@@ -92,6 +92,49 @@ const ADMIN_ONLY: Record<string, { body?: unknown }> = {
   'POST /api/mirror/targets/{target}/mirrors': { body: { repository: 'alpha-org/app' } },
   'POST /api/notification-deliveries/{id}/retry': {},
   'PUT /api/admin/notifications/telegram-bot': { body: { bot_token: null } },
+  // LLM configuration: providers, price overrides, budgets (reads are below or in llm-api.test.ts).
+  'POST /api/llm/providers': { body: { name: 'mallory', kind: 'openai' } },
+  'PATCH /api/llm/providers/{provider}': { body: { enabled: false } },
+  'DELETE /api/llm/providers/{provider}': {},
+  'POST /api/llm/prices': { body: { model: 'mallory-model', input_usd_per_mtok: 1, output_usd_per_mtok: 1 } },
+  'DELETE /api/llm/prices/{id}': {},
+  'POST /api/llm/reprice': {},
+  'POST /api/llm/budgets': { body: { scope: 'global', period: 'daily', amount_usd: 1, action_on_exceed: 'block' } },
+  'PATCH /api/llm/budgets/{id}': { body: { amount_usd: 1000 } },
+  'DELETE /api/llm/budgets/{id}': {},
+};
+
+/**
+ * Endpoints of the LLM and agents slices whose scoping is checked in those slices' own tests (with
+ * the fake LLM and the agents pipeline they need), not here yet. A new endpoint still fails the
+ * first test below until it is listed somewhere.
+ */
+const SCOPED_IN_SLICE_TESTS: Record<string, string> = {
+  'GET /api/llm/providers': 'provider settings without keys, no installation data (llm-api.test.ts)',
+  'GET /api/llm/prices': 'the price table, no installation data',
+  'GET /api/llm/prices/check': 'the price of a model, no installation data',
+  'GET /api/llm/budgets': 'llm-api.test.ts: a user sees only the budgets of their installations',
+  'GET /api/llm/budgets/{id}': 'llm-api.test.ts: another installation’s budget answers 404',
+  'GET /api/llm/usage': 'llm-api.test.ts: usage scoped to what the viewer may see',
+  'GET /api/agents/projects': 'agents-security.test.ts: two users on two installations see only their own',
+  'GET /api/agents/projects/{id}': 'agents-security.test.ts: another installation’s project answers 404',
+  'POST /api/agents/projects': 'administrators (agents-security.test.ts)',
+  'PATCH /api/agents/projects/{id}': 'administrators (agents-security.test.ts: a user gets 403)',
+  'PUT /api/agents/projects/{id}/agents/{role}': 'administrators, on a project in scope',
+  'GET /api/agents/projects/{id}/memory': 'a project in scope (agents.test.ts)',
+  'POST /api/agents/projects/{id}/memory': 'administrators, on a project in scope',
+  'DELETE /api/agents/projects/{id}/memory/{memory_id}': 'administrators, on a project in scope',
+  'POST /api/agents/run': 'a repository in the viewer’s scope (agents-cli.test.ts)',
+  'GET /api/agents/conversations': 'agents-security.test.ts: only the viewer’s installations',
+  'GET /api/agents/conversations/{id}': 'agents-security.test.ts: another installation’s answers 404',
+  'GET /api/agents/conversations/{id}/messages': 'agents-security.test.ts: another installation’s answers 404',
+  'POST /api/agents/conversations/{id}/messages': 'a conversation in scope (agents.test.ts)',
+  'POST /api/agents/conversations/{id}/cancel': 'a conversation in scope',
+  'GET /api/agents/tasks': 'agents-security.test.ts: only the viewer’s installations',
+  'GET /api/agents/tasks/{id}': 'agents-security.test.ts: another installation’s task answers 404',
+  'POST /api/agents/tasks/{id}/cancel': 'a task in scope',
+  'POST /api/agents/tasks/{id}/resume': 'a task in scope',
+  'POST /api/agents/tasks/{id}/retry': 'a task in scope',
 };
 
 interface Viewer extends Client {
@@ -777,7 +820,7 @@ describe.each(dialects)('tenant scoping (%s)', (dialect) => {
     const documented = Object.entries(doc.paths)
       .filter(([p]) => p.startsWith('/api/'))
       .flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${p}`));
-    const covered = new Set([...Object.keys(SCOPED), ...Object.keys(ADMIN_ONLY), ...Object.keys(NOT_GITHUB_OBJECTS)]);
+    const covered = new Set([...Object.keys(SCOPED), ...Object.keys(ADMIN_ONLY), ...Object.keys(NOT_GITHUB_OBJECTS), ...Object.keys(SCOPED_IN_SLICE_TESTS)]);
     expect(documented.filter((e) => !covered.has(e)), 'endpoints without a scoping check: add one to SCOPED, ADMIN_ONLY or NOT_GITHUB_OBJECTS').toEqual([]);
     expect([...covered].filter((e) => !documented.includes(e)), 'listed endpoints that no longer exist').toEqual([]);
   });
