@@ -76,7 +76,7 @@ export function DailyChart({
             scales: { x: { time: true, range: (_u, min, max) => [min - 43_200, max + 43_200] }, y: { range: (_u, _min, max) => [0, Math.max(minTop, max * 1.15)] } },
             axes: [
               { stroke: text, grid: { show: false }, ticks: { stroke: grid }, values: (_u, ticks) => ticks.map((t) => new Date(t * 1000).toLocaleDateString(undefined, { month: 'short', day: 'numeric', timeZone: 'UTC' })), space: 60 },
-              { stroke: text, grid: { stroke: grid, width: 1 }, ticks: { show: false }, size: 40, values: (_u, ticks) => ticks.map(formatValue) },
+              { stroke: text, grid: { stroke: grid, width: 1 }, ticks: { show: false }, size: (_u, vals) => Math.max(40, 12 + 7 * Math.max(0, ...(vals ?? []).map((v) => v.length))), values: (_u, ticks) => ticks.map(formatValue) },
             ],
             series: [{}, { label, stroke: accent, fill, width: 0, paths: bars, points: { show: false } }],
           },

@@ -6,7 +6,7 @@
  * is shown as "unpriced", never $0.
  */
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useId, useMemo, useState, type FormEvent } from 'react';
+import { useEffect, useId, useMemo, useRef, useState, type FormEvent } from 'react';
 import { api, type Answer } from '../api/client';
 import { useViewer } from '../auth/session';
 import { DailyChart } from '../components/daily-chart';
@@ -133,6 +133,18 @@ function RaiseAmount({ b, onDone }: { b: BudgetItem; onDone: () => void }) {
 
 function BudgetRow({ b, admin }: { b: BudgetItem; admin: boolean }) {
   const [editing, setEditing] = useState(false);
+  const raise = useRef<HTMLButtonElement>(null);
+  // Closing the form (saved, cancelled or Escape) puts the focus back on the button that opened it.
+  const returnFocus = useRef(false);
+  const close = () => {
+    returnFocus.current = true;
+    setEditing(false);
+  };
+  useEffect(() => {
+    if (editing || !returnFocus.current) return;
+    returnFocus.current = false;
+    raise.current?.focus();
+  }, [editing]);
   const title = b.name ?? (b.scope === 'global' ? 'All calls' : `${SCOPE[b.scope]} ${b.scope_key}`);
   return (
     <li className="card budget-card" aria-label={title}>
@@ -155,12 +167,12 @@ function BudgetRow({ b, admin }: { b: BudgetItem; admin: boolean }) {
           Resets <RelativeTime iso={b.resets_at} /> (period from {b.period_start})
         </span>
         {admin && !editing && (
-          <button type="button" className="button small" onClick={() => setEditing(true)} aria-label={`Raise the amount of ${title}`}>
+          <button ref={raise} type="button" className="button small" onClick={() => setEditing(true)} aria-label={`Raise the amount of ${title}`}>
             Raise amount
           </button>
         )}
       </div>
-      {admin && editing && <RaiseAmount b={b} onDone={() => setEditing(false)} />}
+      {admin && editing && <RaiseAmount b={b} onDone={close} />}
     </li>
   );
 }
