@@ -23,6 +23,7 @@ const NotificationsPage = lazy(() => import('./pages/notifications').then((m) =>
 const AccountPage = lazy(() => import('./pages/account/account').then((m) => ({ default: m.AccountPage })));
 const AdminPage = lazy(() => import('./pages/admin/admin').then((m) => ({ default: m.AdminPage })));
 const TaskBoardPage = lazy(() => import('./pages/agents/task-board').then((m) => ({ default: m.TaskBoardPage })));
+const LlmCostsPage = lazy(() => import('./pages/llm-costs').then((m) => ({ default: m.LlmCostsPage })));
 const ConversationPage = lazy(() => import('./pages/agents/conversation').then((m) => ({ default: m.ConversationPage })));
 
 function SignedIn() {
@@ -47,6 +48,7 @@ function SignedIn() {
               <Route path="notifications" element={<NotificationsPage />} />
               <Route path="agents" element={<TaskBoardPage />} />
               <Route path="agents/conversations/:id" element={<ConversationPage />} />
+              <Route path="costs" element={<LlmCostsPage />} />
               <Route path="account" element={<AccountPage />} />
               <Route path="admin/*" element={<AdminPage />} />
               <Route path="*" element={<NotFoundPage />} />

@@ -27,7 +27,27 @@ function useColorScheme(): string {
   return scheme;
 }
 
-export function DailyChart({ days, values, label, height = 160 }: { days: string[]; values: number[]; label: string; height?: number }) {
+const integers = (v: number) => (Number.isInteger(v) ? String(v) : '');
+
+/** `formatValue` labels the y axis and the table (default: whole numbers); `valueLabel` heads the table's column; the y axis reaches `minTop` at least. */
+export function DailyChart({
+  days,
+  values,
+  label,
+  height = 160,
+  valueLabel = 'Events',
+  formatValue = integers,
+  minTop = 4,
+}: {
+  days: string[];
+  values: number[];
+  label: string;
+  height?: number;
+  valueLabel?: string;
+  formatValue?: (v: number) => string;
+  /** The y axis reaches at least this high. */
+  minTop?: number;
+}) {
   const box = useRef<HTMLDivElement>(null);
   const scheme = useColorScheme();
   const [failed, setFailed] = useState(false);
@@ -53,10 +73,10 @@ export function DailyChart({ days, values, label, height = 160 }: { days: string
             height,
             legend: { show: false },
             cursor: { drag: { x: false, y: false }, points: { show: false } },
-            scales: { x: { time: true, range: (_u, min, max) => [min - 43_200, max + 43_200] }, y: { range: (_u, _min, max) => [0, Math.max(4, max * 1.15)] } },
+            scales: { x: { time: true, range: (_u, min, max) => [min - 43_200, max + 43_200] }, y: { range: (_u, _min, max) => [0, Math.max(minTop, max * 1.15)] } },
             axes: [
               { stroke: text, grid: { show: false }, ticks: { stroke: grid }, values: (_u, ticks) => ticks.map((t) => new Date(t * 1000).toLocaleDateString(undefined, { month: 'short', day: 'numeric', timeZone: 'UTC' })), space: 60 },
-              { stroke: text, grid: { stroke: grid, width: 1 }, ticks: { show: false }, size: 40, values: (_u, ticks) => ticks.map((t) => (Number.isInteger(t) ? String(t) : '')) },
+              { stroke: text, grid: { stroke: grid, width: 1 }, ticks: { show: false }, size: (_u, vals) => Math.max(40, 12 + 7 * Math.max(0, ...(vals ?? []).map((v) => v.length))), values: (_u, ticks) => ticks.map(formatValue) },
             ],
             series: [{}, { label, stroke: accent, fill, width: 0, paths: bars, points: { show: false } }],
           },
@@ -72,7 +92,7 @@ export function DailyChart({ days, values, label, height = 160 }: { days: string
       observer?.disconnect();
       plot?.destroy();
     };
-  }, [days, values, label, height, scheme]);
+  }, [days, values, label, height, scheme, formatValue, minTop]);
 
   const total = values.reduce((a, b) => a + b, 0);
   return (
@@ -80,20 +100,20 @@ export function DailyChart({ days, values, label, height = 160 }: { days: string
       <div ref={box} className="daily-chart-canvas" style={{ minHeight: height }} aria-hidden="true" />
       {failed && <p className="muted">The chart could not be drawn.</p>}
       <figcaption className="visually-hidden">
-        {label}: {total} in {values.length} days.
+        {label}: {formatValue === integers ? total : formatValue(total)} in {values.length} days.
         <table>
           <caption>{label}</caption>
           <thead>
             <tr>
               <th>Day</th>
-              <th>Events</th>
+              <th>{valueLabel}</th>
             </tr>
           </thead>
           <tbody>
             {days.map((d, i) => (
               <tr key={d}>
                 <td>{d}</td>
-                <td>{values[i] ?? 0}</td>
+                <td>{formatValue === integers ? (values[i] ?? 0) : formatValue(values[i] ?? 0)}</td>
               </tr>
             ))}
           </tbody>

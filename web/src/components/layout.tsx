@@ -6,7 +6,7 @@ import { useEffect, useState, type ReactNode } from 'react';
 import { Link, NavLink, useLocation, useNavigate } from 'react-router';
 import { useSetupStatus, useSignOut, useViewer } from '../auth/session';
 import { useUnreadNotifications } from '../lib/use-unread-notifications';
-import { ActivityIcon, BellIcon, CloseIcon, ErrorIcon, GridIcon, IssueIcon, LogoMark, MenuIcon, PawIcon, ReplayIcon, ShieldIcon, SignOutIcon, UserIcon } from './icons';
+import { ActivityIcon, BellIcon, CloseIcon, ErrorIcon, GridIcon, IssueIcon, LockIcon, LogoMark, MenuIcon, PawIcon, ReplayIcon, ShieldIcon, SignOutIcon, UserIcon } from './icons';
 
 function NavItem({ to, icon, children, end, count }: { to: string; icon: ReactNode; children: ReactNode; end?: boolean; count?: ReactNode }) {
   return (
@@ -85,6 +85,9 @@ export function AppShell({ children }: { children: ReactNode }) {
           </NavItem>
           <NavItem to="/agents" icon={<IssueIcon size={18} />}>
             Agents
+          </NavItem>
+          <NavItem to="/costs" icon={<LockIcon size={18} />}>
+            Costs
           </NavItem>
           <NavItem
             to="/notifications"
