@@ -10,7 +10,7 @@ import { startFakeTelegram, textUpdate, type FakeTelegram } from './support/fake
 import { recordSecret } from './support/secret-ledger.js';
 import { startSmtpServer, type TestSmtpServer } from './support/smtp/index.js';
 import { createUser, grantInstallation, json, sessionClient, signIn } from './support/users.js';
-import { json as readJson } from './support/wait.js';
+import { json as readJson, until } from './support/wait.js';
 import { verifyEmailAddress } from './support/notify-channels.js';
 
 const INSTALLATION_A = 61_001;
@@ -65,8 +65,9 @@ describe.each(dialects)('a web-only process, and a bot token set by an administr
     await verifyEmailAddress(dora, smtp, 'dora@example.test');
 
     await notify(t.app.db, { installationId: INSTALLATION_A, repositoryId: null, kind: 'budget.warning', title: 'From the web', body: 'x', dedupeKey: 'web-only:1' });
-    const pass = (await t.app.queue.stats()).find((s) => s.name === 'notify.deliver');
-    expect(pass?.queued).toBe(1);
+    // notify() queues the pass after its transaction commits, without making the caller wait for it.
+    const pass = await until('the queued delivery pass', async () => (await t.app.queue.stats()).find((s) => s.name === 'notify.deliver' && s.queued > 0));
+    expect(pass.queued).toBe(1);
     const row = await t.app.db.kysely.selectFrom('notification_deliveries').select(['status']).executeTakeFirstOrThrow();
     expect(row.status).toBe('pending');
     // What a worker does with that job.

@@ -208,6 +208,10 @@ describe.each(dialects)('tenant scoping (%s)', (dialect) => {
       const payload = pullRequest('opened', { number: 1, updatedAt: '2026-01-01T00:00:00Z', title: `${x} pull request` });
       deliveries[x].pull_request = await deliver('pull_request', { ...payload, repository: repo(n.repoId, n.repo), installation: { id: n.installationId } });
     }
+    // The pull requests exist before their check runs are processed: the runs below name them by
+    // number only (their head sha is not the pull request's), and deliveries are processed
+    // concurrently, so a run projected first would have no pull request to link to.
+    await t.settle();
     for (const x of ['A', 'B'] as const) {
       const n = TENANTS[x];
       deliveries[x].issues = await deliver('issues', {
