@@ -28,7 +28,7 @@ describe.each(dialects)('a worker killed mid coder turn (%s)', (dialect) => {
     w = await startAgentsWorld(dialect, {}, {
       roles: { web: true, worker: false, scheduler: false },
       beforeSetup: async (env) => {
-        first = await spawnSwitchyard('worker', { ...env, LOG_LEVEL: 'warn', JOB_LEASE_SECONDS: '3' }, null);
+        first = await spawnSwitchyard('worker', { ...env, LOG_LEVEL: 'warn' }, null);
         workers.push(first);
       },
     });
@@ -39,7 +39,10 @@ describe.each(dialects)('a worker killed mid coder turn (%s)', (dialect) => {
   });
 
   it('the next worker resumes from the last saved turn: one branch, one PR, one status comment', async () => {
-    const env = { ...w.env, LOG_LEVEL: 'warn', JOB_LEASE_SECONDS: '3' };
+    // The default job lease: the restarted worker takes the dead one's job back at once on SQLite (it owns
+    // the data dir), and on PostgreSQL the dead worker's claim runs out without its heartbeat. A short
+    // lease would also end turns that run longer than it on a busy machine, and run them twice.
+    const env = { ...w.env, LOG_LEVEL: 'warn' };
     w.llm.script(
       { text: JSON.stringify({ summary: 'Fix it.', tasks: [{ title: 'Implement greet()', agent_type: 'coder', priority: 1, definition_of_done: ['greet works'] }] }), usage: u },
       { toolCalls: [{ id: 'k1', name: 'write_file', arguments: { path: 'src/greet.js', content: 'exports.greet = (name) => `Hello, ${name}!`;\n' } }], usage: u },
