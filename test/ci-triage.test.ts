@@ -52,7 +52,8 @@ describe.each(dialects)('CI triage (%s)', (dialect) => {
   beforeAll(async () => {
     fake = await startFakeGitHub();
     const app = fake.createApp({ permissions: { metadata: 'read', checks: 'write', actions: 'write', pull_requests: 'write', issues: 'write', contents: 'read' } });
-    t = await startTestApp(dialect, { APP_ID: String(app.id), PRIVATE_KEY: app.privateKey, WEBHOOK_SECRET: app.webhookSecret, GITHUB_URL: fake.url, GITHUB_API_URL: fake.apiUrl });
+    // The pets would fetch these repositories from github.com (no git server here): off, as in the mirror's tests.
+    t = await startTestApp(dialect, { APP_ID: String(app.id), PRIVATE_KEY: app.privateKey, WEBHOOK_SECRET: app.webhookSecret, GITHUB_URL: fake.url, GITHUB_API_URL: fake.apiUrl, PETS_ENABLED: 'false' });
     fake.setWebhookTarget(`${t.url}/api/github/webhooks`, app.webhookSecret);
     installationId = fake.addInstallation({ account: { login: 'acme', type: 'Organization' } }).id;
     repoId = Number(fake.addRepository(installationId, { name: 'widgets', defaultBranch: 'main' }).id);
