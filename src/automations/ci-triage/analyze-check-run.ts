@@ -105,7 +105,11 @@ export async function analyzeCheckRun(deps: AnalyzeDeps, checkRunGithubId: numbe
     await requestRerun(deps, ctx, gh, analysis.category);
   }
   if (ctx.pullRequestId && config.comment) {
-    await deps.queue.enqueue(db.kysely, COMMENT_JOB, { pullRequestId: ctx.pullRequestId }, { key: `${COMMENT_JOB}:${ctx.pullRequestId}` });
+    // Keyed by this check run, not only the pull request: a refresh asked for while another refresh
+    // of the same comment runs must not be dropped (a keyed job is not queued while one with its key
+    // waits or runs, and the running one may have read the state before this analysis committed).
+    // Comment refreshes run one at a time in a process (concurrency 1), so the last one wins.
+    await deps.queue.enqueue(db.kysely, COMMENT_JOB, { pullRequestId: ctx.pullRequestId }, { key: `${COMMENT_JOB}:${ctx.pullRequestId}:${checkRunGithubId}` });
   }
   await notify(db, {
     installationId: ctx.installationId,

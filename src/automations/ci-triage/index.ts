@@ -58,7 +58,7 @@ export function createCiTriageSlice(deps: CiTriageDeps): CiTriageSlice {
   queue.register<{ pullRequestId: string }>(COMMENT_JOB, async (p, ctx) => {
     if (!clients().configured) return;
     await updateTriageComment({ db, clients, log: ctx.log }, p.pullRequestId);
-  });
+  }, { concurrency: 1 });
   queue.register(POLL_JOB, async () => {
     if (!clients().configured) return;
     await scheduleDuePolls({ db, queue });
@@ -87,7 +87,7 @@ export function createCiTriageSlice(deps: CiTriageDeps): CiTriageSlice {
     // The pull request's comment follows (it says nothing for pull requests that never failed).
     const pr = await db.kysely.selectFrom('check_runs').select('pull_request_id').where('github_id', '=', githubId).executeTakeFirst();
     if (pr?.pull_request_id && !isFailed(run.conclusion)) {
-      await queue.enqueue(db.kysely, COMMENT_JOB, { pullRequestId: pr.pull_request_id }, { key: `${COMMENT_JOB}:${pr.pull_request_id}` });
+      await queue.enqueue(db.kysely, COMMENT_JOB, { pullRequestId: pr.pull_request_id }, { key: `${COMMENT_JOB}:${pr.pull_request_id}:${githubId}:${run.conclusion ?? ''}` });
     }
   });
 

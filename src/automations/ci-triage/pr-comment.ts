@@ -1,5 +1,5 @@
 /**
- * `ci_triage.comment` (keyed by pull request): one report per pull request listing the failing
+ * `ci_triage.comment` (keyed by pull request and the check run that asked, run one at a time per process): one report per pull request listing the failing
  * checks of its head commit with their diagnosis, updated in place as checks change, and marked
  * resolved when they pass — never a new report per event. A pull request that never had a failing
  * check gets nothing.
