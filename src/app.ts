@@ -28,6 +28,7 @@ import { createPetsSlice, type PetsSlice } from './automations/pets/index.js';
 import { createNotifySlice, type NotifySlice } from './notify/index.js';
 import { createLlmSlice, type LlmSlice } from './llm/index.js';
 import { createAgentsSlice, type AgentsSlice } from './automations/agents/index.js';
+import { createAccessSlice, type AccessSlice } from './access/index.js';
 
 export interface Roles {
   web: boolean;
@@ -58,6 +59,8 @@ export interface Switchyard {
   llm: LlmSlice;
   /** LLM agents on issues (src/automations/agents). */
   agents: AgentsSlice;
+  /** Access that follows GitHub (src/access): deliveries and a periodic re-check keep each person's installations current. */
+  access: AccessSlice;
   http: FastifyInstance;
   /** Starts the roles; resolves once the HTTP server listens (when `web`). Returns the bound port. */
   start(roles: Roles): Promise<number | null>;
@@ -110,6 +113,7 @@ export async function createSwitchyard(config: Config, log: Logger, options: Cre
   const github = createGitHubSlice({ config, db, box, queue, metrics, log, credentials: appCredentials, cookies: identity.cookies });
   const ciTriage = createCiTriageSlice({ config, db, queue, registry, clients: () => github.clients(), log });
   registerStateProjection(registry, { dialect: db.dialect });
+  const access = createAccessSlice({ config, db, box, queue, registry, credentials: appCredentials, clients: () => github.clients(), log });
   const mirror = createMirrorSlice({
     config,
     db,
@@ -196,6 +200,7 @@ export async function createSwitchyard(config: Config, log: Logger, options: Cre
     notify,
     llm,
     agents,
+    access,
     http,
     async start(roles) {
       started = roles;

@@ -35,6 +35,8 @@
  * | `SWITCHYARD_SECRET_KEY` | a key file in the data dir | 32 random bytes, hex or base64: encrypts secrets at rest (AES-256-GCM) |
  * | `SWITCHYARD_PREVIOUS_SECRET_KEYS` | unset | comma-separated older keys, still accepted for reading until `switchyard keys rotate` |
  * | `SESSION_DAYS` | 30 | a session expires after this many days without use |
+ * | `ACCESS_RECHECK_MINUTES` | 60 | each person who used a session in the last day has the installations they may see confirmed with GitHub at most this often (with their own token) |
+ * | `ACCESS_RECHECK_CRON` | `*\/5 * * * *` | when people due for that re-check are looked for |
  * | `RECONCILE_CRON` | `7 * * * *` | when installations and repositories are reconciled with GitHub (also at start) |
  * | `DELIVERY_RECOVERY_CRON` | `*\/5 * * * *` | when missed deliveries are looked for and redelivered |
  * | `DELIVERY_RECOVERY_HOURS` | 72 | how far back the first recovery run looks (GitHub keeps deliveries 3 days) |
@@ -148,6 +150,8 @@ const envSchema = z.object({
   SWITCHYARD_SECRET_KEY: optionalString,
   SWITCHYARD_PREVIOUS_SECRET_KEYS: optionalString,
   SESSION_DAYS: int(30, 1, 3650),
+  ACCESS_RECHECK_MINUTES: int(60, 5, 24 * 60),
+  ACCESS_RECHECK_CRON: optionalString.transform((v) => v ?? '*/5 * * * *'),
   RECONCILE_CRON: optionalString.transform((v) => v ?? '7 * * * *'),
   DELIVERY_RECOVERY_CRON: optionalString.transform((v) => v ?? '*/5 * * * *'),
   DELIVERY_RECOVERY_HOURS: int(72, 1, 24 * 30),
@@ -288,6 +292,8 @@ export interface Config {
   secretKey: string | undefined;
   previousSecretKeys: string[];
   sessionDays: number;
+  /** Access that follows GitHub (src/access): re-check each active person at most every `minutes`, looking every `cron`. */
+  accessRecheck: { minutes: number; cron: string };
   reconcileCron: string;
   deliveryRecoveryCron: string;
   deliveryRecoveryHours: number;
@@ -403,6 +409,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     secretKey: e.SWITCHYARD_SECRET_KEY,
     previousSecretKeys: (e.SWITCHYARD_PREVIOUS_SECRET_KEYS ?? '').split(',').map((k) => k.trim()).filter(Boolean),
     sessionDays: e.SESSION_DAYS,
+    accessRecheck: { minutes: e.ACCESS_RECHECK_MINUTES, cron: e.ACCESS_RECHECK_CRON },
     reconcileCron: e.RECONCILE_CRON,
     deliveryRecoveryCron: e.DELIVERY_RECOVERY_CRON,
     deliveryRecoveryHours: e.DELIVERY_RECOVERY_HOURS,

@@ -268,6 +268,12 @@ export interface UsersTable {
   totp_locked_until: string | null;
   /** Encrypted. */
   github_access_token: string | null;
+  /** Encrypted; GitHub App user tokens expire (8 h) and are renewed with this (valid 6 months). Migration 0013. */
+  github_refresh_token: string | null;
+  /** When github_access_token expires (null: never, or not known). */
+  github_token_expires_at: string | null;
+  /** When the installations this person may see were last confirmed with GitHub (sign-in or re-check). */
+  access_checked_at: string | null;
   is_admin: Bool;
   is_active: Bool;
   telegram_chat_id: string | null;

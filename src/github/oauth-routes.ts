@@ -4,8 +4,9 @@
  *   browser to `{GITHUB_URL}/login/oauth/authorize`;
  * - `GET /api/auth/github/callback` checks the state, exchanges the code for the person's token
  *   (stored encrypted), reads `GET /user` and `GET /user/installations` (the App's installations
- *   this person can reach: that is what they may see here, refreshed at every sign-in), creates or
- *   updates the user, starts a session and returns to the page they came from.
+ *   this person can reach: that is what they may see here, refreshed at every sign-in and kept
+ *   current afterwards by src/access), creates or updates the user, starts a session and returns to
+ *   the page they came from.
  * The first person to sign in on a server with no accounts at all becomes its administrator.
  */
 import { randomBytes } from 'node:crypto';
@@ -25,6 +26,9 @@ import {
   issueSession,
   replaceGithubInstallations,
   sameSecret,
+  sealGithubToken,
+  tokenFromGrant,
+  type GithubUserToken,
   updateUser,
   type SecretBox,
   type SessionCookieDeps,
@@ -34,9 +38,10 @@ import { scrubSecrets } from '../log/index.js';
 import type { AppCredentialsStore } from './app-credentials.js';
 import type { GitHubClients } from './client.js';
 
+export { GITHUB_TOKEN_COLUMN } from '../identity/index.js';
+
 const STATE_COOKIE = 'sy_oauth_state';
 const COOKIE_PATH = '/api/auth/github';
-export const GITHUB_TOKEN_COLUMN = 'users.github_access_token';
 
 export interface OAuthDeps {
   config: Config;
@@ -150,7 +155,7 @@ export async function oauthRoutes(app: FastifyInstance, deps: OAuthDeps): Promis
         return failure(reply, 400, 'The sign-in state does not match (the link is stale or was not started here).');
       }
 
-      let token: string;
+      let grant: GithubUserToken;
       try {
         const res = await deps.clients().anonymous().request('POST /login/oauth/access_token', {
           baseUrl: deps.config.github.url,
@@ -161,8 +166,9 @@ export async function oauthRoutes(app: FastifyInstance, deps: OAuthDeps): Promis
           redirect_uri: redirectUri,
         });
         const data = res.data as { access_token?: string; error?: string; error_description?: string };
-        if (!data.access_token) return failure(reply, 400, `GitHub refused the code: ${data.error_description ?? data.error ?? 'no token'}`, returnTo);
-        token = data.access_token;
+        const parsed = tokenFromGrant(data);
+        if (!parsed) return failure(reply, 400, `GitHub refused the code: ${data.error_description ?? data.error ?? 'no token'}`, returnTo);
+        grant = parsed;
       } catch (err) {
         deps.log.warn({ status: (err as { status?: number }).status, err: scrubSecrets((err as Error).message, deps.credentials.secrets()) }, 'OAuth code exchange failed');
         return failure(reply, 502, 'GitHub could not be reached to finish the sign-in.', returnTo);
@@ -171,7 +177,7 @@ export async function oauthRoutes(app: FastifyInstance, deps: OAuthDeps): Promis
       let ghUser: GitHubUser;
       let installationIds: number[];
       try {
-        const client = deps.clients().user(token);
+        const client = deps.clients().user(grant.token);
         ghUser = (await client.request('GET /user')).data as GitHubUser;
         const installations = (await client.paginate('GET /user/installations', { per_page: 100 })) as unknown as Array<{ id: number }>;
         installationIds = installations.map((i) => Number(i.id));
@@ -180,8 +186,8 @@ export async function oauthRoutes(app: FastifyInstance, deps: OAuthDeps): Promis
         return failure(reply, 502, 'GitHub did not tell us who you are.', returnTo);
       }
 
-      const sealed = deps.box.seal(token, GITHUB_TOKEN_COLUMN);
-      const profile = { email: ghUser.email ?? null, name: ghUser.name ?? null, avatar_url: ghUser.avatar_url ?? null, github_access_token: sealed };
+      // The token (and its refresh token) is kept, encrypted, for the periodic access re-check (src/access).
+      const profile = { email: ghUser.email ?? null, name: ghUser.name ?? null, avatar_url: ghUser.avatar_url ?? null, ...sealGithubToken(deps.box, grant), access_checked_at: new Date().toISOString() };
       const user = await deps.db.kysely.transaction().execute(async (tx) => {
         const existing = await findUserByGithubId(tx, ghUser.id);
         if (existing) {

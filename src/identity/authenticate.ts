@@ -13,7 +13,7 @@ import { CsrfRejected, Unauthenticated } from './errors.js';
 import { sameSecret } from './random-tokens.js';
 import type { SecretBox } from './secret-box.js';
 import { resumeSession } from './sessions.js';
-import { getUser, userInstallationIds, type UserRow } from './users-repo.js';
+import { getUser, visibleInstallationIds, type UserRow } from './users-repo.js';
 
 export const SESSION_COOKIE = 'sy_session';
 export const CSRF_COOKIE = 'sy_csrf';
@@ -35,7 +35,7 @@ export function csrfTokenFor(box: SecretBox, sessionTokenHash: string): string {
 
 async function scopeFor(db: Database, user: UserRow): Promise<Auth['scope']> {
   if (toBool(user.is_admin)) return { all: true };
-  return { all: false, installationIds: await userInstallationIds(db.kysely, user.id) };
+  return { all: false, installationIds: await visibleInstallationIds(db.kysely, user.id) };
 }
 
 /** Authenticates a request; null when it carries no credentials at all. Bad credentials are a 401. */

@@ -22,7 +22,24 @@ export type { SecretBox } from './secret-box.js';
 export { issueSession, clearSessionCookies } from './session-cookie.js';
 export type { SessionCookieDeps } from './session-cookie.js';
 export { createLocalUser } from './create-user.js';
-export { findUserByGithubId, findUserByUsername, insertUser, updateUser, replaceGithubInstallations, presentUser, countUsers } from './users-repo.js';
+export {
+  findUserByGithubId,
+  findUserByUsername,
+  getUser,
+  insertUser,
+  updateUser,
+  replaceGithubInstallations,
+  removeGithubInstallations,
+  removeInstallationForEveryone,
+  githubUsersOfInstallation,
+  dropGithubAuthorization,
+  usersDueForAccessCheck,
+  presentUser,
+  countUsers,
+} from './users-repo.js';
+export { GITHUB_TOKEN_COLUMN, GITHUB_REFRESH_TOKEN_COLUMN, sealGithubToken, openGithubToken, tokenFromGrant } from './github-user-token.js';
+export type { GithubUserToken } from './github-user-token.js';
+export { revokeAllSessions, endAllSessions } from './sessions.js';
 export type { UserRow, PublicUser } from './users-repo.js';
 export { hashToken, sameSecret } from './random-tokens.js';
 export { currentTotp } from './totp.js';

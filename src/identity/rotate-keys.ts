@@ -12,6 +12,7 @@ export const ENCRYPTED_COLUMNS: Array<{ table: string; key: string; column: stri
   { table: 'users', key: 'id', column: 'totp_secret' },
   { table: 'users', key: 'id', column: 'totp_pending_secret' },
   { table: 'users', key: 'id', column: 'github_access_token' },
+  { table: 'users', key: 'id', column: 'github_refresh_token' },
   { table: 'app_credentials', key: 'id', column: 'client_secret' },
   { table: 'app_credentials', key: 'id', column: 'webhook_secret' },
   { table: 'app_credentials', key: 'id', column: 'private_key' },

@@ -28,6 +28,7 @@ export const publicUser = z.object({
   is_2fa_enabled: z.boolean(),
   has_password: z.boolean(),
   last_active_at: z.string().nullable(),
+  access_checked_at: z.string().nullable().describe('when the installations this person may see were last confirmed with GitHub (sign-in or the periodic re-check); null for local accounts'),
   created_at: z.string(),
 });
 

@@ -3,7 +3,7 @@
  * slides: each use (at most once a minute, to spare the database a write per request) pushes
  * `expires_at` to now + SESSION_DAYS. Expired sessions are purged by a scheduled job.
  */
-import type { Database } from '../db/index.js';
+import type { Database, Executor } from '../db/index.js';
 import { newId, nowIso } from '../db/index.js';
 import { hashToken, newToken, SESSION_PREFIX } from './random-tokens.js';
 
@@ -79,6 +79,12 @@ export async function revokeAllSessions(db: Database, userId: string, keep?: str
   let q = db.kysely.deleteFrom('user_sessions').where('user_id', '=', userId);
   if (keep) q = q.where('id', '!=', keep);
   const r = await q.executeTakeFirst();
+  return Number(r.numDeletedRows);
+}
+
+/** Ends every session of a user inside the caller's transaction (GitHub authorization revoked); returns how many. */
+export async function endAllSessions(exec: Executor, userId: string): Promise<number> {
+  const r = await exec.deleteFrom('user_sessions').where('user_id', '=', userId).executeTakeFirst();
   return Number(r.numDeletedRows);
 }
 

@@ -18,6 +18,8 @@ export interface PublicUser {
   is_2fa_enabled: boolean;
   has_password: boolean;
   last_active_at: string | null;
+  /** When the installations this person may see were last confirmed with GitHub (null: never, e.g. a local account). */
+  access_checked_at: string | null;
   created_at: string;
 }
 
@@ -34,6 +36,7 @@ export function presentUser(u: UserRow): PublicUser {
     is_2fa_enabled: toBool(u.is_2fa_enabled),
     has_password: u.password_hash !== null,
     last_active_at: u.last_active_at,
+    access_checked_at: u.access_checked_at,
     created_at: u.created_at,
   };
 }
@@ -61,7 +64,9 @@ export async function countUsers(db: Executor): Promise<number> {
 
 export async function insertUser(
   db: Executor,
-  u: Pick<UserRow, 'username'> & Partial<Pick<UserRow, 'email' | 'name' | 'avatar_url' | 'password_hash' | 'github_id' | 'github_access_token'>> & { is_admin?: boolean },
+  u: Pick<UserRow, 'username'> & Partial<
+      Pick<UserRow, 'email' | 'name' | 'avatar_url' | 'password_hash' | 'github_id' | 'github_access_token' | 'github_refresh_token' | 'github_token_expires_at' | 'access_checked_at'>
+    > & { is_admin?: boolean },
 ): Promise<UserRow> {
   const now = nowIso();
   const row = {
@@ -73,6 +78,9 @@ export async function insertUser(
     password_hash: u.password_hash ?? null,
     github_id: u.github_id ?? null,
     github_access_token: u.github_access_token ?? null,
+    github_refresh_token: u.github_refresh_token ?? null,
+    github_token_expires_at: u.github_token_expires_at ?? null,
+    access_checked_at: u.access_checked_at ?? null,
     is_admin: u.is_admin ?? false,
     is_active: true,
     is_2fa_enabled: false,
@@ -110,6 +118,95 @@ export async function listUsers(db: Executor, p: { afterId?: string; limit: numb
 export async function userInstallationIds(db: Executor, userId: string): Promise<number[]> {
   const rows = await db.selectFrom('user_installations').select('installation_github_id').where('user_id', '=', userId).execute();
   return rows.map((r) => Number(r.installation_github_id));
+}
+
+/**
+ * The installations a user's requests are scoped to: their rows, less installations GitHub has
+ * deleted or suspended (the state projection marks them from `installation` deliveries, so access
+ * ends when the delivery is processed and comes back on `unsuspend`). An installation not known to
+ * the state tables yet stays visible: there is nothing of it to see.
+ */
+export async function visibleInstallationIds(db: Executor, userId: string): Promise<number[]> {
+  const rows = await db
+    .selectFrom('user_installations as ui')
+    .select('ui.installation_github_id')
+    .where('ui.user_id', '=', userId)
+    .where((eb) =>
+      eb.not(
+        eb.exists(
+          eb
+            .selectFrom('installations as i')
+            .select('i.id')
+            .whereRef('i.github_id', '=', 'ui.installation_github_id')
+            .where('i.status', 'in', ['deleted', 'suspended']),
+        ),
+      ),
+    )
+    .execute();
+  return rows.map((r) => Number(r.installation_github_id));
+}
+
+/** Removes GitHub-learned access of a user to these installations (administrator grants stay); returns how many rows went. */
+export async function removeGithubInstallations(db: Executor, userId: string, installationIds: number[]): Promise<number> {
+  if (installationIds.length === 0) return 0;
+  const r = await db
+    .deleteFrom('user_installations')
+    .where('user_id', '=', userId)
+    .where('source', '=', 'github')
+    .where('installation_github_id', 'in', installationIds)
+    .executeTakeFirst();
+  return Number(r.numDeletedRows);
+}
+
+/** Removes every person's access to an installation GitHub deleted (grants included: it is gone); returns how many rows went. */
+export async function removeInstallationForEveryone(db: Executor, installationId: number): Promise<number> {
+  const r = await db.deleteFrom('user_installations').where('installation_github_id', '=', installationId).executeTakeFirst();
+  return Number(r.numDeletedRows);
+}
+
+/** Users who see an installation because GitHub said so (at most `limit`, by id). */
+export async function githubUsersOfInstallation(db: Executor, installationId: number, limit = 1000): Promise<string[]> {
+  const rows = await db
+    .selectFrom('user_installations')
+    .select('user_id')
+    .where('installation_github_id', '=', installationId)
+    .where('source', '=', 'github')
+    .orderBy('user_id')
+    .limit(limit)
+    .execute();
+  return rows.map((r) => r.user_id);
+}
+
+/**
+ * Forgets a person's GitHub authorization: the stored tokens and the installations learned from
+ * GitHub (administrator grants stay). Their next sign-in with GitHub brings both back.
+ */
+export async function dropGithubAuthorization(db: Executor, userId: string): Promise<void> {
+  await db.deleteFrom('user_installations').where('user_id', '=', userId).where('source', '=', 'github').execute();
+  await db
+    .updateTable('users')
+    .set({ github_access_token: null, github_refresh_token: null, github_token_expires_at: null, updated_at: nowIso() })
+    .where('id', '=', userId)
+    .execute();
+}
+
+/**
+ * Signed-in GitHub users whose access is due for a re-check: used a session since `activeSince`,
+ * hold a GitHub token, and were last confirmed before `checkedBefore` (or never). Oldest first.
+ */
+export async function usersDueForAccessCheck(db: Executor, p: { activeSince: string; checkedBefore: string; limit: number }): Promise<string[]> {
+  const rows = await db
+    .selectFrom('users')
+    .select('id')
+    .where('github_id', 'is not', null)
+    .where('github_access_token', 'is not', null)
+    .where('is_active', '=', true)
+    .where('last_active_at', '>=', p.activeSince)
+    .where((eb) => eb.or([eb('access_checked_at', 'is', null), eb('access_checked_at', '<', p.checkedBefore)]))
+    .orderBy('access_checked_at')
+    .limit(p.limit)
+    .execute();
+  return rows.map((r) => r.id);
 }
 
 /** Replaces the installations learned from GitHub for a user (administrator grants stay). */

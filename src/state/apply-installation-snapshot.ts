@@ -48,6 +48,10 @@ export async function applyInstallationSnapshot(db: Database, installation: Obj,
     let del = tx.deleteFrom('installation_repositories').where('installation_id', '=', id);
     if (keep.length > 0) del = del.where('repository_id', 'not in', keep);
     const removed = await del.executeTakeFirst();
+    // Repositories it no longer reaches are no longer scoped to it (see project-installation.ts unlink).
+    let orphan = tx.updateTable('repositories').set({ installation_id: null, updated_at: now }).where('installation_id', '=', githubId);
+    if (keep.length > 0) orphan = orphan.where('id', 'not in', keep);
+    await orphan.execute();
     return { repositories: keep.length, linked, unlinked: Number(removed.numDeletedRows) };
   });
 }

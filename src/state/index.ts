@@ -7,3 +7,4 @@ export type { VisibleRepositoryId, InstallationItem, RepositoryItem } from './re
 export { applyPolledPullRequest, applyPolledCheckRuns } from './apply-polled.js';
 export { applyInstallationSnapshot, markMissingInstallationsDeleted } from './apply-installation-snapshot.js';
 export { FAILING_CONCLUSIONS } from './refresh-failing-checks.js';
+export { installationsOfAccount } from './project-installation.js';

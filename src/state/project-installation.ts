@@ -5,6 +5,12 @@ import { num, objAt, str, toIsoTimestamp, type Obj } from '../payload-readers/in
 import type { EventContext } from '../automations/registry.js';
 import { listedRepositories, upsertRepository } from './project-repository.js';
 
+/** The GitHub ids of the installations on an account (an organization or a user), deleted ones left out. */
+export async function installationsOfAccount(tx: Executor, accountId: number): Promise<number[]> {
+  const rows = await tx.selectFrom('installations').select('github_id').where('account_id', '=', accountId).where('status', '!=', 'deleted').execute();
+  return rows.map((r) => Number(r.github_id));
+}
+
 /** Upserts an installation from its payload object; returns its id. */
 export async function upsertInstallation(tx: Executor, inst: Obj, status: 'active' | 'suspended' | 'deleted' | null): Promise<string | null> {
   const githubId = num(inst.id);
@@ -41,10 +47,21 @@ async function link(tx: Executor, installationId: string, repositoryId: string):
   return Number(r.numInsertedOrUpdatedRows ?? 0) > 0;
 }
 
-async function unlink(tx: Executor, installationId: string, repoGithubIds: number[]): Promise<void> {
+/**
+ * Unlinks repositories removed from an installation. A repository whose own installation was this
+ * one loses it too: it is scoped by `repositories.installation_id`, and the people of the
+ * installation may no longer see it (it gets an installation again when one reaches it).
+ */
+async function unlink(tx: Executor, installationId: string, installationGithubId: number, repoGithubIds: number[]): Promise<void> {
   if (repoGithubIds.length === 0) return;
   const repos = tx.selectFrom('repositories').select('id').where('github_id', 'in', repoGithubIds);
   await tx.deleteFrom('installation_repositories').where('installation_id', '=', installationId).where('repository_id', 'in', repos).execute();
+  await tx
+    .updateTable('repositories')
+    .set({ installation_id: null, updated_at: nowIso() })
+    .where('github_id', 'in', repoGithubIds)
+    .where('installation_id', '=', installationGithubId)
+    .execute();
 }
 
 async function addRepositories(tx: Executor, installationId: string, installationGithubId: number, list: Obj[]): Promise<void> {
@@ -100,7 +117,7 @@ export async function projectInstallationRepositories(ctx: EventContext, tx: Exe
   const removed = listedRepositories(ctx.payload.repositories_removed)
     .map((r) => num(r.id))
     .filter((n): n is number => n !== null);
-  await unlink(tx, id, removed);
+  await unlink(tx, id, githubId, removed);
 }
 
 /**

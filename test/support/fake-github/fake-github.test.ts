@@ -16,6 +16,9 @@ import {
   startFakeGitHub,
   validatorStats,
   webhookPayloadErrors,
+  organizationMemberPayload,
+  memberPayload,
+  appAuthorizationRevokedPayload,
   type FakeApp,
   type FakeGitHub,
 } from './index.js';
@@ -500,5 +503,13 @@ describe('webhook deliveries', () => {
     expect(webhookPayloadErrors('installation_repositories', installationRepositoriesPayload(fake, inst.id, 'removed', [repo.id]))).toEqual([]);
     expect(webhookPayloadErrors('push', pushPayload(fake, inst.id, repo.id, { sender: 'pusher', commits: [{ message: 'one' }, { message: 'two' }] }))).toEqual([]);
     expect(webhookPayloadErrors('push', { ref: 'refs/heads/main' })[0]).toMatch(/webhook push: .*must have required property/);
+    // The events access follows (src/access), against their own x-webhooks schemas.
+    fake.addUser({ login: 'leaver' });
+    expect(webhookPayloadErrors('organization', organizationMemberPayload(fake, inst.id, 'member_removed', 'leaver'))).toEqual([]);
+    expect(webhookPayloadErrors('organization', organizationMemberPayload(fake, inst.id, 'member_added', 'leaver'))).toEqual([]);
+    expect(webhookPayloadErrors('member', memberPayload(fake, inst.id, repo.id, 'removed', 'leaver'))).toEqual([]);
+    expect(webhookPayloadErrors('member', memberPayload(fake, inst.id, repo.id, 'added', 'leaver'))).toEqual([]);
+    expect(webhookPayloadErrors('github_app_authorization', appAuthorizationRevokedPayload(fake, 'leaver'))).toEqual([]);
+    expect(webhookPayloadErrors('organization', { action: 'member_removed', organization: {} })[0]).toMatch(/must have required property/);
   });
 });

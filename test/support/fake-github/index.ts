@@ -9,7 +9,18 @@ export type { FakeApp, CreateAppOptions, AddInstallationOptions, AddRepositoryOp
 export type { AccountJson, InstallationJson, RepositoryJson, Json } from './representations.js';
 export type { DeliverOptions, DeliveryOutcome } from './webhook-sender.js';
 export { signPayload } from './webhook-sender.js';
-export { installationPayload, installationRepositoriesPayload, pushPayload, checkRunPayload, issuesPayload, issueCommentPayload, type PushOptions } from './webhook-payloads.js';
+export {
+  installationPayload,
+  installationRepositoriesPayload,
+  pushPayload,
+  checkRunPayload,
+  issuesPayload,
+  issueCommentPayload,
+  organizationMemberPayload,
+  memberPayload,
+  appAuthorizationRevokedPayload,
+  type PushOptions,
+} from './webhook-payloads.js';
 export type {
   AddPullRequestOptions,
   UpdatePullRequestPatch,

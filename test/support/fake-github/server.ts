@@ -252,6 +252,21 @@ export class FakeGitHub {
     this.state.grantInstallation(login, installationId);
   }
 
+  /** Takes an installation out of `GET /user/installations` for `login` (removed from its organization or repositories). */
+  revokeInstallation(login: string, installationId: number): void {
+    this.state.revokeInstallation(login, installationId);
+  }
+
+  /** `login` revokes their authorization of the app (default: the first created): their user and refresh tokens answer 401 / `bad_refresh_token`. */
+  revokeAuthorization(login: string, appId?: number): void {
+    this.state.revokeAuthorization(login, appId ?? this.getApp().id);
+  }
+
+  /** Expires every user access token now (refresh tokens keep working), as 8 hours passing would. */
+  expireUserTokens(): void {
+    this.state.expireUserTokens();
+  }
+
   /** The browser's GitHub session: the user the authorize page and the manifest form act as (null = signed out). */
   signInAs(login: string | null): void {
     this.state.signedInUserId = login === null ? null : this.state.requireUser(login).id;

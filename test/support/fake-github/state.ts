@@ -469,6 +469,23 @@ export class FakeState {
     this.userInstallations.set(user.id, granted);
   }
 
+  /** Takes an installation out of what `login` can reach (removed from the organization or the repositories). */
+  revokeInstallation(login: string, installationId: number): void {
+    this.userInstallations.get(this.requireUser(login).id)?.delete(installationId);
+  }
+
+  /** `login` revokes their authorization of an app: its user and refresh tokens stop working. */
+  revokeAuthorization(login: string, appId: number): void {
+    const userId = this.requireUser(login).id;
+    for (const [token, record] of this.userTokens) if (record.userId === userId && record.appId === appId) this.userTokens.delete(token);
+    for (const [token, record] of this.refreshTokens) if (record.userId === userId && record.appId === appId) this.refreshTokens.delete(token);
+  }
+
+  /** Every user access token expires now (refresh tokens keep working), as 8 hours passing would. */
+  expireUserTokens(): void {
+    for (const record of this.userTokens.values()) if (record.expiresAt !== null) record.expiresAt = Date.now() - 1;
+  }
+
   /** Repositories an installation token can see (narrowed tokens lose repos removed since). */
   tokenRepositories(token: InstallationTokenRecord): RepositoryRecord[] {
     const installation = this.installations.get(token.installationId);

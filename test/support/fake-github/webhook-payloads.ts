@@ -228,3 +228,69 @@ export function issueCommentPayload(fake: FakeGitHub, installationId: number, re
     sender: fake.getAccount(opts.sender),
   };
 }
+
+/** `organization-simple-webhooks`: how organization events embed the organization. */
+function organizationSimple(fake: FakeGitHub, login: string): Json {
+  const account = fake.getAccount(login);
+  const api = String(account.url).replace(/\/users\/[^/]+$/, '');
+  const url = `${api}/orgs/${login}`;
+  return {
+    login,
+    id: account.id,
+    node_id: account.node_id,
+    url,
+    repos_url: `${url}/repos`,
+    events_url: `${url}/events`,
+    hooks_url: `${url}/hooks`,
+    issues_url: `${url}/issues`,
+    members_url: `${url}/members{/member}`,
+    public_members_url: `${url}/public_members{/member}`,
+    avatar_url: account.avatar_url,
+    description: null,
+  };
+}
+
+/**
+ * An `organization` event for a member added to / removed from the installation's organization
+ * (`member_added`, `member_removed`), delivered to the App's installation on that organization.
+ */
+export function organizationMemberPayload(
+  fake: FakeGitHub,
+  installationId: number,
+  action: 'member_added' | 'member_removed',
+  memberLogin: string,
+  opts: { sender?: string } = {},
+): Json {
+  const org = String(fake.getInstallation(installationId).account.login);
+  const organization = organizationSimple(fake, org);
+  return {
+    action,
+    membership: {
+      url: `${String(organization.url)}/memberships/${memberLogin}`,
+      state: 'active',
+      role: 'member',
+      organization_url: organization.url,
+      user: fake.getAccount(memberLogin),
+    },
+    organization,
+    installation: { id: installationId, node_id: nodeId('IntegrationInstallation', installationId) },
+    sender: senderFor(fake, installationId, opts.sender),
+  };
+}
+
+/** A `member` event: a collaborator added to / removed from one of the installation's repositories. */
+export function memberPayload(fake: FakeGitHub, installationId: number, repositoryId: number, action: 'added' | 'removed', memberLogin: string, opts: { sender?: string } = {}): Json {
+  return {
+    action,
+    member: fake.getAccount(memberLogin),
+    ...(action === 'added' ? { changes: { permission: { to: 'write' } } } : {}),
+    repository: fake.getRepository(repositoryId),
+    installation: { id: installationId, node_id: nodeId('IntegrationInstallation', installationId) },
+    sender: senderFor(fake, installationId, opts.sender),
+  };
+}
+
+/** A `github_app_authorization.revoked` event: `login` revoked their authorization of the App (only a sender; no installation). */
+export function appAuthorizationRevokedPayload(fake: FakeGitHub, login: string): Json {
+  return { action: 'revoked', sender: fake.getAccount(login) };
+}
