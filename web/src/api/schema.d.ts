@@ -83,6 +83,8 @@ export interface paths {
                                 is_2fa_enabled: boolean;
                                 has_password: boolean;
                                 last_active_at: string | null;
+                                /** @description when the installations this person may see were last confirmed with GitHub (sign-in or the periodic re-check); null for local accounts */
+                                access_checked_at: string | null;
                                 created_at: string;
                             };
                             csrf_token: string;
@@ -199,6 +201,8 @@ export interface paths {
                                 is_2fa_enabled: boolean;
                                 has_password: boolean;
                                 last_active_at: string | null;
+                                /** @description when the installations this person may see were last confirmed with GitHub (sign-in or the periodic re-check); null for local accounts */
+                                access_checked_at: string | null;
                                 created_at: string;
                             } | null;
                             /** @enum {string} */
@@ -871,6 +875,8 @@ export interface paths {
                                 is_2fa_enabled: boolean;
                                 has_password: boolean;
                                 last_active_at: string | null;
+                                /** @description when the installations this person may see were last confirmed with GitHub (sign-in or the periodic re-check); null for local accounts */
+                                access_checked_at: string | null;
                                 created_at: string;
                             }[];
                             next_cursor: string | null;
@@ -931,6 +937,8 @@ export interface paths {
                             is_2fa_enabled: boolean;
                             has_password: boolean;
                             last_active_at: string | null;
+                            /** @description when the installations this person may see were last confirmed with GitHub (sign-in or the periodic re-check); null for local accounts */
+                            access_checked_at: string | null;
                             created_at: string;
                             installation_ids: number[];
                         };
@@ -1017,6 +1025,8 @@ export interface paths {
                             is_2fa_enabled: boolean;
                             has_password: boolean;
                             last_active_at: string | null;
+                            /** @description when the installations this person may see were last confirmed with GitHub (sign-in or the periodic re-check); null for local accounts */
+                            access_checked_at: string | null;
                             created_at: string;
                             installation_ids: number[];
                         };
@@ -1082,6 +1092,8 @@ export interface paths {
                             is_2fa_enabled: boolean;
                             has_password: boolean;
                             last_active_at: string | null;
+                            /** @description when the installations this person may see were last confirmed with GitHub (sign-in or the periodic re-check); null for local accounts */
+                            access_checked_at: string | null;
                             created_at: string;
                             installation_ids: number[];
                         };
@@ -1166,6 +1178,8 @@ export interface paths {
                             is_2fa_enabled: boolean;
                             has_password: boolean;
                             last_active_at: string | null;
+                            /** @description when the installations this person may see were last confirmed with GitHub (sign-in or the periodic re-check); null for local accounts */
+                            access_checked_at: string | null;
                             created_at: string;
                             installation_ids: number[];
                         };
@@ -1217,6 +1231,8 @@ export interface paths {
                             is_2fa_enabled: boolean;
                             has_password: boolean;
                             last_active_at: string | null;
+                            /** @description when the installations this person may see were last confirmed with GitHub (sign-in or the periodic re-check); null for local accounts */
+                            access_checked_at: string | null;
                             created_at: string;
                             installation_ids: number[];
                         };

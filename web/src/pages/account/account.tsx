@@ -1,8 +1,9 @@
-/** The signed-in person's account: profile, two-factor, password, sessions, personal API tokens and notification channels. */
+/** The signed-in person's account: profile, GitHub access (when last confirmed), two-factor, password, sessions, personal API tokens and notification channels. */
 import { useViewer } from '../../auth/session';
 import { PageHeader } from '../../components/page';
 import { Badge } from '../../components/status-badge';
 import { RelativeTime } from '../../components/time';
+import { GitHubAccessSection } from './github-access';
 import { NotificationChannelsSection } from './notification-channels';
 import { PasswordSection } from './password';
 import { SessionsSection } from './sessions';
@@ -39,6 +40,7 @@ export function AccountPage() {
         }
       />
       <div className="account-grid">
+        {user.github_id !== null && <GitHubAccessSection checkedAt={user.access_checked_at} installations={me.installation_ids} isAdmin={me.is_admin} />}
         <TwoFactorSection enabled={user.is_2fa_enabled} recoveryCodesLeft={me.recovery_codes_left} />
         <PasswordSection hasPassword={user.has_password} />
         <SessionsSection />
