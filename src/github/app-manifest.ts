@@ -13,6 +13,8 @@ export const APP_PERMISSIONS: Record<string, 'read' | 'write'> = {
   checks: 'write',
   actions: 'write',
   statuses: 'read',
+  // Organization members: the organization and membership events, so access follows GitHub (src/access).
+  members: 'read',
 };
 
 export const APP_EVENTS = [
@@ -22,6 +24,9 @@ export const APP_EVENTS = [
   'delete',
   'issue_comment',
   'issues',
+  'member',
+  'membership',
+  'organization',
   'pull_request',
   'pull_request_review',
   'push',
