@@ -17,9 +17,10 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { GITHUB_TOKEN_COLUMN } from '../src/github/oauth-routes.js';
 import { startTestApp, type TestApp } from '../test/support/app.js';
 import { dialects } from '../test/support/databases.js';
-import { installationPayload, startFakeGitHub, type FakeGitHub } from '../test/support/fake-github/index.js';
+import { installationPayload, organizationMemberPayload, startFakeGitHub, type FakeGitHub } from '../test/support/fake-github/index.js';
 import { freePort } from '../test/support/process.js';
 import { recordSecret } from '../test/support/secret-ledger.js';
+import { until } from '../test/support/wait.js';
 import { createUser } from '../test/support/users.js';
 import { chromiumPath, launchBrowser, openPerson, screenshot, type Person } from './support/browser.js';
 
@@ -34,6 +35,7 @@ describe.skipIf(!chromiumPath).each(dialects)('Sign in with GitHub in a browser 
   let t: TestApp;
   let browser: Browser;
   let publicUrl: string;
+  let acmeId: number;
   const people: Person[] = [];
   const shot = (page: Page, name: string) => screenshot(page, `${dialect}-github-${name}`);
   const person = async () => {
@@ -64,6 +66,7 @@ describe.skipIf(!chromiumPath).each(dialects)('Sign in with GitHub in a browser 
     });
     recordSecret(app.privateKey, app.clientSecret, app.webhookSecret);
     const acme = fake.addInstallation({ account: { login: 'acme', type: 'Organization' } });
+    acmeId = acme.id;
     fake.addRepository(acme.id, { name: 'widgets', description: 'Widgets for every occasion', language: 'TypeScript' });
     const globex = fake.addInstallation({ account: { login: 'globex', type: 'Organization' } });
     fake.addRepository(globex.id, { name: 'rockets', description: 'Not for octocat', private: true });
@@ -188,5 +191,40 @@ describe.skipIf(!chromiumPath).each(dialects)('Sign in with GitHub in a browser 
     expect(await sessionOf(p)).toMatch(/^sys_/);
     // The two failure pages answered 400 on purpose; nothing else went wrong.
     expect(unexpected(errors)).toEqual([]);
+  });
+
+  it('stops showing a repository once the person leaves its organization on GitHub, without signing in again', async () => {
+    const p = await person();
+    const { page, errors } = p;
+    await page.goto('/sign-in');
+    await page.getByRole('link', { name: 'Sign in with GitHub' }).click();
+    await page.waitForURL((u) => u.origin === publicUrl && u.pathname === '/');
+    const repositories = page.getByRole('table', { name: 'Repositories' });
+    await repositories.getByRole('link', { name: /acme\/\s*widgets/ }).waitFor();
+    recordSecret(await sessionOf(p));
+
+    // The account page says when GitHub last confirmed what this person may see (at sign-in).
+    await page.goto('/account');
+    await page.getByRole('heading', { level: 2, name: 'GitHub access' }).waitFor();
+    await expect(page.getByTestId('access-checked-at').textContent()).resolves.not.toContain('not yet');
+    await shot(page, 'account-github-access');
+
+    // On GitHub, octocat leaves acme; GitHub tells the App with an organization delivery.
+    fake.revokeInstallation('octocat', acmeId);
+    const sent = await fake.deliver('organization', organizationMemberPayload(fake, acmeId, 'member_removed', 'octocat'));
+    expect(sent.statusCode).toBe(202);
+    await until('the delivery processed', async () => {
+      const res = await t.api(`/api/events/${sent.guid}`);
+      return res.status === 200 && ((await res.json()) as { processing_status: string }).processing_status === 'processed';
+    });
+    await page.goto('/');
+    await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
+    // acme was the only installation octocat could reach: the overview now has nothing to show.
+    await page.getByText('Nothing shared with you yet').waitFor();
+    await expect(page.getByRole('link', { name: /acme\/\s*widgets/ }).count()).resolves.toBe(0);
+    await shot(page, 'overview-after-leaving');
+    await page.goto('/repositories/acme/widgets');
+    await page.getByRole('alert').getByText('Not found', { exact: true }).waitFor();
+    expect(errors).toEqual([]);
   });
 });
