@@ -143,6 +143,7 @@ export async function createSwitchyard(config: Config, log: Logger, options: Cre
     afterReceiptsCommitted: options.afterReceiptsCommitted,
     receiptBatchWriter: options.receiptBatchWriter,
     webhookSecret: () => appCredentials.webhookSecret(),
+    authenticate: (req) => identity.authenticate(req),
   });
   const notify = createNotifySlice({ config, db, box, queue, registry, log, storeReceipt: (d) => webhooks.store(d) });
   const llm = createLlmSlice({ db, box, queue, log });

@@ -3,7 +3,8 @@
  * a person signed in with GitHub loses an installation's repositories, events and pull requests
  * through the API without signing in again — once through a delivery (waiting on the delivery's
  * processing, not a timer), once through the periodic re-check with a renewed user token — and a
- * revoked authorization (by delivery, or a refresh token GitHub refuses) ends every session.
+ * revoked authorization (by delivery, or a refresh token GitHub refuses) ends every session, and
+ * the live event stream open in one of them.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createLocalUser, openGithubToken } from '../src/identity/index.js';
@@ -201,11 +202,18 @@ describe.each(dialects)('access follows GitHub (%s)', (dialect) => {
   });
 
   it('a revoked authorization ends every session of the person and drops their GitHub token', async () => {
-    const first = as(await signInWithGitHub('carol'));
+    const firstCookie = await signInWithGitHub('carol');
+    const first = as(firstCookie);
     const second = as(await signInWithGitHub('carol'));
     expect((await first('/api/me')).status).toBe(200);
     expect((await second('/api/me')).status).toBe(200);
     const carol = await userRow('carol');
+    // A live tail open in the first session (the dashboard's events page).
+    const stream = await fetch(`${t.url}/api/events/stream`, { headers: { cookie: firstCookie } });
+    expect(stream.status).toBe(200);
+    const reader = stream.body!.getReader();
+    let received = '';
+    while (!received.includes('event: ready')) received += new TextDecoder().decode((await reader.read()).value);
 
     fake.revokeAuthorization('carol');
     const sent = await fake.deliver('github_app_authorization', appAuthorizationRevokedPayload(fake, 'carol'));
@@ -218,6 +226,8 @@ describe.each(dialects)('access follows GitHub (%s)', (dialect) => {
     expect(after.github_refresh_token).toBeNull();
     const sessions = await t.app.db.kysely.selectFrom('user_sessions').select('id').where('user_id', '=', carol.id).execute();
     expect(sessions).toEqual([]);
+    // The stream re-authenticates at its next heartbeat and ends (waiting on its end, not a clock).
+    for (;;) if ((await reader.read()).done) break;
     // Nothing is left to re-check with.
     expect(await t.app.access.recheck(carol.id)).toBe('skipped');
   });

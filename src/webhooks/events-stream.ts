@@ -18,15 +18,16 @@
  * - `ready`: sent once the stream has caught up.
  *
  * A client passes the newest id it already has as `after` (or, on reconnection, `Last-Event-ID`):
- * what arrived since is sent first. Streams end after MAX_STREAM_MS; the browser reconnects, which
- * authenticates the viewer again (a revoked session stops receiving).
+ * what arrived since is sent first. Each heartbeat authenticates the viewer again and takes their
+ * current scope (access lost on GitHub, or a revoked session, stops what they receive); streams end
+ * after MAX_STREAM_MS and the browser reconnects.
  */
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Database } from '../db/index.js';
 import { isUuid, uuidLowerBound } from '../db/index.js';
-import { authOf, scopeAllows, type Scope } from '../http/auth-context.js';
+import { authOf, scopeAllows, type Auth, type Scope } from '../http/auth-context.js';
 import { errorResponse } from '../http/error-handler.js';
 import type { Logger } from '../log/index.js';
 import { listEvents, type EventItem } from './events-repo.js';
@@ -213,6 +214,12 @@ export interface EventsStreamDeps {
   log: Logger;
   /** How often the log is read while someone watches (ms). */
   pollMs?: number;
+  /**
+   * Authenticates the request again (the identity slice's). With it, every heartbeat re-reads the
+   * viewer's scope, so access lost on GitHub (src/access) or a revoked session stops the stream
+   * within HEARTBEAT_MS instead of at the stream's end.
+   */
+  authenticate?: (req: FastifyRequest) => Promise<Auth | null>;
 }
 
 function openStream(reply: FastifyReply) {
@@ -289,7 +296,16 @@ export async function eventsStreamRoutes(app: FastifyInstance, deps: EventsStrea
         send: stream.send,
       };
       poller.add(watcher);
-      const heartbeat = setInterval(() => stream.comment('ping'), HEARTBEAT_MS);
+      const rescope = async () => {
+        if (!deps.authenticate) return;
+        const auth = await deps.authenticate(req).catch(() => null);
+        if (!auth) stream.close();
+        else watcher.scope = auth.scope;
+      };
+      const heartbeat = setInterval(() => {
+        stream.comment('ping');
+        void rescope();
+      }, HEARTBEAT_MS);
       const lifetime = setTimeout(() => stream.close(), MAX_STREAM_MS);
       const end = () => stream.close();
       streams.add(end);

@@ -2,7 +2,8 @@
  * The webhooks slice: receive → verify → store → enqueue, the processing job that feeds the
  * automation registry, replay, retention, and the event log API. Owns `event_receipts`.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Auth } from '../http/auth-context.js';
 import type { Config } from '../config/index.js';
 import type { Database } from '../db/index.js';
 import type { Queue } from '../jobs/index.js';
@@ -44,6 +45,8 @@ export interface WebhooksDeps {
   receiptBatchWriter?: BatchWriter;
   /** The current webhook secret (defaults to WEBHOOK_SECRET). */
   webhookSecret?: () => string | undefined;
+  /** Authenticates a request again (the live tail re-reads its viewer's scope with it). */
+  authenticate?: (req: FastifyRequest) => Promise<Auth | null>;
 }
 
 export interface WebhooksSlice {
@@ -107,7 +110,7 @@ export function createWebhooksSlice(deps: WebhooksDeps): WebhooksSlice {
     receiver: (app) => receiveRoute(app, { store, webhookSecret: deps.webhookSecret ?? (() => config.webhookSecret), bodyLimit: config.webhookBodyLimit, metrics }),
     routes: async (app) => {
       await eventsRoutes(app, { db, queue, payloads });
-      await eventsStreamRoutes(app, { db, log });
+      await eventsStreamRoutes(app, { db, log, authenticate: deps.authenticate });
     },
     drain: () => store.drain(),
   };
