@@ -70,7 +70,14 @@ export function UserDetailPanel() {
         }
         description={
           <>
-            {[u.name, u.email].filter(Boolean).join(' · ')} {u.name || u.email ? '· ' : ''}created <RelativeTime iso={u.created_at} /> · last active <RelativeTime iso={u.last_active_at} /> · two-factor {u.is_2fa_enabled ? 'on' : 'off'}
+            {[u.name, u.email].filter(Boolean).join(' · ')} {u.name || u.email ? '· ' : ''}created <RelativeTime iso={u.created_at} /> · last active <RelativeTime iso={u.last_active_at} />
+            {u.github_id !== null && (
+              <>
+                {' '}
+                · access confirmed with GitHub <RelativeTime iso={u.access_checked_at} fallback="not yet" />
+              </>
+            )}{' '}
+            · two-factor {u.is_2fa_enabled ? 'on' : 'off'}
           </>
         }
       >
