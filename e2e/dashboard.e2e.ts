@@ -12,6 +12,7 @@ import { currentTotp } from '../src/identity/index.js';
 import { startTestApp, type TestApp } from '../test/support/app.js';
 import { dialects } from '../test/support/databases.js';
 import { createUser, grantInstallation, type CreatedUser } from '../test/support/users.js';
+import { expectAccessibleInBothSchemes } from './support/axe.js';
 import { chromiumPath, expectNoSidewaysScroll, launchBrowser, openPerson, screenshot, signIn, type Person } from './support/browser.js';
 import { ACME, deliver, GLOBEX, seed } from './support/seed.js';
 
@@ -77,6 +78,7 @@ describe.skipIf(!chromiumPath).each(dialects)('the dashboard in a browser (%s)',
     await codes.first().waitFor();
     expect(await codes.count()).toBe(10);
     await shot(page, 'account-two-factor');
+    await expectAccessibleInBothSchemes(page, 'two-factor recovery codes');
     await page.getByRole('button', { name: 'I have saved them' }).click();
     await page.getByText('Two-factor is on.').waitFor();
     expect((await t.getJson(`/api/users/${alice.id}`)).is_2fa_enabled).toBe(true);
@@ -98,6 +100,7 @@ describe.skipIf(!chromiumPath).each(dialects)('the dashboard in a browser (%s)',
     await code.fill('000000');
     await page.getByRole('button', { name: 'Verify and sign in' }).click();
     await page.getByRole('alert').filter({ hasText: /code/i }).waitFor();
+    await expectAccessibleInBothSchemes(page, 'sign-in, a wrong two-factor code');
     await code.fill(currentTotp(totpSecret));
     await shot(page, 'sign-in-totp');
     await page.getByRole('button', { name: 'Verify and sign in' }).click();
