@@ -6,7 +6,8 @@
  * axe's source is evaluated in the page (once per page load) instead of added as a script.
  *
  * `expectAccessible(page, label)` checks the page as it is; `expectAccessibleInBothSchemes` checks
- * it in light and in dark (the system colour scheme, which the dashboard follows).
+ * it in light and in dark (the system colour scheme, which the dashboard follows), and
+ * `a11yProblemsInBothSchemes` returns the problems instead of failing, to report many pages at once.
  */
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
@@ -83,15 +84,25 @@ export async function expectAccessible(page: Page, label: string): Promise<void>
   expect(findings, formatFindings(label, findings)).toEqual([]);
 }
 
-/** The same in light and in dark: switches the emulated colour scheme, checks, and leaves the page in the scheme it was in. */
-export async function expectAccessibleInBothSchemes(page: Page, label: string): Promise<void> {
+/** Checks the page in light and in dark (the emulated system colour scheme) and leaves it in the scheme it was in; returns every problem as text (none: an empty list). */
+export async function a11yProblemsInBothSchemes(page: Page, label: string): Promise<string[]> {
   const before = (await page.evaluate(() => matchMedia('(prefers-color-scheme: dark)').matches)) ? 'dark' : 'light';
+  const problems: string[] = [];
   try {
     for (const scheme of ['light', 'dark'] as const) {
       await page.emulateMedia({ colorScheme: scheme });
-      await expectAccessible(page, `${label} (${scheme})`);
+      const { findings, hasMain } = await findA11yProblems(page);
+      if (!hasMain) problems.push(`${label} (${scheme}): no main landmark, or more than one`);
+      if (findings.length) problems.push(formatFindings(`${label} (${scheme})`, findings));
     }
   } finally {
     await page.emulateMedia({ colorScheme: before });
   }
+  return problems;
+}
+
+/** Fails with a readable list when the page has a serious or critical finding, or not exactly one main landmark, in light or in dark. */
+export async function expectAccessibleInBothSchemes(page: Page, label: string): Promise<void> {
+  const problems = await a11yProblemsInBothSchemes(page, label);
+  expect(problems, problems.join('\n')).toEqual([]);
 }
