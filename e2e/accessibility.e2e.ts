@@ -57,7 +57,7 @@ const ROUTES: Array<{ path: string | ((ids: Seeded) => string); heading: string 
   { path: '/admin/mirror-targets', heading: 'Admin' },
   { path: '/no/such/page', heading: 'Page not found' },
 ];
-/** Pages checked outside ROUTES: the sign-in page (signed out, below) and the setup wizard (e2e/setup-wizard.e2e.ts calls expectAccessibleInBothSchemes). */
+/** Pages checked outside ROUTES: the sign-in page (signed out, below) and the setup wizard (for e2e/setup-wizard.e2e.ts to check with expectAccessibleInBothSchemes). */
 const CHECKED_ELSEWHERE = ['/sign-in', '/setup'];
 const routeName = (path: string | ((ids: Seeded) => string)) => (typeof path === 'string' ? path : path({ delivery: ':deliveryId', conversation: ':id', alice: ':id' }));
 
