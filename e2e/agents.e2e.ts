@@ -6,33 +6,12 @@
  */
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { newId, nowIso } from '../src/db/index.js';
-import { agentsRepo } from '../src/automations/agents/index.js';
 import { startTestApp, type TestApp } from '../test/support/app.js';
 import { dialects } from '../test/support/databases.js';
 import { createUser, grantInstallation, type CreatedUser } from '../test/support/users.js';
 import { chromiumPath, expectNoSidewaysScroll, launchBrowser, openPerson, screenshot, signIn } from './support/browser.js';
+import { seedConversation } from './support/seed-automations.js';
 import { ACME, GLOBEX, seed } from './support/seed.js';
-
-async function conversation(t: TestApp, fullName: string, installationId: number, issue: number, title: string): Promise<string> {
-  const db = t.app.db.kysely;
-  const repositoryId = (await db.selectFrom('repositories').select('id').where('full_name', '=', fullName).executeTakeFirstOrThrow()).id;
-  const projectId = await agentsRepo.insertProject(db, repositoryId, { name: fullName, triggerLabel: 'switchyard', assigneeLogins: [], commands: { test: 'npm test' }, limits: { max_running_tasks: 2, task_minutes: 60, task_budget_usd: 5, test_rounds: 3, review_rounds: 2 }, enabled: true });
-  const agentId = await agentsRepo.upsertAgent(db, projectId, { role: 'coder', name: 'coder', model: { provider: 'none', model: 'gpt-4o', temperature: 0, max_tokens: 100, max_turns: 5 }, systemPrompt: null, rulesFilePath: null, enabled: true });
-  const id = newId();
-  const now = nowIso();
-  await db
-    .insertInto('conversations')
-    .values({ id, project_id: projectId, repository_id: repositoryId, installation_id: installationId, issue_number: issue, issue_title: title, issue_body: 'body', status: 'running', triggered_by: 'alice', trigger: 'label', branch: `switchyard/issue-${issue}`, base_branch: 'main', pr_number: 12, status_comment_id: null, head_sha: null, total_tokens: 3300, total_cost_nano: 12_340_000, error_message: null, created_at: now, updated_at: now })
-    .execute();
-  const taskId = await agentsRepo.insertTask(db, { conversationId: id, projectId, position: 1, title: `Implement ${title.toLowerCase()}`, agentType: 'coder', priority: 1, definitionOfDone: ['it works', 'tests pass'], phase: 'coder', status: 'in_progress' });
-  await agentsRepo.insertTask(db, { conversationId: id, projectId, position: 2, title: 'Check it', agentType: 'tester', priority: 2, definitionOfDone: ['tests pass'], phase: 'tester' });
-  const base = { conversation_id: id, task_id: taskId, agent_id: agentId, thread: 'coder:0', tool_call_id: null, tool_name: null, token_usage_id: null };
-  await agentsRepo.insertMessage(db, { ...base, role: 'user', author: 'switchyard', content: 'Task: implement it', tool_calls: null, model: null, input_tokens: null, output_tokens: null, cost_nano: null });
-  await agentsRepo.insertMessage(db, { ...base, role: 'assistant', author: 'coder', content: 'I will write src/greet.js now, a long explanation '.repeat(3), tool_calls: JSON.stringify([{ id: 'c1', name: 'write_file', arguments: '{}' }]), model: 'gpt-4o-2024-08-06', input_tokens: 3000, output_tokens: 300, cost_nano: 12_340_000 });
-  await agentsRepo.addUsage(db, taskId, id, 0, 0);
-  return id;
-}
 
 describe.skipIf(!chromiumPath).each(dialects)('the agents in the dashboard (%s)', (dialect) => {
   let t: TestApp;
@@ -45,8 +24,8 @@ describe.skipIf(!chromiumPath).each(dialects)('the agents in the dashboard (%s)'
     await seed(t);
     alice = await createUser(t, { username: 'alice', password: 'alice-has-a-long-password' });
     await grantInstallation(t, alice.id, ACME);
-    acmeConversation = await conversation(t, 'acme/widgets', ACME, 41, 'Greeting');
-    await conversation(t, 'globex/secret-plans', GLOBEX, 99, 'Globex secret');
+    acmeConversation = await seedConversation(t, 'acme/widgets', ACME, 41, 'Greeting');
+    await seedConversation(t, 'globex/secret-plans', GLOBEX, 99, 'Globex secret');
   });
 
   afterAll(async () => {

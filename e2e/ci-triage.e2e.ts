@@ -5,64 +5,12 @@
  */
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { newId, nowIso } from '../src/db/index.js';
 import { startTestApp, type TestApp } from '../test/support/app.js';
 import { dialects } from '../test/support/databases.js';
 import { createUser, grantInstallation, type CreatedUser } from '../test/support/users.js';
 import { chromiumPath, expectNoSidewaysScroll, launchBrowser, openPerson, screenshot, signIn, type Person } from './support/browser.js';
+import { CHECK_RUN, FAILURE_TEXT, seedFailedCheck } from './support/seed-automations.js';
 import { ACME, seed } from './support/seed.js';
-
-const CHECK_RUN = 424242;
-const FAILURE_TEXT = 'FAIL src/widget.test.ts > resizes a widget: expected 40 to be 42';
-
-/** A failed "unit-tests" run on acme/widgets#7 and the diagnosis the analyzer would have written. */
-async function seedFailedCheck(t: TestApp): Promise<void> {
-  const db = t.app.db.kysely;
-  const repo = await db.selectFrom('repositories').select('id').where('full_name', '=', 'acme/widgets').executeTakeFirstOrThrow();
-  const pr = await db.selectFrom('pull_requests').select(['id', 'head_sha']).where('repository_id', '=', repo.id).where('number', '=', 7).executeTakeFirstOrThrow();
-  const now = nowIso();
-  const started = new Date(Date.now() - 4 * 60_000).toISOString();
-  await db
-    .insertInto('check_runs')
-    .values({ id: newId(), repository_id: repo.id, github_id: CHECK_RUN, check_suite_github_id: null, pull_request_id: pr.id, name: 'unit-tests', head_sha: pr.head_sha!, status: 'completed', conclusion: 'failure', started_at: started, completed_at: now, details_url: null, html_url: `https://github.com/acme/widgets/runs/${CHECK_RUN}`, app_slug: 'github-actions', output_title: null, output_summary: null, created_at: now, updated_at: now })
-    .execute();
-  const excerpt = [
-    { line: 118, text: '> widgets@1.0.0 test' },
-    { line: 119, text: '> vitest run' },
-    { line: 120, text: ' ✓ src/size.test.ts (12 tests) 41ms' },
-    { line: 121, text: FAILURE_TEXT },
-    { line: 122, text: '   at src/widget.test.ts:57:24' },
-    { line: 123, text: ' Test Files  1 failed | 11 passed (12)' },
-  ];
-  await db
-    .insertInto('analysis_results')
-    .values({
-      id: newId(),
-      repository_id: repo.id,
-      check_run_github_id: CHECK_RUN,
-      pull_request_id: pr.id,
-      check_name: 'unit-tests',
-      head_sha: pr.head_sha!,
-      conclusion: 'failure',
-      status: 'analyzed',
-      category: 'test_failure',
-      confidence: 0.92,
-      reason: 'vitest reported a failing test',
-      root_cause: 'resizes a widget: expected 40 to be 42 (src/widget.test.ts:57)',
-      recommended_action: 'fix_code',
-      failure_lines: JSON.stringify([[121, 122]]),
-      excerpt: JSON.stringify(excerpt),
-      evidence: JSON.stringify({ log: true }),
-      log_path: null,
-      log_bytes: null,
-      log_truncated: false,
-      analyzer: 'rules',
-      error_message: null,
-      created_at: now,
-      updated_at: now,
-    })
-    .execute();
-}
 
 describe.skipIf(!chromiumPath).each(dialects)('CI triage in the dashboard (%s)', (dialect) => {
   let t: TestApp;

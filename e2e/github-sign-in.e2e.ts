@@ -22,6 +22,7 @@ import { freePort } from '../test/support/process.js';
 import { recordSecret } from '../test/support/secret-ledger.js';
 import { until } from '../test/support/wait.js';
 import { createUser } from '../test/support/users.js';
+import { expectAccessibleInBothSchemes } from './support/axe.js';
 import { chromiumPath, launchBrowser, openPerson, screenshot, type Person } from './support/browser.js';
 
 /** A 1×1 PNG, served for the fake GitHub's avatar URLs. */
@@ -118,6 +119,7 @@ describe.skipIf(!chromiumPath).each(dialects)('Sign in with GitHub in a browser 
     await button.waitFor();
     await expect(page.getByText('No GitHub App is connected yet').count()).resolves.toBe(0);
     await shot(page, 'sign-in');
+    await expectAccessibleInBothSchemes(page, 'sign-in with GitHub');
 
     await button.click();
     await page.waitForURL((u) => u.origin === publicUrl && u.pathname === '/');

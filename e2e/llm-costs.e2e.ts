@@ -12,22 +12,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../test/support/app.js';
 import { dialects } from '../test/support/databases.js';
 import { startFakeLlm, type FakeLlm } from '../test/support/fake-llm/index.js';
-import { createUser, grantInstallation, json, type CreatedUser } from '../test/support/users.js';
+import { createUser, grantInstallation, type CreatedUser } from '../test/support/users.js';
 import { chromiumPath, expectNoSidewaysScroll, launchBrowser, openPerson, screenshot, signIn } from './support/browser.js';
-import { ACME, GLOBEX, seed } from './support/seed.js';
-
-async function seedLlm(t: TestApp, fake: FakeLlm): Promise<void> {
-  const provider = await t.api('/api/llm/providers', json({ name: 'main', kind: 'openai', base_url: fake.openaiBaseUrl, api_key: 'sk-e2e-not-a-real-key' }, { method: 'POST' }));
-  expect(provider.status, await provider.clone().text()).toBe(201);
-  const budget = await t.api('/api/llm/budgets', json({ name: 'team', scope: 'project', scope_key: 'proj-1', period: 'monthly', amount_usd: 2.5, action_on_exceed: 'block', installation_id: ACME }, { method: 'POST' }));
-  expect(budget.status, await budget.clone().text()).toBe(201);
-  const theirs = await t.api('/api/llm/budgets', json({ name: 'globex-team', scope: 'project', scope_key: 'proj-9', period: 'daily', amount_usd: 1, action_on_exceed: 'warn', installation_id: GLOBEX }, { method: 'POST' }));
-  expect(theirs.status, await theirs.clone().text()).toBe(201);
-  fake.script({ text: 'hello', usage: { input: 1000, output: 100 } });
-  await t.app.llm.complete({ provider: 'main', model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }], maxTokens: 50, scope: { projectId: 'proj-1', agentId: 'ag-1', agentType: 'coder', installationId: ACME } });
-  fake.script({ text: 'hello', usage: { input: 400, output: 40 } });
-  await t.app.llm.complete({ provider: 'main', model: 'acme-9', messages: [{ role: 'user', content: 'hi' }], maxTokens: 50, scope: { projectId: 'proj-2', agentId: 'ag-2', agentType: 'reviewer', installationId: ACME } });
-}
+import { seedLlm } from './support/seed-automations.js';
+import { ACME, seed } from './support/seed.js';
 
 describe.skipIf(!chromiumPath).each(dialects)('LLM costs and budgets in the dashboard (%s)', (dialect) => {
   let t: TestApp;

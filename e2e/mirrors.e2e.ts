@@ -5,77 +5,12 @@
  */
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { newId, nowIso } from '../src/db/index.js';
 import { startTestApp, type TestApp } from '../test/support/app.js';
 import { dialects } from '../test/support/databases.js';
 import { createUser, grantInstallation, type CreatedUser } from '../test/support/users.js';
 import { chromiumPath, expectNoSidewaysScroll, launchBrowser, openPerson, screenshot, signIn, type Person } from './support/browser.js';
+import { seedMirror } from './support/seed-automations.js';
 import { ACME, seed } from './support/seed.js';
-
-/** A disabled OneDev target, a failed mirror of acme/widgets to it and the log of that sync. */
-async function seedMirror(t: TestApp): Promise<void> {
-  const db = t.app.db.kysely;
-  const repo = await db.selectFrom('repositories').select('id').where('full_name', '=', 'acme/widgets').executeTakeFirstOrThrow();
-  const now = nowIso();
-  const at = (minutesAgo: number) => new Date(Date.now() - minutesAgo * 60_000).toISOString();
-  const targetId = newId();
-  await db
-    .insertInto('mirror_targets')
-    .values({ id: targetId, name: 'onedev-backup', kind: 'onedev', base_url: 'https://onedev.example.com', namespace: null, username: null, token: null, visibility: 'same', name_template: '{name}', push_backups: false, on_remove: 'keep', max_concurrency: null, enabled: false, last_test_at: null, last_test_ok: null, last_test_message: null, created_at: now, updated_at: now })
-    .execute();
-  const mirrorId = newId();
-  await db
-    .insertInto('repo_mirrors')
-    .values({
-      id: mirrorId,
-      target_id: targetId,
-      repository_id: repo.id,
-      target_path: 'widgets',
-      target_repo_id: null,
-      target_url: null,
-      sources: JSON.stringify(['manual']),
-      is_active: true,
-      stopped_reason: null,
-      sync_status: 'failed',
-      error_code: 'push_rejected',
-      error_message: 'The target rejected the push: protected branch main',
-      retry_count: 2,
-      max_retries: 5,
-      next_retry_at: null,
-      due_at: null,
-      requested_seq: 1,
-      synced_seq: 1,
-      pending_since: null,
-      lease_owner: null,
-      lease_expires_at: null,
-      progress: null,
-      last_sync_started_at: at(10),
-      last_synced_at: at(60),
-      last_duration_ms: 4200,
-      last_bytes: 2_500_000,
-      synced_sha: null,
-      created_at: at(120),
-      updated_at: now,
-    })
-    .execute();
-  const syncId = newId();
-  const log = (minutesAgo: number, event: string, extra: { duration_ms?: number; bytes_transferred?: number; error_code?: string; message?: string } = {}) => ({
-    id: newId(),
-    repo_mirror_id: mirrorId,
-    sync_id: syncId,
-    event,
-    message: extra.message ?? null,
-    duration_ms: extra.duration_ms ?? null,
-    bytes_transferred: extra.bytes_transferred ?? null,
-    error_code: extra.error_code ?? null,
-    details: null,
-    created_at: at(minutesAgo),
-  });
-  // Ids are UUIDv7-ordered by creation; insert oldest first.
-  await db.insertInto('sync_logs').values(log(10, 'sync_started')).execute();
-  await db.insertInto('sync_logs').values(log(9, 'clone_completed', { duration_ms: 3100, bytes_transferred: 2_500_000 })).execute();
-  await db.insertInto('sync_logs').values(log(8, 'sync_failed', { duration_ms: 4200, error_code: 'push_rejected', message: 'protected branch main' })).execute();
-}
 
 describe.skipIf(!chromiumPath).each(dialects)('Mirrors in the dashboard (%s)', (dialect) => {
   let t: TestApp;

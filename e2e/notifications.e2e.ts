@@ -14,6 +14,7 @@ import { startTestApp, type TestApp } from '../test/support/app.js';
 import { dialects } from '../test/support/databases.js';
 import { recordSecret } from '../test/support/secret-ledger.js';
 import { createUser, grantInstallation, type CreatedUser } from '../test/support/users.js';
+import { expectAccessibleInBothSchemes } from './support/axe.js';
 import { chromiumPath, expectNoSidewaysScroll, launchBrowser, openPerson, screenshot, signIn, type Person } from './support/browser.js';
 import { ACME, GLOBEX, seed } from './support/seed.js';
 
@@ -139,6 +140,7 @@ describe.skipIf(!chromiumPath).each(dialects)('Notifications and mirror targets 
     await page.goto('/admin/mirror-targets');
     await page.getByRole('heading', { level: 2, name: 'Mirror targets' }).waitFor();
     await page.getByText('No mirror targets').waitFor();
+    await expectAccessibleInBothSchemes(page, 'mirror targets, none yet');
     await page.getByRole('button', { name: 'Add a target' }).click();
     const form = page.getByRole('form', { name: 'Add a mirror target' });
     await form.waitFor();
@@ -164,6 +166,7 @@ describe.skipIf(!chromiumPath).each(dialects)('Notifications and mirror targets 
     await expect(serverError.textContent()).resolves.toContain('base_url is not a URL');
     await expect(serverError.getAttribute('role')).resolves.toBe('alert');
     await screenshot(page, `${dialect}-mirror-target-error`);
+    await expectAccessibleInBothSchemes(page, 'the mirror target form with the server’s error');
     // The browser logs the refused request; the test asked for it.
     errors.splice(0, errors.length, ...errors.filter((e) => !/status of 400/.test(e)));
 
@@ -190,6 +193,7 @@ describe.skipIf(!chromiumPath).each(dialects)('Notifications and mirror targets 
     await page.getByText(/^Rule added/).waitFor();
     await page.getByRole('list', { name: 'Rules of backup-git' }).getByText('acme/*').waitFor();
     expect(await page.content()).not.toContain(token);
+    await expectAccessibleInBothSchemes(page, 'a mirror target with a rule');
 
     // 360 px: the page and its form fit.
     await page.setViewportSize({ width: 360, height: 780 });

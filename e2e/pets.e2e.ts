@@ -7,85 +7,12 @@
  */
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { newId, nowIso } from '../src/db/index.js';
 import { startTestApp, type TestApp } from '../test/support/app.js';
 import { dialects } from '../test/support/databases.js';
 import { createUser, grantInstallation, type CreatedUser } from '../test/support/users.js';
 import { chromiumPath, expectNoSidewaysScroll, launchBrowser, openPerson, screenshot, signIn } from './support/browser.js';
+import { seedPet } from './support/seed-automations.js';
 import { ACME, seed } from './support/seed.js';
-
-const DAY = 86_400_000;
-
-/** Analyses and history for acme/widgets's pet: a good commit, a bad one, and some decay. */
-async function seedPet(t: TestApp): Promise<void> {
-  const db = t.app.db.kysely;
-  // The installation events gave every repository its pet (in an automation job): wait for it.
-  const deadline = Date.now() + 30_000;
-  let pet: { id: string; repository_id: string; generation: number } | undefined;
-  while (!pet) {
-    pet = await db.selectFrom('entities as e').innerJoin('repositories as r', 'r.id', 'e.repository_id').select(['e.id', 'e.repository_id', 'e.generation']).where('r.full_name', '=', 'acme/widgets').executeTakeFirst();
-    if (pet) break;
-    if (Date.now() > deadline) throw new Error('acme/widgets got no pet');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  const at = (daysAgo: number) => new Date(Date.now() - daysAgo * DAY).toISOString();
-  const analysis = (sha: string, subject: string, daysAgo: number, delta: number, breakdown: Record<string, { points: number; reason: string }>, findings: object[] = []) => ({
-    id: newId(),
-    entity_id: pet.id,
-    repository_id: pet.repository_id,
-    sha,
-    parents: JSON.stringify([]),
-    is_merge: false,
-    author_name: 'Alice',
-    author_email: 'alice@example.com',
-    authored_at: at(daysAgo),
-    committed_at: at(daysAgo),
-    subject,
-    files_changed: 3,
-    additions: 40,
-    deletions: 5,
-    overall_quality_score: delta > 0 ? 71.5 : 28.2,
-    health_delta: delta,
-    applied_delta: delta,
-    applied: 'applied' as const,
-    analysis_json: JSON.stringify({ analyzer_version: 'test', breakdown, findings, notes: [] }),
-    analyzer_version: 'test',
-    source: 'push' as const,
-    orphaned: false,
-    created_at: nowIso(),
-    updated_at: nowIso(),
-  });
-  const good = analysis('a1'.repeat(20), 'Add the widget factory with tests', 12, 4, { tests: { points: 3, reason: '60 test lines for 80 code lines' }, docs: { points: 1, reason: 'README updated' } });
-  const bad = analysis('b2'.repeat(20), 'Quick fix for the cache', 8, -7, { hygiene: { points: -2, reason: '2 debug leftovers (console.log)' }, secrets: { points: -5, reason: 'an AWS access key in src/cache.ts' } }, [
-    { component: 'secrets', rule: 'aws-access-token', file: 'src/cache.ts', line: 12, message: 'AWS access key', preview: 'AKIA…' },
-  ]);
-  await db.insertInto('commit_analyses').values([good, bad]).execute();
-  const row = (kind: 'commit_analysis' | 'daily_decay', before: number, after: number, daysAgo: number, reason: string, commitId: string | null, day?: string) => ({
-    id: newId(),
-    entity_id: pet.id,
-    kind,
-    health_before: before,
-    health_after: after,
-    delta: after - before,
-    life_state: 'alive' as const,
-    generation: pet.generation,
-    commit_analysis_id: commitId,
-    decay_day: day ?? null,
-    reason,
-    occurred_at: at(daysAgo),
-    created_at: nowIso(),
-  });
-  await db
-    .insertInto('health_history')
-    .values([
-      row('commit_analysis', 80, 84, 12, 'a1a1a1a Add the widget factory with tests: +4', good.id),
-      row('commit_analysis', 84, 77, 8, 'b2b2b2b Quick fix for the cache: −7', bad.id),
-      row('daily_decay', 77, 75, 4, 'no analysed commit: −2', null, at(4).slice(0, 10)),
-      row('daily_decay', 75, 73, 3, 'no analysed commit: −2', null, at(3).slice(0, 10)),
-    ])
-    .execute();
-  await db.updateTable('entities').set({ health: 73, last_commit_at: at(8), backfill_status: 'done', backfill_done: 2, backfill_total: 2, name: 'Brave Pixel' }).where('id', '=', pet.id).execute();
-}
 
 describe.skipIf(!chromiumPath).each(dialects)('Pets in the dashboard (%s)', (dialect) => {
   let t: TestApp;

@@ -168,7 +168,7 @@ function BudgetRow({ b, admin }: { b: BudgetItem; admin: boolean }) {
         </span>
         {admin && !editing && (
           <button ref={raise} type="button" className="button small" onClick={() => setEditing(true)} aria-label={`Raise the amount of ${title}`}>
-            Raise amount
+            Raise the amount
           </button>
         )}
       </div>

@@ -70,7 +70,7 @@ export function SignInPage() {
   const githubHref = `/api/auth/github?return_to=${encodeURIComponent(returnTo)}`;
   const s = setup.data;
   return (
-    <div className="sign-in">
+    <main className="sign-in">
       <div className="sign-in-card">
         <div className="sign-in-brand">
           <LogoMark size={40} />
@@ -176,6 +176,6 @@ export function SignInPage() {
           No account? An administrator can create one on the Admin page, or from a shell: <code>npx switchyard user create &lt;name&gt; --admin</code>.
         </p>
       </div>
-    </div>
+    </main>
   );
 }
