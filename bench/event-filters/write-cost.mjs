@@ -14,7 +14,7 @@ import { DATA_NOW } from './dataset.mjs';
 
 const ROUNDS = 4;
 
-const isNew = (name) => /^event_receipts_(open_status_|inst_type|inst_action|repo_inst)/.test(name);
+const isNew = (name) => /^event_receipts_(failing_|inst_type|inst_action|repo_inst)/.test(name);
 
 function rowsFor(receipts) {
   const data = buildDataset({ receipts, pulls: 2000, checkRuns: 0, now: DATA_NOW });
