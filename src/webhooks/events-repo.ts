@@ -296,14 +296,21 @@ export async function listEvents(db: Database, f: EventFilters): Promise<EventIt
   if (db.dialect === 'sqlite') return (await db.kysely.executeQuery(sqlitePage(db, f, a))).rows.map(toItem);
   const want = f.limit + 1;
   const batch = !hasResiduals(f, a) ? want : a.status === 'backlog' ? Math.max(1000, 2 * want) : 2 * want;
+  // One statement first (the ids as a subquery, planned on their own); enough unless the residuals
+  // thinned the page out, then page through the ids.
+  const rowsOf = (ids: IdsQuery | string[]) => {
+    let q = residualConditions(baseQuery(db.kysely).where('e.id', 'in', ids), {}, f, a);
+    if (a.status === 'backlog') q = backlogOwners(q, a.branches);
+    return q.orderBy('e.id', 'desc');
+  };
+  const first = (await rowsOf(postgresIds(db, f, a, a.upper, batch)).limit(want).execute()) as Row[];
+  if (first.length >= want || !hasResiduals(f, a)) return first.map(toItem);
   const out: Row[] = [];
   let upper = a.upper;
   for (;;) {
-    const ids = (await db.kysely.executeQuery(postgresIds(db, f, a, upper, batch))).rows.map((r) => r.id);
+    const ids = (await postgresIds(db, f, a, upper, batch).execute()).map((r) => r.id);
     if (ids.length === 0) break;
-    let q = residualConditions(baseQuery(db.kysely).where('e.id', 'in', ids), {}, f, a);
-    if (a.status === 'backlog') q = backlogOwners(q, a.branches);
-    out.push(...((await q.orderBy('e.id', 'desc').execute()) as Row[]));
+    out.push(...((await rowsOf(ids).execute()) as Row[]));
     if (out.length >= want || ids.length < batch) break;
     upper = ids[ids.length - 1];
   }
@@ -330,14 +337,14 @@ function sqlitePage(db: Database, f: EventFilters, a: Access): CompiledQuery<Row
 }
 
 /** The PostgreSQL id query of a page: the next `batch` ids of the branches' index ranges below `upper`. */
-function postgresIds(db: Database, f: EventFilters, a: Access, upper: string | undefined, batch: number): CompiledQuery<{ id: string }> {
+function postgresIds(db: Database, f: EventFilters, a: Access, upper: string | undefined, batch: number): IdsQuery {
   const page = (b: Branch) => indexConditions(idsQuery(db.kysely), b, f, a, upper).orderBy('e.id', 'desc').limit(batch);
   // The backlog is read through (processing_status, id) once: its branches differ in residuals only.
   const branches = a.status === 'backlog' ? a.branches.slice(0, 1) : a.branches;
-  if (branches.length === 1) return page(branches[0]!).compile();
-  const parts = branches.map((b, i) => db.kysely.selectFrom(page(b).as(`b${i}`)).selectAll());
+  if (branches.length === 1) return page(branches[0]!);
+  const parts = branches.map((b, i) => db.kysely.selectFrom(page(b).as(`b${i}`)).select(`b${i}.id`));
   const merged = parts.slice(1).reduce((union, b) => union.unionAll(b), parts[0]!);
-  return db.kysely.selectFrom(merged.as('u')).selectAll().orderBy('u.id', 'desc').limit(batch).compile();
+  return db.kysely.selectFrom(merged.as('e')).select('e.id').orderBy('e.id', 'desc').limit(batch) as unknown as IdsQuery;
 }
 
 /**
@@ -349,7 +356,7 @@ export async function eventsPageQuery(db: Database, f: EventFilters): Promise<Co
   if (!a) return null;
   if (db.dialect === 'sqlite') return sqlitePage(db, f, a);
   const batch = !hasResiduals(f, a) ? f.limit + 1 : a.status === 'backlog' ? Math.max(1000, 2 * (f.limit + 1)) : 2 * (f.limit + 1);
-  return postgresIds(db, f, a, a.upper, batch);
+  return postgresIds(db, f, a, a.upper, batch).compile();
 }
 
 export interface EventDetail extends EventItem {
