@@ -85,12 +85,12 @@ export async function createPostgres(dist, { keep }) {
 }
 
 /** Column types of a table, for the unnest casts. */
-async function columnTypes(client, table) {
+export async function columnTypes(client, table) {
   const r = await client.query('select column_name, udt_name from information_schema.columns where table_schema = current_schema() and table_name = $1', [table]);
   return new Map(r.rows.map((x) => [x.column_name, x.udt_name]));
 }
 
-async function bulkInserter(client, table, columns) {
+export async function bulkInserter(client, table, columns) {
   const types = await columnTypes(client, table);
   const casts = columns.map((c, i) => {
     const udt = types.get(c);

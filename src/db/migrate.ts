@@ -16,6 +16,7 @@ import * as m0008 from './migrations/0008_agents.js';
 import * as m0009 from './migrations/0009_notify_channels.js';
 import * as m0010 from './migrations/0010_receipt_counted.js';
 import * as m0013 from './migrations/0013_access_follows_github.js';
+import * as m0016 from './migrations/0016_event_filter_indexes.js';
 
 const MIGRATIONS = {
   '0001_core': m0001,
@@ -29,6 +30,7 @@ const MIGRATIONS = {
   '0009_notify_channels': m0009,
   '0010_receipt_counted': m0010,
   '0013_access_follows_github': m0013,
+  '0016_event_filter_indexes': m0016,
 } as const;
 
 /** Names of every migration this build knows, in order. */

@@ -3,6 +3,7 @@
  * receipt is visible when its installation is in the scope; receipts without an installation
  * (e.g. `ping`, `meta`) only to a scope of `all` (administrators and the operator).
  */
+import { sql, type CompiledQuery } from 'kysely';
 import type { Database, Executor } from '../db/index.js';
 import { isUuid, nowIso, parseJson, uuidLowerBound } from '../db/index.js';
 import type { Scope } from '../http/auth-context.js';
@@ -91,54 +92,271 @@ const toItem = (r: Row): EventItem => ({ ...r, target_object_ids: parseJson(r.ta
  */
 const MAX_INSTALLATION_BRANCHES = 200;
 
-/** One page of events, newest first (limit + 1 rows, so the caller knows whether more exist). */
-export async function listEvents(db: Database, f: EventFilters): Promise<EventItem[]> {
+/**
+ * How a status filter is served: `processed` is dense (checked while scanning another index);
+ * `received` and `processing` are the backlog (few, the newest: read through (processing_status, id));
+ * `failed` and `dead` have a partial index for every combination (migration 0016).
+ */
+type StatusAccess = 'none' | 'dense' | 'backlog' | 'failing';
+const statusAccess = (status: string | undefined): StatusAccess =>
+  status === undefined ? 'none' : status === 'processed' ? 'dense' : status === 'failed' || status === 'dead' ? 'failing' : 'backlog';
+
+/** The names 0001 gave the indexes of single columns and (type, action); 0016 named the rest. */
+const FIRST_NAMES: Record<string, string> = { inst_: 'installation_id', repo_: 'repo_id', type_: 'type_id', type_action_: 'type_action_id', action_: 'action_id' };
+
+/**
+ * The index whose leading columns are exactly this branch's equality columns (then id) — the
+ * primary key when there are none. SQLite is told to use it (`indexed by`): its planner, estimating
+ * from averages, sometimes prefers a skip scan of another index and a sort of every match (a time
+ * range alone: `event_receipts_repo_id (ANY(repository_id) AND id>? AND id<?)`, then a sort).
+ */
+function indexFor(b: Branch, f: EventFilters, status: StatusAccess): string {
+  if (status === 'backlog') return 'event_receipts_status_id';
+  const owner = b.repositoryId !== undefined ? (b.installation !== undefined ? 'repo_inst_' : 'repo_') : b.installation !== undefined ? 'inst_' : '';
+  const kind = f.type !== undefined ? (f.action !== undefined ? 'type_action_' : 'type_') : f.action !== undefined ? 'action_' : '';
+  const set = `${owner}${kind}`;
+  // The primary key (id): SQLite names it after the table (0001 declares it first).
+  if (set === '') return status === 'none' ? 'sqlite_autoindex_event_receipts_1' : 'event_receipts_status_id';
+  if (status === 'failing') return `event_receipts_failing_${set}id`;
+  return `event_receipts_${FIRST_NAMES[set] ?? `${set}id`}`;
+}
+
+/**
+ * One branch of a page: the owner columns its index starts with. `installation` undefined = no
+ * installation condition (an administrator's listing), null = receipts without an installation.
+ */
+interface Branch {
+  repositoryId?: string;
+  installation?: number | null;
+}
+
+/**
+ * The installations the receipts of a repository carry (one, or two after a transfer; null when some
+ * carry none), read as a skip scan of the (repository_id, installation_id, id) index: one seek each.
+ */
+async function installationsOfRepository(db: Executor, repositoryId: string, withNull: boolean): Promise<Array<number | null>> {
+  const found = await sql<{ i: number | string }>`
+    with recursive inst(i) as (
+      select (select installation_id from event_receipts where repository_id = ${repositoryId} and installation_id is not null order by installation_id limit 1)
+      union all
+      select (select installation_id from event_receipts where repository_id = ${repositoryId} and installation_id > inst.i order by installation_id limit 1) from inst where inst.i is not null
+    )
+    select i from inst where i is not null`.execute(db);
+  const out: Array<number | null> = found.rows.map((r) => Number(r.i));
+  if (withNull) {
+    const none = await db.selectFrom('event_receipts').select('id').where('repository_id', '=', repositoryId).where('installation_id', 'is', null).limit(1).executeTakeFirst();
+    if (none) out.push(null);
+  }
+  return out;
+}
+
+/** What a listing reads: its branches (one index range each) and bounds; null = nothing can match. */
+interface Access {
+  branches: Branch[];
+  /** More installations than branches allow: one `installation_id in (…)` (no exact index). */
+  installationList?: number[];
+  status: StatusAccess;
+  lower?: string;
+  upper?: string;
+}
+
+async function access(db: Database, f: EventFilters): Promise<Access | null> {
   let installations = visibleInstallations(f.scope);
   if (f.installation !== undefined) {
     // Filtering by an installation outside the scope finds nothing, exactly as an unknown one does.
-    if (installations && !installations.includes(f.installation)) return [];
+    if (installations && !installations.includes(f.installation)) return null;
     installations = [f.installation];
   }
   // Kysely cannot express `in ()`; an empty scope sees nothing anyway.
-  if (installations?.length === 0) return [];
+  if (installations?.length === 0) return null;
   let repositoryIds: string[] | undefined;
   if (f.repository !== undefined) {
-    // Resolve the name first: `repository_id = ?` lets the (repository_id, id) index give the
-    // order; `in (subquery)` makes both databases read and sort every event of the repository.
+    // Resolve the name first: `repository_id = ?` lets an index starting with it give the order;
+    // `in (subquery)` makes both databases read and sort every event of the repository.
     // (Not scoped: the events themselves are, so another installation's repository lists nothing.)
     repositoryIds = (await db.kysely.selectFrom('repositories').select('id').where('full_name', '=', f.repository).execute()).map((r) => r.id);
-    if (repositoryIds.length === 0) return [];
+    if (repositoryIds.length === 0) return null;
   }
+  const status = statusAccess(f.status);
+  const needsInstallation = status === 'failing' || f.type !== undefined || f.action !== undefined;
 
-  /** The filters other than the scope, and the page's order and size. */
-  const page = (q: EventsQuery) => {
-    if (repositoryIds) q = repositoryIds.length === 1 ? q.where('e.repository_id', '=', repositoryIds[0]!) : q.where('e.repository_id', 'in', repositoryIds);
+  let branches: Branch[];
+  let installationList: number[] | undefined;
+  if (repositoryIds) {
+    branches = [];
+    for (const repositoryId of repositoryIds) {
+      if (!installations && !needsInstallation) {
+        branches.push({ repositoryId }); // (repository_id, id): no need to know its installations
+        continue;
+      }
+      if (installations?.length === 1) {
+        branches.push({ repositoryId, installation: installations[0]! });
+        continue;
+      }
+      const own = await installationsOfRepository(db.kysely, repositoryId, !installations);
+      for (const installation of own) if (!installations || (installation !== null && installations.includes(installation))) branches.push({ repositoryId, installation });
+    }
+    if (branches.length === 0) return null;
+  } else if (!installations) {
+    branches = [{}];
+  } else if (installations.length <= MAX_INSTALLATION_BRANCHES) {
+    branches = installations.map((installation) => ({ installation }));
+  } else {
+    branches = [{}];
+    installationList = installations;
+  }
+  // Time bounds become id bounds (ids are UUIDv7, time-ordered); the cursor is one more upper bound.
+  const lower = f.since ? uuidLowerBound(f.since) : undefined;
+  const uppers = [f.until ? uuidLowerBound(new Date(f.until.getTime() + 1)) : undefined, f.beforeId?.toLowerCase()].filter((x): x is string => x !== undefined);
+  const upper = uppers.length ? uppers.reduce((x, y) => (x < y ? x : y)) : undefined;
+  return { branches, installationList, status, lower, upper };
+}
+
+/** The conditions of a branch that its index holds (equality columns), and the id bounds. */
+function indexConditions<Q extends EventsQuery | IdsQuery>(q: Q, b: Branch, f: EventFilters, a: Access, upper: string | undefined): Q {
+  let r = q as EventsQuery;
+  if (a.status === 'backlog') {
+    r = r.where('e.processing_status', '=', f.status as Row['processing_status'] & 'received');
+  } else {
+    if (b.repositoryId !== undefined) r = r.where('e.repository_id', '=', b.repositoryId);
+    if (b.installation === null) r = r.where('e.installation_id', 'is', null);
+    else if (b.installation !== undefined) r = r.where('e.installation_id', '=', b.installation);
+    if (f.type !== undefined) r = r.where('e.event_type', '=', f.type);
+    if (f.action !== undefined) r = r.where('e.event_action', '=', f.action);
+    if (a.status === 'failing') {
+      r = r.where('e.processing_status', '=', f.status as Row['processing_status'] & 'failed');
+      // The partial indexes' predicate, verbatim: SQLite uses a partial index only for a query that
+      // repeats it (a bound parameter proves nothing at planning time). (processing_status, id) is no partial index.
+      if (b.repositoryId !== undefined || b.installation !== undefined || f.type !== undefined || f.action !== undefined) r = r.where(sql<boolean>`e.processing_status < 'processed'`);
+    }
+  }
+  if (a.lower !== undefined) r = r.where('e.id', '>=', a.lower);
+  if (upper !== undefined) r = r.where('e.id', '<', upper);
+  return r as Q;
+}
+
+/** The conditions no index holds: checked on the rows the index range gives. */
+function residualConditions(q: EventsQuery, b: Branch, f: EventFilters, a: Access): EventsQuery {
+  if (a.status === 'backlog') {
+    q = backlogOwners(q, [b]);
     if (f.type !== undefined) q = q.where('e.event_type', '=', f.type);
     if (f.action !== undefined) q = q.where('e.event_action', '=', f.action);
-    if (f.status !== undefined) q = q.where('e.processing_status', '=', f.status as Row['processing_status'] & 'received');
-    // Ids are UUIDv7 (time-ordered): time bounds become id bounds, so every filter uses an (x, id) index.
-    if (f.since) q = q.where('e.id', '>=', uuidLowerBound(f.since)).where('e.received_at', '>=', f.since.toISOString());
-    if (f.until) q = q.where('e.id', '<', uuidLowerBound(new Date(f.until.getTime() + 1))).where('e.received_at', '<=', f.until.toISOString());
-    if (f.beforeId) q = q.where('e.id', '<', f.beforeId);
-    return q.orderBy('e.id', 'desc').limit(f.limit + 1);
-  };
-
-  let rows: Row[];
-  if (installations && installations.length > 1 && !repositoryIds && installations.length <= MAX_INSTALLATION_BRANCHES) {
-    // `installation_id in (a, b)` cannot take its order from the (installation_id, id) index: SQLite
-    // reads and sorts every event of the installations (300 ms at 300k receipts), PostgreSQL scans
-    // the primary key and filters. One page per installation, each in index order, merged instead
-    // (both databases merge the sorted branches). With a repository filter, its index gives the order.
-    const branches = installations.map((id, i) => db.kysely.selectFrom(page(baseQuery(db.kysely).where('e.installation_id', '=', id)).as(`b${i}`)).selectAll());
-    const merged = branches.slice(1).reduce((union, b) => union.unionAll(b), branches[0]!);
-    rows = (await db.kysely.selectFrom(merged.as('u')).selectAll().orderBy('u.id', 'desc').limit(f.limit + 1).execute()) as Row[];
-  } else {
-    // One installation: `installation_id = ?` lets the (installation_id, id) index give the order.
-    let q = baseQuery(db.kysely);
-    if (installations) q = installations.length === 1 ? q.where('e.installation_id', '=', installations[0]!) : q.where('e.installation_id', 'in', installations);
-    rows = (await page(q).execute()) as Row[];
   }
-  return rows.map(toItem);
+  if (a.status === 'dense') q = q.where('e.processing_status', '=', 'processed');
+  if (a.installationList) q = q.where('e.installation_id', 'in', a.installationList);
+  if (f.since) q = q.where('e.received_at', '>=', f.since.toISOString());
+  if (f.until) q = q.where('e.received_at', '<=', f.until.toISOString());
+  return q;
+}
+
+/** The backlog's owner conditions (read through (processing_status, id), they are residuals): any of the branches'. */
+function backlogOwners(q: EventsQuery, branches: Branch[]): EventsQuery {
+  const owned = branches.filter((b) => b.repositoryId !== undefined || b.installation !== undefined);
+  if (owned.length < branches.length || owned.length === 0) return q; // a branch without conditions: all of them
+  return q.where((eb) =>
+    eb.or(
+      owned.map((b) => {
+        const conds = [];
+        if (b.repositoryId !== undefined) conds.push(eb('e.repository_id', '=', b.repositoryId));
+        if (b.installation === null) conds.push(eb('e.installation_id', 'is', null));
+        else if (b.installation !== undefined) conds.push(eb('e.installation_id', '=', b.installation));
+        return eb.and(conds);
+      }),
+    ),
+  );
+}
+
+const hasResiduals = (f: EventFilters, a: Access) => a.status === 'backlog' || a.status === 'dense' || a.installationList !== undefined || f.since !== undefined || f.until !== undefined;
+
+function idsQuery(db: Executor) {
+  return db.selectFrom('event_receipts as e').select('e.id');
+}
+type IdsQuery = ReturnType<typeof idsQuery>;
+
+/**
+ * One page of events, newest first (limit + 1 rows, so the caller knows whether more exist).
+ *
+ * Every combination of filters reads one index whose leading columns are exactly its equality
+ * columns, followed by id (migration 0016): the page is a backward range scan that reads only
+ * matching rows, bounded by the time range and the cursor, and stops after limit + 1 — as fast for
+ * a combination that matches 3 rows of a million as for one that matches half of them. A scope of
+ * several installations (or a repository whose receipts carry several) is one such scan per
+ * installation, merged. `processed` is the one dense value: it is checked while scanning.
+ *
+ * The databases are held to that plan: SQLite with `indexed by`; PostgreSQL by reading the ids
+ * first — all the id query touches is in the exact index, so it is an index-only scan that no other
+ * plan undercuts (given the whole rows to fetch, PostgreSQL estimates a combination as independent
+ * filters and prefers walking the primary key for one that looks dense: `pull_request` + `created`,
+ * 0 rows of a million, took 1.1 s that way) — then the rows of those ids, with the residual
+ * conditions; a page that the residuals thin out reads the next ids.
+ */
+export async function listEvents(db: Database, f: EventFilters): Promise<EventItem[]> {
+  const a = await access(db, f);
+  if (!a) return [];
+  if (db.dialect === 'sqlite') return (await db.kysely.executeQuery(sqlitePage(db, f, a))).rows.map(toItem);
+  const want = f.limit + 1;
+  const batch = !hasResiduals(f, a) ? want : a.status === 'backlog' ? Math.max(1000, 2 * want) : 2 * want;
+  // One statement first (the ids as a subquery, planned on their own); enough unless the residuals
+  // thinned the page out, then page through the ids.
+  const rowsOf = (ids: IdsQuery | string[]) => {
+    let q = residualConditions(baseQuery(db.kysely).where('e.id', 'in', ids), {}, f, a);
+    if (a.status === 'backlog') q = backlogOwners(q, a.branches);
+    return q.orderBy('e.id', 'desc');
+  };
+  const first = (await rowsOf(postgresIds(db, f, a, a.upper, batch)).limit(want).execute()) as Row[];
+  if (first.length >= want || !hasResiduals(f, a)) return first.map(toItem);
+  const out: Row[] = [];
+  let upper = a.upper;
+  for (;;) {
+    const ids = (await postgresIds(db, f, a, upper, batch).execute()).map((r) => r.id);
+    if (ids.length === 0) break;
+    out.push(...((await rowsOf(ids).execute()) as Row[]));
+    if (out.length >= want || ids.length < batch) break;
+    upper = ids[ids.length - 1];
+  }
+  return out.slice(0, want).map(toItem);
+}
+
+/** The SQLite statement of a page: each branch's index named (`indexed by`). */
+function sqlitePage(db: Database, f: EventFilters, a: Access): CompiledQuery<Row> {
+  const page = (b: Branch) => residualConditions(indexConditions(baseQuery(db.kysely), b, f, a, a.upper), b, f, a).orderBy('e.id', 'desc').limit(f.limit + 1);
+  let query;
+  if (a.branches.length === 1) {
+    query = page(a.branches[0]!);
+  } else {
+    // One page per branch, each in index order, merged (both databases merge the sorted branches).
+    const parts = a.branches.map((b, i) => db.kysely.selectFrom(page(b).as(`b${i}`)).selectAll());
+    const merged = parts.slice(1).reduce((union, b) => union.unionAll(b), parts[0]!);
+    query = db.kysely.selectFrom(merged.as('u')).selectAll().orderBy('u.id', 'desc').limit(f.limit + 1);
+  }
+  const compiled = query.compile() as CompiledQuery<Row>;
+  // Every branch has the same equality columns (installation_id is null is one too): one index.
+  if (a.installationList) return compiled;
+  const index = indexFor(a.branches[0]!, f, a.status);
+  return { ...compiled, sql: compiled.sql.replaceAll('from "event_receipts" as "e"', `from "event_receipts" as "e" indexed by "${index}"`) };
+}
+
+/** The PostgreSQL id query of a page: the next `batch` ids of the branches' index ranges below `upper`. */
+function postgresIds(db: Database, f: EventFilters, a: Access, upper: string | undefined, batch: number): IdsQuery {
+  const page = (b: Branch) => indexConditions(idsQuery(db.kysely), b, f, a, upper).orderBy('e.id', 'desc').limit(batch);
+  // The backlog is read through (processing_status, id) once: its branches differ in residuals only.
+  const branches = a.status === 'backlog' ? a.branches.slice(0, 1) : a.branches;
+  if (branches.length === 1) return page(branches[0]!);
+  const parts = branches.map((b, i) => db.kysely.selectFrom(page(b).as(`b${i}`)).select(`b${i}.id`));
+  const merged = parts.slice(1).reduce((union, b) => union.unionAll(b), parts[0]!);
+  return db.kysely.selectFrom(merged.as('e')).select('e.id').orderBy('e.id', 'desc').limit(batch) as unknown as IdsQuery;
+}
+
+/**
+ * The statement that picks a page's rows for these filters — the whole page on SQLite, the first
+ * ids on PostgreSQL (null: nothing can match); for EXPLAIN in tests and benchmarks.
+ */
+export async function eventsPageQuery(db: Database, f: EventFilters): Promise<CompiledQuery | null> {
+  const a = await access(db, f);
+  if (!a) return null;
+  if (db.dialect === 'sqlite') return sqlitePage(db, f, a);
+  const batch = !hasResiduals(f, a) ? f.limit + 1 : a.status === 'backlog' ? Math.max(1000, 2 * (f.limit + 1)) : 2 * (f.limit + 1);
+  return postgresIds(db, f, a, a.upper, batch).compile();
 }
 
 export interface EventDetail extends EventItem {
