@@ -27,7 +27,7 @@ import { createCiTriageSlice, type CiTriageSlice } from './automations/ci-triage
 import { createPetsSlice, type PetsSlice } from './automations/pets/index.js';
 import { createNotifySlice, type NotifySlice } from './notify/index.js';
 import { createLlmSlice, type LlmSlice } from './llm/index.js';
-import { createAgentsSlice, type AgentsSlice } from './automations/agents/index.js';
+import { createAgentsSlice, wakeBudgetWaits, type AgentsSlice } from './automations/agents/index.js';
 import { createAccessSlice, type AccessSlice } from './access/index.js';
 
 export interface Roles {
@@ -146,7 +146,8 @@ export async function createSwitchyard(config: Config, log: Logger, options: Cre
     authenticate: (req) => identity.authenticate(req),
   });
   const notify = createNotifySlice({ config, db, box, queue, registry, log, storeReceipt: (d) => webhooks.store(d) });
-  const llm = createLlmSlice({ db, box, queue, log });
+  // A budget raised or removed through the API lets the tasks waiting on it go on at once.
+  const llm = createLlmSlice({ db, box, queue, log, onBudgetsChanged: async () => void (await wakeBudgetWaits(agents.service)) });
   const agents = createAgentsSlice({ config, db, queue, registry, clients: () => github.clients(), log, llm: llm.client });
 
   metrics.addCollectedGauge('switchyard_queue_jobs', 'Jobs by queue and state', ['queue', 'state'], async () => {

@@ -17,6 +17,7 @@ import * as m0009 from './migrations/0009_notify_channels.js';
 import * as m0010 from './migrations/0010_receipt_counted.js';
 import * as m0013 from './migrations/0013_access_follows_github.js';
 import * as m0016 from './migrations/0016_event_filter_indexes.js';
+import * as m0011 from './migrations/0011_status_comment_claim.js';
 
 const MIGRATIONS = {
   '0001_core': m0001,
@@ -31,6 +32,7 @@ const MIGRATIONS = {
   '0010_receipt_counted': m0010,
   '0013_access_follows_github': m0013,
   '0016_event_filter_indexes': m0016,
+  '0011_status_comment_claim': m0011,
 } as const;
 
 /** Names of every migration this build knows, in order. */

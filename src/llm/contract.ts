@@ -41,6 +41,11 @@ export interface LlmScope {
   conversationId?: string | null;
   /** Installation whose people see the call's usage (scoping of reports and notices). */
   installationId?: number | null;
+  /**
+   * The task's own limit in nano-dollars (with `taskId`): reserved on like every other budget, in
+   * the same transaction; a call that would cross it is refused (`BudgetExceededError`, scope `task`).
+   */
+  taskBudgetNanoUsd?: number | null;
 }
 
 export interface LlmRequest {

@@ -30,6 +30,7 @@ import {
   budgetsForScopesOrIds,
   compareCounterKeys,
   ensureCounters,
+  ensureTaskBudgets,
   expiredReservationIds,
   lockCounters,
   takeReservations,
@@ -132,6 +133,8 @@ function scopeMatches(b: BudgetRow, scope: LlmScope): boolean {
       return scope.agentId != null && b.scope_key === scope.agentId;
     case 'agent_type':
       return scope.agentType != null && b.scope_key === scope.agentType;
+    case 'task':
+      return scope.taskId != null && b.scope_key === scope.taskId;
     default:
       return false;
   }
@@ -163,6 +166,8 @@ export function createBudgetGuard(deps: GuardDeps): BudgetGuard {
 
   async function sendNotices(notices: Notice[]): Promise<void> {
     for (const n of notices) {
+      // A task's own budget tells nobody: the task fails and its status comment says why.
+      if (n.budget.scope === 'task') continue;
       try {
         await deps.notice({ budget: n.budget, periodStart: n.periodStart, level: n.level, spentNanoUsd: n.spent });
       } catch (err) {
@@ -188,9 +193,13 @@ export function createBudgetGuard(deps: GuardDeps): BudgetGuard {
       // 2. Budgets: those that apply to the reserves, and those the taken reservations counted on.
       const scopes = reserves.map((r) => r.req.call.scope);
       const uniq = (xs: Array<string | null | undefined>) => [...new Set(xs.filter((v): v is string => !!v))];
+      // A task's own limit is a budget like the others: reserved on in this transaction.
+      const taskLimits = new Map<string, { taskId: string; amountNanoUsd: number; installationId: number | null }>();
+      for (const s of scopes) if (s.taskId && s.taskBudgetNanoUsd != null) taskLimits.set(s.taskId, { taskId: s.taskId, amountNanoUsd: Math.max(0, Math.floor(s.taskBudgetNanoUsd)), installationId: s.installationId ?? null });
+      await ensureTaskBudgets(tx, [...taskLimits.values()].sort((a, b) => (a.taskId < b.taskId ? -1 : 1)));
       const budgets = await budgetsForScopesOrIds(
         tx,
-        { project: uniq(scopes.map((s) => s.projectId)), agent: uniq(scopes.map((s) => s.agentId)), agent_type: uniq(scopes.map((s) => s.agentType)) },
+        { project: uniq(scopes.map((s) => s.projectId)), agent: uniq(scopes.map((s) => s.agentId)), agent_type: uniq(scopes.map((s) => s.agentType)), task: uniq(scopes.map((s) => s.taskId)) },
         uniq([...takenCounters.values()].flat().map((k) => k.budget_id)),
         reserves.length > 0,
       );

@@ -45,6 +45,8 @@ export interface LlmSliceDeps {
   now?: () => Date;
   /** Where notices go (default: src/notify's `notify`, which fans out to every channel). */
   notify?: (db: Database, n: NewNotification) => Promise<void>;
+  /** Told after an administrator changed or removed a budget through the API (the agents wake their budget waits). */
+  onBudgetsChanged?: () => Promise<void>;
   /** Price overrides are re-read after this long (default 5 s; changes through this process apply at once). */
   overridesTtlMs?: number;
 }
@@ -131,6 +133,6 @@ export function createLlmSlice(deps: LlmSliceDeps): LlmSlice {
     manage,
     reprice,
     settleExpired: () => guard.settleExpired(),
-    routes: (app) => llmRoutes(app, { db, manage, prices, reprice }),
+    routes: (app) => llmRoutes(app, { db, manage, prices, reprice, onBudgetsChanged: deps.onBudgetsChanged }),
   };
 }

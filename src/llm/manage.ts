@@ -166,10 +166,10 @@ export async function removePriceOverride(deps: ManageDeps, id: string): Promise
 
 export interface BudgetInput {
   name?: string | null;
-  scope: BudgetScope;
+  scope: AdminBudgetScope;
   /** The project or agent id, or the agent type; empty for global. */
   scopeKey?: string;
-  period: BudgetPeriod;
+  period: AdminBudgetPeriod;
   amountUsd: number;
   alertThreshold?: number;
   actionOnExceed: BudgetAction;
@@ -177,13 +177,17 @@ export interface BudgetInput {
   enabled?: boolean;
 }
 
+/** The budgets administrators configure (a task's own budget is the guard's). */
+export type AdminBudgetScope = Exclude<BudgetScope, 'task'>;
+export type AdminBudgetPeriod = Exclude<BudgetPeriod, 'lifetime'>;
+
 /** A budget with its live counter for the current period. */
 export interface BudgetView {
   id: string;
   name: string | null;
-  scope: BudgetScope;
+  scope: AdminBudgetScope;
   scope_key: string;
-  period: BudgetPeriod;
+  period: AdminBudgetPeriod;
   amount_nano_usd: number;
   alert_threshold: number;
   action_on_exceed: BudgetAction;
@@ -269,9 +273,9 @@ export async function budgetViews(deps: ManageDeps, filter: { ids?: string[]; in
     return {
       id: b.id,
       name: b.name,
-      scope: b.scope,
+      scope: b.scope as AdminBudgetScope,
       scope_key: b.scope_key,
-      period: b.period,
+      period: b.period as AdminBudgetPeriod,
       amount_nano_usd: amount,
       alert_threshold: b.alert_threshold,
       action_on_exceed: b.action_on_exceed,

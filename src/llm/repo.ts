@@ -4,7 +4,7 @@
  */
 import { sql, type Insertable, type Selectable, type Updateable } from 'kysely';
 import type { Dialect, Executor } from '../db/index.js';
-import { nowIso } from '../db/index.js';
+import { newId, nowIso } from '../db/index.js';
 import './tables.js';
 import type {
   BudgetCountersTable,
@@ -97,7 +97,8 @@ export async function deletePriceOverride(exec: Executor, id: string): Promise<b
 // --- budgets ---------------------------------------------------------------------------------
 
 export async function listBudgets(exec: Executor, filter: { installationIds?: number[] } = {}): Promise<BudgetRow[]> {
-  let q = exec.selectFrom('budget_limits').selectAll().orderBy('id', 'desc');
+  // Tasks' own budgets (scope `task`) are the guard's: not listed, changed or removed here.
+  let q = exec.selectFrom('budget_limits').selectAll().where('scope', '!=', 'task').orderBy('id', 'desc');
   if (filter.installationIds) {
     if (filter.installationIds.length === 0) return [];
     q = q.where('installation_id', 'in', filter.installationIds);
@@ -106,7 +107,7 @@ export async function listBudgets(exec: Executor, filter: { installationIds?: nu
 }
 
 export async function getBudget(exec: Executor, id: string): Promise<BudgetRow | undefined> {
-  return exec.selectFrom('budget_limits').selectAll().where('id', '=', id).executeTakeFirst();
+  return exec.selectFrom('budget_limits').selectAll().where('id', '=', id).where('scope', '!=', 'task').executeTakeFirst();
 }
 
 export async function insertBudget(exec: Executor, row: Insertable<BudgetLimitsTable>): Promise<void> {
@@ -114,12 +115,12 @@ export async function insertBudget(exec: Executor, row: Insertable<BudgetLimitsT
 }
 
 export async function updateBudget(exec: Executor, id: string, changes: Updateable<BudgetLimitsTable>): Promise<boolean> {
-  const r = await exec.updateTable('budget_limits').set({ ...changes, updated_at: nowIso() }).where('id', '=', id).executeTakeFirst();
+  const r = await exec.updateTable('budget_limits').set({ ...changes, updated_at: nowIso() }).where('id', '=', id).where('scope', '!=', 'task').executeTakeFirst();
   return Number(r.numUpdatedRows) > 0;
 }
 
 export async function deleteBudget(exec: Executor, id: string): Promise<boolean> {
-  const r = await exec.deleteFrom('budget_limits').where('id', '=', id).executeTakeFirst();
+  const r = await exec.deleteFrom('budget_limits').where('id', '=', id).where('scope', '!=', 'task').executeTakeFirst();
   return Number(r.numDeletedRows) > 0;
 }
 
@@ -282,7 +283,7 @@ export async function writeBatch(exec: Executor, dialect: Dialect, w: BatchWrite
 }
 
 /** Enabled budgets matching any of the scope keys, plus the budgets with these ids (enabled or not). */
-export async function budgetsForScopesOrIds(exec: Executor, keys: { project: string[]; agent: string[]; agent_type: string[] }, ids: string[], withScopes: boolean): Promise<BudgetRow[]> {
+export async function budgetsForScopesOrIds(exec: Executor, keys: { project: string[]; agent: string[]; agent_type: string[]; task?: string[] }, ids: string[], withScopes: boolean): Promise<BudgetRow[]> {
   if (!withScopes && ids.length === 0) return [];
   return exec
     .selectFrom('budget_limits')
@@ -299,12 +300,42 @@ export async function budgetsForScopesOrIds(exec: Executor, keys: { project: str
                   ...(keys.project.length ? [eb.and([eb('scope', '=', 'project'), eb('scope_key', 'in', keys.project)])] : []),
                   ...(keys.agent.length ? [eb.and([eb('scope', '=', 'agent'), eb('scope_key', 'in', keys.agent)])] : []),
                   ...(keys.agent_type.length ? [eb.and([eb('scope', '=', 'agent_type'), eb('scope_key', 'in', keys.agent_type)])] : []),
+                  ...(keys.task?.length ? [eb.and([eb('scope', '=', 'task'), eb('scope_key', 'in', keys.task)])] : []),
                 ]),
               ]),
             ]
           : []),
       ]),
     )
+    .execute();
+}
+
+/**
+ * A task's own budget (scope `task`, period `lifetime`, block): made when its first call reserves,
+ * its amount kept to the task's limit. Notices are never sent for it (the task fails instead).
+ */
+export async function ensureTaskBudgets(exec: Executor, tasks: Array<{ taskId: string; amountNanoUsd: number; installationId: number | null }>): Promise<void> {
+  if (tasks.length === 0) return;
+  const at = nowIso();
+  await exec
+    .insertInto('budget_limits')
+    .values(
+      tasks.map((t) => ({
+        id: newId(),
+        name: `task ${t.taskId}`,
+        scope: 'task' as const,
+        scope_key: t.taskId,
+        period: 'lifetime' as const,
+        amount_nano_usd: t.amountNanoUsd,
+        alert_threshold: 1,
+        action_on_exceed: 'block' as const,
+        installation_id: t.installationId,
+        enabled: true,
+        created_at: at,
+        updated_at: at,
+      })),
+    )
+    .onConflict((oc) => oc.columns(['scope', 'scope_key', 'period']).doUpdateSet((eb) => ({ amount_nano_usd: eb.ref('excluded.amount_nano_usd') })))
     .execute();
 }
 

@@ -4,7 +4,7 @@
  * and usage of the installations they can see (administrators: everything). Usage reports read
  * the daily roll-up only, never raw calls. Each route: validate (zod) → authorize → command → present.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Database } from '../db/index.js';
@@ -52,6 +52,8 @@ export interface LlmRoutesDeps {
   manage: ManageDeps;
   prices: PriceTable;
   reprice: () => Promise<{ repriced: number; stillUnpriced: number }>;
+  /** Told after an administrator changed or removed a budget (waiting work may go on now). */
+  onBudgetsChanged?: () => Promise<void>;
 }
 
 const TAGS = ['llm'];
@@ -104,6 +106,10 @@ export async function checkPrice(deps: Pick<LlmRoutesDeps, 'db' | 'prices'>, mod
 export async function llmRoutes(app: FastifyInstance, deps: LlmRoutesDeps): Promise<void> {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const { db, manage, prices } = deps;
+  /** Waiting work is told after the change committed; its failure does not undo the change. */
+  const budgetsChanged = async (log: FastifyBaseLogger) => {
+    await deps.onBudgetsChanged?.().catch((err: unknown) => log.warn({ err }, 'could not wake the work waiting on budgets'));
+  };
 
   // --- providers ------------------------------------------------------------------------------
   r.get('/api/llm/providers', { schema: { tags: TAGS, summary: 'LLM providers (keys are never returned)', response: { 200: z.object({ items: z.array(providerItem) }) } } }, async (req) => {
@@ -210,13 +216,14 @@ export async function llmRoutes(app: FastifyInstance, deps: LlmRoutesDeps): Prom
   r.patch('/api/llm/budgets/:id', { schema: { tags: TAGS, summary: 'Change a budget (administrators); raising a block budget lets waiting calls through', params: idParams, body: patchBudgetBody, response: { 200: budgetItem, 403: errorResponse, 404: errorResponse } } }, async (req) => {
     adminOf(req);
     const b = req.body;
-    return presentBudget(
-      await changeBudget(manage, req.params.id, { name: b.name, amountUsd: b.amount_usd, alertThreshold: b.alert_threshold, actionOnExceed: b.action_on_exceed, installationId: b.installation_id, enabled: b.enabled }),
-    );
+    const changed = await changeBudget(manage, req.params.id, { name: b.name, amountUsd: b.amount_usd, alertThreshold: b.alert_threshold, actionOnExceed: b.action_on_exceed, installationId: b.installation_id, enabled: b.enabled });
+    await budgetsChanged(req.log);
+    return presentBudget(changed);
   });
   r.delete('/api/llm/budgets/:id', { schema: { tags: TAGS, summary: 'Remove a budget (administrators)', params: idParams, response: { 200: ok, 403: errorResponse, 404: errorResponse } } }, async (req) => {
     adminOf(req);
     await removeBudget(manage, req.params.id);
+    await budgetsChanged(req.log);
     return { ok: true as const };
   });
 

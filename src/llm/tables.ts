@@ -11,8 +11,9 @@
 import type { Bool, JsonText } from '../db/schema.js';
 
 export type ProviderKind = 'openai' | 'openai-compatible' | 'anthropic';
-export type BudgetScope = 'global' | 'project' | 'agent' | 'agent_type';
-export type BudgetPeriod = 'daily' | 'weekly' | 'monthly';
+/** `task`: a task's own budget (the agents' per-task limit), made by the guard, period `lifetime`. */
+export type BudgetScope = 'global' | 'project' | 'agent' | 'agent_type' | 'task';
+export type BudgetPeriod = 'daily' | 'weekly' | 'monthly' | 'lifetime';
 export type BudgetAction = 'warn' | 'block';
 /** priced: from the price table; unpriced: no price (cost null); interrupted: charged at the reservation; repriced: priced later by `llm reprice`. */
 export type CostStatus = 'priced' | 'unpriced' | 'interrupted' | 'repriced';

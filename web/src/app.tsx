@@ -24,6 +24,8 @@ const AccountPage = lazy(() => import('./pages/account/account').then((m) => ({ 
 const AdminPage = lazy(() => import('./pages/admin/admin').then((m) => ({ default: m.AdminPage })));
 const TaskBoardPage = lazy(() => import('./pages/agents/task-board').then((m) => ({ default: m.TaskBoardPage })));
 const LlmCostsPage = lazy(() => import('./pages/llm-costs').then((m) => ({ default: m.LlmCostsPage })));
+const ProjectsPage = lazy(() => import('./pages/agents/projects').then((m) => ({ default: m.ProjectsPage })));
+const ProjectPage = lazy(() => import('./pages/agents/project').then((m) => ({ default: m.ProjectPage })));
 const ConversationPage = lazy(() => import('./pages/agents/conversation').then((m) => ({ default: m.ConversationPage })));
 
 function SignedIn() {
@@ -48,6 +50,8 @@ function SignedIn() {
               <Route path="notifications" element={<NotificationsPage />} />
               <Route path="agents" element={<TaskBoardPage />} />
               <Route path="agents/conversations/:id" element={<ConversationPage />} />
+              <Route path="agents/projects" element={<ProjectsPage />} />
+              <Route path="agents/projects/:id" element={<ProjectPage />} />
               <Route path="costs" element={<LlmCostsPage />} />
               <Route path="account" element={<AccountPage />} />
               <Route path="admin/*" element={<AdminPage />} />

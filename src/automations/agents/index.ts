@@ -70,7 +70,7 @@ export function createAgentsSlice(deps: AgentsSliceDeps): AgentsSlice {
   const { db, queue, config } = deps;
   const log = deps.log.child({ slice: 'agents' });
   const scan = { known: knownSecrets(config), allowedHosts: [hostOf(config.github.url), hostOf(config.github.apiUrl)].filter((h): h is string => !!h) };
-  const pipeline: PipelineDeps = { db, queue, log, config, clients: deps.clients, llm: deps.llm, scan, statusChains: new Map() };
+  const pipeline: PipelineDeps = { db, queue, log, config, clients: deps.clients, llm: deps.llm, scan, statusChains: new Map(), inFlight: new Map() };
   const service: ServiceDeps = { db, queue, log, pipeline };
 
   queue.register<StepPayload>(STEP_JOB, (p, ctx) => runStep(pipeline, p, ctx.log.child({ slice: 'agents' })), { concurrency: 4 });

@@ -50,6 +50,10 @@ export interface PipelineDeps {
    * comes, so the last one posts the newest state (a slow refresh never overwrites a newer one).
    */
   statusChains: Map<string, Promise<void>>;
+  /** The model calls in flight in this process, by conversation (their task ids): a cancel aborts them. */
+  inFlight: Map<string, Map<AbortController, string>>;
+  /** How often a call in flight looks for a cancel made by another process (default 1 s). */
+  cancelPollMs?: number;
 }
 
 /**
@@ -115,10 +119,17 @@ export async function runStep(deps: PipelineDeps, p: StepPayload, log: Logger): 
     task.status = status;
     task.started_at = nowIso();
     if (conversation.status === 'planning' && task.position > 0) await repo.setConversationStatus(deps.db.kysely, conversation.id, 'running');
-  }
-  if (task.waiting_on) {
+    if (task.waiting_on) {
+      task.waiting_on = null;
+      await repo.updateTask(deps.db.kysely, task.id, { waiting_on: null, wait_until: null });
+    }
+  } else if (task.waiting_on) {
+    // A waiting task holds no slot: going on again takes one, or it keeps waiting for one.
+    if (!(await repo.resumeWithSlot(deps.db, { id: task.id, projectId: project.id }, { project: project.limits.max_running_tasks, all: GLOBAL_RUNNING_TASKS }))) {
+      log.debug({ task: task.id }, 'no free slot: the waiting task waits for one');
+      return advance(deps, task, {}, new Date(Date.now() + 2000));
+    }
     task.waiting_on = null;
-    await repo.updateTask(deps.db.kysely, task.id, { waiting_on: null, wait_until: null });
   }
 
   const started = task.started_at ? Date.parse(task.started_at) : Date.now();
@@ -147,6 +158,9 @@ function llmWait(err: unknown): Outcome | null {
   const code = (err as { code?: string }).code;
   const message = err instanceof Error ? err.message : String(err);
   if (code === LLM_ERROR_CODES.budgetExceeded) {
+    // The task's own budget never resets: the task is over.
+    const budget = (err as { budget?: { scope?: string; amountNanoUsd?: number } }).budget;
+    if (budget?.scope === 'task') return { kind: 'fail', message: `the task spent its budget of $${(Number(budget.amountNanoUsd ?? 0) / 1e9).toFixed(2)} (the next call could cost more than is left)` };
     const resetsAt = (err as { resetsAt?: Date | string }).resetsAt;
     return { kind: 'wait', on: 'budget', until: resetsAt ? new Date(resetsAt) : new Date(Date.now() + 3600_000), message };
   }
@@ -161,8 +175,9 @@ function llmWait(err: unknown): Outcome | null {
 /** Applies a turn's outcome: next turn, next phase, completion (then the next task), failure or a wait. */
 async function finish(deps: PipelineDeps, task: TaskRow, conversation: ConversationRow, o: Outcome): Promise<void> {
   const now = nowIso();
-  // Cancelled while this turn ran (`/switchyard stop`): its outcome changes nothing.
+  // Cancelled while this turn ran (`/switchyard stop`), or the task cancelled or retried: its outcome changes nothing.
   if ((await repo.getConversation(deps.db.kysely, conversation.id)).status === 'cancelled') return;
+  if (await repo.cancelledOrMoved(deps.db.kysely, task.id, task.step_seq)) return;
   switch (o.kind) {
     case 'continue':
       await advance(deps, task, { turns: task.turns + 1, ...o.patch });
@@ -283,6 +298,9 @@ async function saveMessage(ctx: TurnContext, m: Partial<repo.NewMessage> & { rol
 /** One LLM call under the agent's model configuration; the reply is saved as a message with its usage. */
 async function call(ctx: TurnContext, threadName: string, messages: LlmMessage[], extra: Partial<LlmRequest> = {}): Promise<{ result: LlmResult; messageId: string }> {
   const m = ctx.agent.model;
+  // A cancel (`/switchyard stop`, the API, the CLI) aborts the call in flight, in any process.
+  const abort = new AbortController();
+  const stopWatching = watchCancel(ctx.deps, ctx.task, abort);
   const result = await ctx.deps.llm!.complete({
     provider: m.provider,
     model: m.model,
@@ -290,9 +308,18 @@ async function call(ctx: TurnContext, threadName: string, messages: LlmMessage[]
     messages,
     maxTokens: m.max_tokens,
     temperature: m.temperature,
-    scope: { projectId: ctx.project.id, agentId: ctx.agent.id, agentType: ctx.agent.role, taskId: ctx.task.id, conversationId: ctx.conversation.id, installationId: ctx.project.installationId },
+    scope: {
+      projectId: ctx.project.id,
+      agentId: ctx.agent.id,
+      agentType: ctx.agent.role,
+      taskId: ctx.task.id,
+      conversationId: ctx.conversation.id,
+      installationId: ctx.project.installationId,
+      taskBudgetNanoUsd: Math.round(ctx.project.limits.task_budget_usd * 1e9),
+    },
+    signal: abort.signal,
     ...extra,
-  });
+  }).finally(stopWatching);
   const tokens = result.usage.inputTokens + result.usage.outputTokens;
   const cost = result.costNanoUsd ?? 0;
   let messageId = '';
@@ -316,6 +343,48 @@ async function call(ctx: TurnContext, threadName: string, messages: LlmMessage[]
   });
   ctx.task.cost_nano = Number(ctx.task.cost_nano) + cost;
   return { result, messageId };
+}
+
+/**
+ * Aborts `abort` when the task is cancelled: at once when the cancel runs in this process
+ * (`inFlight`), else when a look at the database every `cancelPollMs` finds the conversation
+ * cancelled or the task moved on (cancelled or retried). Returns the function that stops watching.
+ */
+function watchCancel(deps: PipelineDeps, task: TaskRow, abort: AbortController): () => void {
+  let set = deps.inFlight.get(task.conversation_id);
+  if (!set) deps.inFlight.set(task.conversation_id, (set = new Map()));
+  set.set(abort, task.id);
+  let looking = false;
+  const timer = setInterval(() => {
+    if (looking || abort.signal.aborted) return;
+    looking = true;
+    void repo
+      .cancelledOrMoved(deps.db.kysely, task.id, task.step_seq)
+      .then((gone) => {
+        if (gone) abort.abort(new Error('the task was cancelled'));
+      })
+      .catch(() => undefined)
+      .finally(() => {
+        looking = false;
+      });
+  }, deps.cancelPollMs ?? 1000);
+  timer.unref();
+  return () => {
+    clearInterval(timer);
+    set.delete(abort);
+    if (set.size === 0 && deps.inFlight.get(task.conversation_id) === set) deps.inFlight.delete(task.conversation_id);
+  };
+}
+
+/** Aborts the model calls in flight in this process for a conversation (or one task of it). */
+export function abortInFlight(deps: Pick<PipelineDeps, 'inFlight'>, conversationId: string, taskId?: string): number {
+  let n = 0;
+  for (const [abort, id] of deps.inFlight.get(conversationId) ?? []) {
+    if (taskId && id !== taskId) continue;
+    abort.abort(new Error('the task was cancelled'));
+    n++;
+  }
+  return n;
 }
 
 async function issueBlock(ctx: TurnContext): Promise<string> {
@@ -607,18 +676,51 @@ export function refreshStatusComment(deps: Pick<PipelineDeps, 'db' | 'clients' |
   return next;
 }
 
+/** A claim on posting the first status comment older than this may be taken again (its process died). */
+const STATUS_CLAIM_STALE_MS = 60_000;
+
 async function postStatus(deps: Pick<PipelineDeps, 'db' | 'clients' | 'scan'>, conversationId: string): Promise<void> {
-  const conversation = await repo.getConversation(deps.db.kysely, conversationId);
+  let conversation = await repo.getConversation(deps.db.kysely, conversationId);
   const project = await repo.findProject(deps.db.kysely, conversation.project_id);
   if (!project || project.installationId === null || !deps.clients().configured) return;
+  // One comment per issue across processes: the first post is claimed in the database; the others
+  // wait for its id and update it in place.
+  let claimedAt: string | null = null;
+  if (conversation.status_comment_id === null) {
+    const now = nowIso();
+    if (await repo.claimStatusComment(deps.db.kysely, conversationId, now, new Date(Date.now() - STATUS_CLAIM_STALE_MS).toISOString())) claimedAt = now;
+    else {
+      conversation = await until(async () => {
+        const c = await repo.getConversation(deps.db.kysely, conversationId);
+        return c.status_comment_id !== null ? c : null;
+      }, STATUS_CLAIM_STALE_MS);
+    }
+  }
   const tasks = await repo.tasksOf(deps.db.kysely, conversationId);
   const body = renderStatus(conversation, tasks);
-  const id = await upsertStatusComment(deps.clients().installation(project.installationId), repoRef(project.fullName), {
-    issueNumber: conversation.issue_number,
-    conversationId,
-    commentId: conversation.status_comment_id === null ? null : Number(conversation.status_comment_id),
-    body,
-    scan: deps.scan,
-  });
+  let id: number;
+  try {
+    id = await upsertStatusComment(deps.clients().installation(project.installationId), repoRef(project.fullName), {
+      issueNumber: conversation.issue_number,
+      conversationId,
+      commentId: conversation.status_comment_id === null ? null : Number(conversation.status_comment_id),
+      body,
+      scan: deps.scan,
+    });
+  } catch (err) {
+    if (claimedAt) await repo.releaseStatusComment(deps.db.kysely, conversationId, claimedAt).catch(() => undefined);
+    throw err;
+  }
   if (Number(conversation.status_comment_id) !== id) await repo.updateConversation(deps.db.kysely, conversationId, { status_comment_id: id });
+}
+
+/** Polls `fn` until it answers (every 100 ms) or `timeoutMs` passes (then throws). */
+async function until<T>(fn: () => Promise<T | null>, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v !== null) return v;
+    if (Date.now() > deadline) throw new Error('the status comment being posted by another process did not appear');
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }

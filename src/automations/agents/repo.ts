@@ -292,6 +292,46 @@ export async function claimSlot(db: Database, task: { id: string; projectId: str
   });
 }
 
+/**
+ * Ends a task's wait if a slot is free, under the same lock as `claimSlot`: a waiting task holds
+ * no slot, so going on again takes one like a start does. False: no slot (the task keeps waiting).
+ */
+export async function resumeWithSlot(db: Database, task: { id: string; projectId: string }, limits: { project: number; all: number }): Promise<boolean> {
+  return db.kysely.transaction().execute(async (tx) => {
+    if (db.dialect === 'postgres') await SLOT_LOCK.execute(tx);
+    const counts = await runningCounts(tx, task.projectId);
+    if (counts.project >= limits.project || counts.all >= limits.all) return false;
+    const r = await tx.updateTable('tasks').set({ waiting_on: null, wait_until: null, updated_at: nowIso() }).where('id', '=', task.id).where('waiting_on', 'is not', null).executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
+  });
+}
+
+/**
+ * Claims the posting of a conversation's first status comment: true for one caller at a time
+ * (none while the comment's id is known or a claim younger than `staleBefore` holds).
+ */
+export async function claimStatusComment(db: Executor, conversationId: string, now: string, staleBefore: string): Promise<boolean> {
+  const r = await db
+    .updateTable('conversations')
+    .set({ status_comment_claimed_at: now })
+    .where('id', '=', conversationId)
+    .where('status_comment_id', 'is', null)
+    .where((eb) => eb.or([eb('status_comment_claimed_at', 'is', null), eb('status_comment_claimed_at', '<', staleBefore)]))
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) > 0;
+}
+
+/** Gives a claim back (the post failed): the next refresh may claim at once. */
+export async function releaseStatusComment(db: Executor, conversationId: string, claimedAt: string): Promise<void> {
+  await db.updateTable('conversations').set({ status_comment_claimed_at: null }).where('id', '=', conversationId).where('status_comment_claimed_at', '=', claimedAt).where('status_comment_id', 'is', null).execute();
+}
+
+/** True when the task's conversation was cancelled or the task is past turn `seq` (cancelled, retried). */
+export async function cancelledOrMoved(db: Executor, taskId: string, seq: number): Promise<boolean> {
+  const row = await db.selectFrom('tasks as t').innerJoin('conversations as c', 'c.id', 't.conversation_id').select(['t.step_seq', 'c.status']).where('t.id', '=', taskId).executeTakeFirst();
+  return !row || row.status === 'cancelled' || Number(row.step_seq) !== seq;
+}
+
 /** Tasks running now (active status, not waiting), in a project and overall. */
 export async function runningCounts(db: Executor, projectId: string): Promise<{ project: number; all: number }> {
   const rows = await db

@@ -320,7 +320,8 @@ export async function agentsRoutes(app: FastifyInstance, deps: AgentsRoutesDeps)
       const p = await projectOr404(req.params.id, adminOf(req).scope);
       const a = req.body;
       await repo.upsertAgent(db.kysely, p.id, { role: req.params.role, name: a.name ?? req.params.role, model: a.model_config, systemPrompt: a.system_prompt ?? null, rulesFilePath: a.rules_file_path ?? null, enabled: a.enabled });
-      return presentProject(p);
+      // The answer shows the agent as saved (the project read before the change would not).
+      return presentProject((await repo.findProject(db.kysely, p.id))!);
     },
   );
 

@@ -8,7 +8,7 @@ import { newId, nowIso } from '../../db/index.js';
 import type { Logger } from '../../log/index.js';
 import type { Queue } from '../../jobs/index.js';
 import { TaskStateConflict } from './errors.js';
-import { enqueueStep, startNextTask, type PipelineDeps } from './pipeline.js';
+import { abortInFlight, enqueueStep, startNextTask, type PipelineDeps } from './pipeline.js';
 import * as repo from './repo.js';
 import type { Project, TaskRow } from './repo.js';
 
@@ -85,6 +85,8 @@ export async function cancelConversation(deps: ServiceDeps, conversationId: stri
       await repo.updateTask(tx, t.id, { status: 'failed', error_message: `cancelled by ${by}`, waiting_on: null, step_seq: t.step_seq + 1, completed_at: nowIso() });
     }
   });
+  // Calls in flight here stop now; those in other processes within a second (they watch the row).
+  abortInFlight(deps.pipeline, conversationId);
   deps.log.info({ conversation: conversationId, by }, 'agents conversation cancelled');
 }
 
@@ -102,8 +104,9 @@ export async function retryTask(deps: ServiceDeps, task: TaskRow): Promise<void>
 /** Resumes a waiting task now (after a budget was raised, a price added, a provider fixed). */
 export async function resumeTask(deps: ServiceDeps, task: TaskRow): Promise<void> {
   if (!task.waiting_on) throw new TaskStateConflict('The task is not waiting');
+  // It keeps `waiting_on` until its turn runs and takes a slot (a waiting task holds none).
   await deps.db.kysely.transaction().execute(async (tx) => {
-    await repo.updateTask(tx, task.id, { waiting_on: null, wait_until: null, step_seq: task.step_seq + 1 });
+    await repo.updateTask(tx, task.id, { wait_until: null, step_seq: task.step_seq + 1 });
     await enqueueStep(deps.queue, tx, task.id, task.step_seq + 1);
   });
 }
@@ -115,6 +118,7 @@ export async function cancelTask(deps: ServiceDeps, task: TaskRow, by: string): 
     await repo.updateTask(tx, task.id, { status: 'failed', error_message: `cancelled by ${by}`, waiting_on: null, step_seq: task.step_seq + 1, completed_at: nowIso() });
     await startNextTask(deps.pipeline, tx, task.conversation_id);
   });
+  abortInFlight(deps.pipeline, task.conversation_id, task.id);
 }
 
 /** Wakes every task waiting on a budget (the guard decides again: a raised limit lets it go on). */

@@ -60,6 +60,8 @@ export interface ConversationsTable {
   base_branch: string | null;
   pr_number: number | null;
   status_comment_id: number | null;
+  /** When a process claimed the right to post the status comment (migration 0011). */
+  status_comment_claimed_at: string | null;
   head_sha: string | null;
   total_tokens: number;
   total_cost_nano: number;

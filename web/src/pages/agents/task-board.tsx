@@ -28,7 +28,7 @@ export function TaskBoardPage() {
   const items = tasks.data?.items ?? [];
   return (
     <>
-      <PageHeader title="Agents" subtitle="Tasks the LLM agents work on, from the issues they were asked to take on" />
+      <PageHeader title="Agents" subtitle="Tasks the LLM agents work on, from the issues they were asked to take on" actions={<Link to="/agents/projects">Projects and memory</Link>} />
       {tasks.isPending ? (
         <Loading rows={4} label="Loading tasks…" />
       ) : tasks.isError ? (
