@@ -26,6 +26,7 @@ const WIDTHS = [1280, 360] as const;
 interface Seeded {
   delivery: string;
   conversation: string;
+  project: string;
   alice: string;
 }
 
@@ -47,6 +48,8 @@ const ROUTES: Array<{ path: string | ((ids: Seeded) => string); heading: string 
   { path: '/notifications', heading: 'Notifications' },
   { path: '/agents', heading: 'Agents' },
   { path: (ids) => `/agents/conversations/${ids.conversation}`, heading: 'Greeting' },
+  { path: '/agents/projects', heading: 'Agents projects' },
+  { path: (ids) => `/agents/projects/${ids.project}`, heading: 'acme/widgets' },
   { path: '/costs', heading: 'LLM costs' },
   { path: '/account', heading: 'Account' },
   { path: '/admin/users', heading: 'Admin' },
@@ -59,7 +62,7 @@ const ROUTES: Array<{ path: string | ((ids: Seeded) => string); heading: string 
 ];
 /** Pages checked outside ROUTES: the sign-in page (signed out, below) and the setup wizard (for e2e/setup-wizard.e2e.ts to check with expectAccessibleInBothSchemes). */
 const CHECKED_ELSEWHERE = ['/sign-in', '/setup'];
-const routeName = (path: string | ((ids: Seeded) => string)) => (typeof path === 'string' ? path : path({ delivery: ':deliveryId', conversation: ':id', alice: ':id' }));
+const routeName = (path: string | ((ids: Seeded) => string)) => (typeof path === 'string' ? path : path({ delivery: ':deliveryId', conversation: ':id', project: ':id', alice: ':id' }));
 
 /** The route patterns of the dashboard's routers (web/src/app.tsx, and the admin page's own), as full paths. */
 function dashboardRoutes(): string[] {
@@ -104,7 +107,8 @@ describe.skipIf(!chromiumPath).each(dialects)('accessibility of every page (%s)'
     await grantInstallation(t, root.id, GLOBEX);
     await grantInstallation(t, alice.id, ACME);
     const delivery = await t.app.db.kysely.selectFrom('event_receipts').select('delivery_id').where('event_type', '=', 'pull_request').orderBy('id', 'desc').executeTakeFirstOrThrow();
-    ids = { delivery: delivery.delivery_id, conversation: conversationId, alice: alice.id };
+    const project = await t.app.db.kysely.selectFrom('conversations').select('project_id').where('id', '=', conversationId).executeTakeFirstOrThrow();
+    ids = { delivery: delivery.delivery_id, conversation: conversationId, project: project.project_id, alice: alice.id };
     for (const width of WIDTHS) {
       const person = await openPerson(browser, t.url, { width, height: width === 360 ? 780 : 800 });
       await signIn(person.page, root);
