@@ -88,6 +88,13 @@ export const setupStatus = z.object({
 const manifestBody = z.object({
   org: z.string().regex(/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/, 'a GitHub organization login').optional(),
   name: z.string().trim().min(1).max(34).optional(),
+  webhook_proxy_url: z
+    .string()
+    .trim()
+    .max(300)
+    .regex(/^https:\/\/[^\s]+$/, 'an https:// address (a smee.io channel)')
+    .optional()
+    .describe('deliver webhooks to this forwarding channel (smee.io) instead of PUBLIC_URL, which GitHub cannot reach'),
   setup_code: z.string().max(100).optional(),
 });
 
@@ -153,7 +160,7 @@ export async function setupRoutes(app: FastifyInstance, deps: SetupDeps): Promis
       const state = randomBytes(24).toString('base64url');
       void reply.setCookie(STATE_COOKIE, state, { path: '/setup', httpOnly: true, sameSite: 'lax', secure, maxAge: 3600 });
       const org = req.body.org;
-      const manifest = buildAppManifest(deps.config.publicUrl, req.body.name ?? 'Switchyard');
+      const manifest = buildAppManifest(deps.config.publicUrl, req.body.name ?? 'Switchyard', req.body.webhook_proxy_url ?? webhookUrl);
       const action = `${deps.config.github.url}${org ? `/organizations/${encodeURIComponent(org)}` : ''}/settings/apps/new?state=${encodeURIComponent(state)}`;
       return { action, manifest: JSON.stringify(manifest) };
     },

@@ -1511,6 +1511,8 @@ export interface paths {
                     "application/json": {
                         org?: string;
                         name?: string;
+                        /** @description deliver webhooks to this forwarding channel (smee.io) instead of PUBLIC_URL, which GitHub cannot reach */
+                        webhook_proxy_url?: string;
                         setup_code?: string;
                     };
                 };
