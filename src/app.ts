@@ -20,7 +20,7 @@ import { AutomationRegistry } from './automations/registry.js';
 import { overviewRoutes, registerStateProjection, stateRoutes } from './state/index.js';
 import { dashboardRoutes } from './dashboard/index.js';
 import { createWebhooksSlice, type BatchWriter, type WebhooksSlice } from './webhooks/index.js';
-import { createIdentitySlice, loadSecretBox, type IdentitySlice, type SecretBox } from './identity/index.js';
+import { announceSetupCode, createIdentitySlice, loadSecretBox, type IdentitySlice, type SecretBox } from './identity/index.js';
 import { createAppCredentialsStore, createGitHubSlice, type AppCredentialsStore, type GitHubSlice } from './github/index.js';
 import { createMirrorSlice, type MirrorSlice } from './automations/mirror/index.js';
 import { createCiTriageSlice, type CiTriageSlice } from './automations/ci-triage/index.js';
@@ -64,6 +64,11 @@ export interface Switchyard {
   http: FastifyInstance;
   /** Starts the roles; resolves once the HTTP server listens (when `web`). Returns the bound port. */
   start(roles: Roles): Promise<number | null>;
+  /**
+   * The one-time setup code this process issued at start (and printed in its log), while the server
+   * has no administrator; null otherwise. Held in memory only: the database keeps its hash.
+   */
+  issuedSetupCode(): string | null;
   /** Stops taking work, finishes what runs, closes the database. */
   stop(): Promise<void>;
 }
@@ -184,6 +189,7 @@ export async function createSwitchyard(config: Config, log: Logger, options: Cre
   });
 
   let started: Roles | null = null;
+  let setupCode: string | null = null;
   let metricsListener: MetricsListener | null = null;
   return {
     config,
@@ -221,7 +227,13 @@ export async function createSwitchyard(config: Config, log: Logger, options: Cre
       const address = http.server.address();
       const port = typeof address === 'object' && address ? address.port : config.port;
       log.info({ port, database: db.dialect, roles }, 'Switchyard is listening');
+      // SQLite: one process serves the data dir, so each start issues a fresh code; PostgreSQL: the
+      // first web process issues it and the others accept the same one (src/identity/setup-code.ts).
+      setupCode = await announceSetupCode({ db, box, log, publicUrl: config.publicUrl }, db.dialect === 'sqlite' ? { replace: true, issuedBy: 'start' } : { replace: false, issuedBy: 'web' });
       return port;
+    },
+    issuedSetupCode() {
+      return setupCode;
     },
     async stop() {
       if (started?.web) await http.close();

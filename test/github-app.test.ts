@@ -11,22 +11,7 @@ import { startTestApp, type TestApp } from './support/app.js';
 import { METRICS_AUTH, TEST_API_TOKEN } from './support/sign.js';
 import { installationPayload, pushPayload, startFakeGitHub, type FakeGitHub } from './support/fake-github/index.js';
 import { createLocalUser } from '../src/identity/index.js';
-
-/** Cookies from a response's Set-Cookie headers, as name → value. */
-function cookiesOf(res: Response): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const line of res.headers.getSetCookie()) {
-    const [pair] = line.split(';');
-    const i = pair!.indexOf('=');
-    out[pair!.slice(0, i)] = decodeURIComponent(pair!.slice(i + 1));
-  }
-  return out;
-}
-const cookieHeader = (c: Record<string, string>) =>
-  Object.entries(c)
-    .map(([k, v]) => `${k}=${encodeURIComponent(v)}`)
-    .join('; ');
-
+import { cookieHeader, cookiesOf, setupCodeFromLog } from './support/setup-code.js';
 
 describe.each(dialects)('Switchyard as a GitHub App (%s)', (dialect) => {
   let fake: FakeGitHub;
@@ -71,14 +56,16 @@ describe.each(dialects)('Switchyard as a GitHub App (%s)', (dialect) => {
   });
 
   it('registers an App from a manifest with the setup wizard and stores its credentials encrypted', async () => {
-    const page = await fetch(`${t.url}/setup`);
+    // The operator reads the one-time setup code in the server's log and enters it in the wizard.
+    const entered = await fetch(`${t.url}/api/setup/code`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code: setupCodeFromLog(t) }) });
+    expect(entered.status).toBe(200);
+    const grant = cookiesOf(entered);
+    const page = await fetch(`${t.url}/api/setup/manifest`, { method: 'POST', headers: { 'content-type': 'application/json', cookie: cookieHeader(grant) }, body: '{}' });
     expect(page.status).toBe(200);
-    const html = await page.text();
-    const action = /<form method="post" action="([^"]+)"/.exec(html)![1]!.replace(/&amp;/g, '&');
+    const { action, manifest } = (await page.json()) as { action: string; manifest: string };
     expect(action.startsWith(`${fake.url}/settings/apps/new?state=`)).toBe(true);
-    const manifest = /name="manifest" value="([^"]+)"/.exec(html)![1]!.replace(/&quot;/g, '"').replace(/&amp;/g, '&').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>');
     expect(JSON.parse(manifest).hook_attributes.url).toBe(`${t.url}/api/github/webhooks`);
-    const setupCookies = cookiesOf(page);
+    const setupCookies = { ...grant, ...cookiesOf(page) };
 
     // The person clicks "Create GitHub App" on GitHub; GitHub sends the browser back with a code.
     const created = await fetch(action, { method: 'POST', body: new URLSearchParams({ manifest }), redirect: 'manual' });
@@ -87,12 +74,12 @@ describe.each(dialects)('Switchyard as a GitHub App (%s)', (dialect) => {
     expect(back.pathname).toBe('/setup/callback');
 
     // A forged state is refused and stores nothing.
-    const forged = await fetch(`${t.url}/setup/callback?code=${back.searchParams.get('code')}&state=forged`, { headers: { cookie: cookieHeader(setupCookies) } });
-    expect(forged.status).toBe(400);
+    const forged = await fetch(`${t.url}/setup/callback?code=${back.searchParams.get('code')}&state=forged`, { redirect: 'manual', headers: { cookie: cookieHeader(setupCookies) } });
+    expect(forged.headers.get('location')).toBe('/setup?error=state');
     expect(t.app.appCredentials.current()).toBeNull();
 
-    const done = await fetch(back.toString(), { headers: { cookie: cookieHeader(setupCookies) } });
-    expect(done.status, await done.clone().text()).toBe(200);
+    const done = await fetch(back.toString(), { redirect: 'manual', headers: { cookie: cookieHeader(setupCookies) } });
+    expect(done.headers.get('location'), await done.clone().text()).toBe('/setup?connected=1');
     const c = t.app.appCredentials.current()!;
     expect(c.source).toBe('setup');
     const app = fake.getApp(c.appId);
@@ -103,7 +90,8 @@ describe.each(dialects)('Switchyard as a GitHub App (%s)', (dialect) => {
     for (const v of [row.private_key, row.client_secret, row.webhook_secret]) expect(v).toMatch(/^enc:v1:/);
     expect(JSON.stringify(row)).not.toContain(app.clientSecret);
     // The wizard is closed once an App exists.
-    expect((await fetch(`${t.url}/setup`)).status).toBe(409);
+    const closed = await fetch(`${t.url}/api/setup/manifest`, { method: 'POST', headers: { 'content-type': 'application/json', cookie: cookieHeader(grant) }, body: '{}' });
+    expect(closed.status).toBe(409);
     const status = await json(fetch(`${t.url}/api/setup/status`));
     expect(status).toMatchObject({ configured: true, source: 'setup', github_sign_in: true });
   });

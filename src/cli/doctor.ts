@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import { ConfigError, loadConfig } from '../config/index.js';
 import path from 'node:path';
 import { openDatabase, pendingMigrations } from '../db/index.js';
-import { createSecretBox, parseKey, type SecretBox } from '../identity/index.js';
+import { createSecretBox, hasAdministrator, issueSetupCode, parseKey, type SecretBox } from '../identity/index.js';
 import { scrubSecrets } from '../log/index.js';
 import { execa } from 'execa';
 import { diskUsage, formatBytes, lfsAvailable } from '../automations/mirror/index.js';
@@ -86,8 +86,15 @@ export async function runDoctor(env: Record<string, string | undefined>): Promis
     else bad('WEBHOOK_SECRET is not set (and no App was created with the setup wizard): GitHub deliveries will be refused. Set it to the secret of your GitHub App webhook.');
     if (pending.length === 0) {
       const users = await db.kysely.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-      if (Number(users.n) === 0) warn('no accounts yet: `switchyard user create <name> --admin`, or sign in with GitHub (the first person becomes the administrator)');
-      else ok(`${users.n} account(s)`);
+      if (await hasAdministrator(db.kysely)) ok(`${users.n} account(s), with an administrator`);
+      else if (!box) warn('no administrator yet: start the server (it prints the one-time setup code in its log), or run `switchyard user create <name> --admin`');
+      else {
+        // Only the code's hash is stored, so the doctor issues a new one (the shell is trusted); the one in the server's log stops working.
+        const r = await issueSetupCode({ db, box }, { issuedBy: 'doctor', replace: true });
+        if (r.kind === 'issued') {
+          warn(`no administrator yet (${users.n} account(s)). New one-time SETUP CODE: ${r.code} — open ${config.publicUrl}/setup and enter it (it replaces the code in the server's log). Or run \`switchyard user create <name> --admin\`.`);
+        }
+      }
     }
   } catch (err) {
     const msg = scrubSecrets(err instanceof Error ? err.message : String(err), [config.database.kind === 'postgres' ? config.database.url : undefined]);

@@ -8,7 +8,7 @@ import type { Command } from 'commander';
 import type { Config } from '../config/index.js';
 import { migrateToLatest, openDatabase, toBool, type Database } from '../db/index.js';
 import { AppError } from '../http/app-error.js';
-import { createLocalUser, findUserByUsername, generateKey, loadSecretBox, rotateKeys } from '../identity/index.js';
+import { createLocalUser, findUserByUsername, generateKey, hasAdministrator, issueSetupCode, loadSecretBox, rotateKeys } from '../identity/index.js';
 import { createLogger } from '../log/index.js';
 import { createSwitchyard } from '../app.js';
 
@@ -142,7 +142,15 @@ export function registerIdentityCommands(program: Command, configOrExit: () => P
       }
       const port = await app.start({ web: true, worker: false, scheduler: false });
       const local = `http://localhost:${port}/setup`;
-      console.log(`Open ${config.publicUrl}/setup in a browser${config.publicUrl.includes(`:${port}`) ? '' : ` (this process listens on ${local})`} and follow the steps on ${config.github.url}.`);
+      // The shell is trusted: the link carries the setup code (in the fragment, which never reaches a server or a log).
+      let code = app.issuedSetupCode();
+      const hasAdmin = await hasAdministrator(app.db.kysely);
+      if (!code && !hasAdmin) {
+        const r = await issueSetupCode({ db: app.db, box: app.box }, { issuedBy: 'setup', replace: true });
+        if (r.kind === 'issued') code = r.code;
+      }
+      console.log(`Open ${config.publicUrl}/setup${code ? `#code=${code}` : ''} in a browser${config.publicUrl.includes(`:${port}`) ? '' : ` (this process listens on ${local})`} and follow the steps on ${config.github.url}.`);
+      if (hasAdmin) console.log('This server has an administrator: sign in as one in that browser first.');
       console.log('Waiting for GitHub to hand over the App’s credentials… (Ctrl-C to give up)');
       await new Promise<void>((resolve) => {
         const timer = setInterval(() => {

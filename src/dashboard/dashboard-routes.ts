@@ -27,8 +27,11 @@ const REVALIDATE = 'no-cache';
  */
 export function contentSecurityPolicy(githubUrl = 'https://github.com'): string {
   const avatars = ['https://avatars.githubusercontent.com', 'https://*.githubusercontent.com'];
+  // The setup wizard posts the App manifest to GitHub (…/settings/apps/new): the only form that leaves.
+  let githubOrigin = 'https://github.com';
   try {
     const url = new URL(githubUrl);
+    githubOrigin = url.origin;
     if (url.hostname !== 'github.com') avatars.push(url.origin, `${url.protocol}//avatars.${url.host}`);
   } catch {
     // an invalid GITHUB_URL is refused by the config; nothing to add
@@ -42,7 +45,7 @@ export function contentSecurityPolicy(githubUrl = 'https://github.com'): string 
     "font-src 'self'",
     "object-src 'none'",
     "base-uri 'self'",
-    "form-action 'self'",
+    `form-action 'self' ${githubOrigin}`,
     "frame-ancestors 'none'",
   ].join('; ');
 }
@@ -103,7 +106,7 @@ export async function dashboardRoutes(app: FastifyInstance, deps: DashboardDeps 
     return send(req, reply, index, REVALIDATE);
   };
 
-  // Static routes (`/setup`, `/healthz`, the API) win over the wildcard.
+  // Static routes (`/setup/callback`, `/healthz`, the API) win over the wildcard; `/setup` is a dashboard page.
   app.get('/', { schema: { hide: true } }, handler);
   app.get('/*', { schema: { hide: true } }, handler);
 }

@@ -18,6 +18,7 @@ import * as m0010 from './migrations/0010_receipt_counted.js';
 import * as m0013 from './migrations/0013_access_follows_github.js';
 import * as m0016 from './migrations/0016_event_filter_indexes.js';
 import * as m0011 from './migrations/0011_status_comment_claim.js';
+import * as m0012 from './migrations/0012_setup_code.js';
 
 const MIGRATIONS = {
   '0001_core': m0001,
@@ -33,6 +34,7 @@ const MIGRATIONS = {
   '0013_access_follows_github': m0013,
   '0016_event_filter_indexes': m0016,
   '0011_status_comment_claim': m0011,
+  '0012_setup_code': m0012,
 } as const;
 
 /** Names of every migration this build knows, in order. */

@@ -345,6 +345,14 @@ export interface RateLimitsTable {
   count: number;
 }
 
+/** The one-time setup code of a server with no administrator: only its keyed hash (migration 0012). */
+export interface SetupCodesTable {
+  id: string;
+  code_hash: string;
+  issued_by: string;
+  created_at: string;
+}
+
 export interface DeliveryRecoveryRunsTable {
   id: string;
   status: 'running' | 'completed' | 'failed';
@@ -381,6 +389,7 @@ export interface Schema {
   user_installations: UserInstallationsTable;
   app_credentials: AppCredentialsTable;
   rate_limits: RateLimitsTable;
+  setup_codes: SetupCodesTable;
   delivery_recovery_runs: DeliveryRecoveryRunsTable;
   delivery_redeliveries: DeliveryRedeliveriesTable;
   event_receipts: EventReceiptsTable;

@@ -39,15 +39,20 @@ export const APP_EVENTS = [
   'workflow_run',
 ];
 
-export function buildAppManifest(publicUrl: string, name = 'Switchyard'): Record<string, unknown> {
+/**
+ * `hookUrl`: where GitHub sends deliveries — Switchyard's own webhook URL, or a forwarding channel
+ * (smee.io) when GitHub cannot reach PUBLIC_URL. After an installation GitHub returns the person to
+ * the setup wizard (`setup_url`), which carries on with signing in.
+ */
+export function buildAppManifest(publicUrl: string, name = 'Switchyard', hookUrl = `${publicUrl}/api/github/webhooks`): Record<string, unknown> {
   return {
     name,
     url: publicUrl,
     description: 'Self-hosted Switchyard: durable webhooks, GitHub state and automations.',
-    hook_attributes: { url: `${publicUrl}/api/github/webhooks`, active: true },
+    hook_attributes: { url: hookUrl, active: true },
     redirect_url: `${publicUrl}/setup/callback`,
     callback_urls: [`${publicUrl}/api/auth/github/callback`],
-    setup_url: `${publicUrl}/`,
+    setup_url: `${publicUrl}/setup?installed=1`,
     setup_on_update: false,
     public: false,
     request_oauth_on_install: false,

@@ -92,7 +92,7 @@ export function createGitHubSlice(deps: GitHubSliceDeps): GitHubSlice {
     clients,
     kickOff,
     async routes(app) {
-      await setupRoutes(app, { config, db, credentials, clients, log, onConfigured: kickOff });
+      await setupRoutes(app, { config, db, box: deps.box, credentials, clients, log, onConfigured: kickOff });
       await oauthRoutes(app, { config, db, box: deps.box, credentials, clients, cookies: deps.cookies, log });
       await githubAdminRoutes(app, { config, db, queue, credentials });
     },

@@ -7,7 +7,9 @@
  *   this person can reach: that is what they may see here, refreshed at every sign-in and kept
  *   current afterwards by src/access), creates or updates the user, starts a session and returns to
  *   the page they came from.
- * The first person to sign in on a server with no accounts at all becomes its administrator.
+ * On a server with no administrator, the person who entered the one-time setup code in this browser
+ * (src/identity/setup-code.ts) becomes its administrator, and the code is used up; nobody else gets
+ * a new account until an administrator exists.
  */
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyReply } from 'fastify';
@@ -19,7 +21,10 @@ import { toBool } from '../db/index.js';
 import { AppError } from '../http/app-error.js';
 import { escapeHtml, htmlPage } from '../http/html-page.js';
 import {
-  countUsers,
+  clearGrantCookie,
+  consumeSetupCode,
+  hasAdministrator,
+  SETUP_GRANT_COOKIE,
   findUserByGithubId,
   findUserByUsername,
   insertUser,
@@ -188,26 +193,40 @@ export async function oauthRoutes(app: FastifyInstance, deps: OAuthDeps): Promis
 
       // The token (and its refresh token) is kept, encrypted, for the periodic access re-check (src/access).
       const profile = { email: ghUser.email ?? null, name: ghUser.name ?? null, avatar_url: ghUser.avatar_url ?? null, ...sealGithubToken(deps.box, grant), access_checked_at: new Date().toISOString() };
+      const setupGrant = req.cookies[SETUP_GRANT_COOKIE];
       const user = await deps.db.kysely.transaction().execute(async (tx) => {
         const existing = await findUserByGithubId(tx, ghUser.id);
+        // No administrator yet: only the holder of the setup code becomes it (and uses the code up);
+        // nobody else gets a new account on a server nobody administers.
+        const noAdmin = !(await hasAdministrator(tx));
+        const makeAdmin = noAdmin && (!existing || toBool(existing.is_active)) && (await consumeSetupCode({ db: deps.db, box: deps.box }, tx, setupGrant));
         if (existing) {
           // A renamed GitHub account follows its new login, unless a local account holds that name.
           const holder = await findUserByUsername(tx, ghUser.login);
           const username = !holder || holder.id === existing.id ? ghUser.login : existing.username;
-          await updateUser(tx, existing.id, { ...profile, username });
+          await updateUser(tx, existing.id, { ...profile, username, ...(makeAdmin ? { is_admin: true } : {}) });
           await replaceGithubInstallations(tx, existing.id, installationIds);
-          return { ...existing, created: false };
+          return { ...existing, created: false, madeAdmin: makeAdmin };
         }
-        const first = (await countUsers(tx)) === 0;
+        if (noAdmin && !makeAdmin) return null;
         // A local account may already use this name: the GitHub account gets a suffixed one, never the local account.
         const taken = await findUserByUsername(tx, ghUser.login);
-        const created = await insertUser(tx, { username: taken ? `${ghUser.login}-github` : ghUser.login, github_id: ghUser.id, is_admin: first, ...profile });
+        const created = await insertUser(tx, { username: taken ? `${ghUser.login}-github` : ghUser.login, github_id: ghUser.id, is_admin: makeAdmin, ...profile });
         await replaceGithubInstallations(tx, created.id, installationIds);
-        return { ...created, created: true };
+        return { ...created, created: true, madeAdmin: makeAdmin };
       });
+      if (!user) {
+        return failure(
+          reply,
+          403,
+          'This server has no administrator yet. Open the setup page and enter the setup code (printed in the server’s log at start, and by `switchyard doctor`) before signing in.',
+          returnTo,
+        );
+      }
+      if (user.madeAdmin) clearGrantCookie(reply, secure);
       if (!toBool(user.is_active)) return failure(reply, 403, 'This account has been deactivated by an administrator.');
       await issueSession(deps.cookies, req, reply, user.id, 'github');
-      req.log.info({ userId: user.id, created: user.created, installations: installationIds.length }, 'signed in with GitHub');
+      req.log.info({ userId: user.id, created: user.created, firstAdministrator: user.madeAdmin, installations: installationIds.length }, 'signed in with GitHub');
       return reply.redirect(returnTo, 302);
     },
   );

@@ -3,6 +3,7 @@ import type { Database } from '../db/index.js';
 import { BadRequest, Conflict } from './errors.js';
 import { hashPassword, passwordProblem } from './passwords.js';
 import { usernameSchema } from './schema.js';
+import { dropSetupCode } from './setup-code.js';
 import { findUserByUsername, insertUser, type UserRow } from './users-repo.js';
 
 export async function createLocalUser(
@@ -16,7 +17,10 @@ export async function createLocalUser(
   if (await findUserByUsername(db.kysely, parsed.data)) throw new Conflict('USERNAME_TAKEN', `The username ${parsed.data} is taken`);
   const passwordHash = await hashPassword(p.password);
   try {
-    return await insertUser(db.kysely, { username: parsed.data, email: p.email ?? null, name: p.name ?? null, password_hash: passwordHash, is_admin: p.isAdmin });
+    const user = await insertUser(db.kysely, { username: parsed.data, email: p.email ?? null, name: p.name ?? null, password_hash: passwordHash, is_admin: p.isAdmin });
+    // An administrator exists now (made by an administrator, or on the machine's shell): the setup code is gone.
+    if (p.isAdmin) await dropSetupCode(db.kysely);
+    return user;
   } catch (err) {
     // Two creations racing for one name: the unique index decides.
     if (await findUserByUsername(db.kysely, parsed.data)) throw new Conflict('USERNAME_TAKEN', `The username ${parsed.data} is taken`);

@@ -56,3 +56,22 @@ export class Conflict extends AppError {
 }
 
 export { BadRequest, NotFound } from '../http/app-error.js';
+
+/** Every wrong setup code gets this same answer (status and body), whatever was wrong with it. */
+export class SetupCodeInvalid extends AppError {
+  constructor() {
+    super('SETUP_CODE_INVALID', 403, 'This is not the setup code. It is printed in the server’s log at start (and by `switchyard doctor` on the server’s shell).');
+  }
+}
+
+export class SetupCodeRequired extends AppError {
+  constructor() {
+    super('SETUP_CODE_REQUIRED', 403, 'This server has no administrator yet: enter the setup code first (it is printed in the server’s log at start, and by `switchyard doctor`).');
+  }
+}
+
+export class SetupDone extends AppError {
+  constructor() {
+    super('SETUP_DONE', 409, 'This server already has an administrator: sign in instead.');
+  }
+}

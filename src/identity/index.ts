@@ -11,6 +11,7 @@ import type { Queue } from '../jobs/index.js';
 import type { Logger } from '../log/index.js';
 import { accountRoutes } from './account-routes.js';
 import { authenticate } from './authenticate.js';
+import { firstRunRoutes } from './first-run-routes.js';
 import { purgeRateLimits } from './rate-limit.js';
 import type { SecretBox } from './secret-box.js';
 import type { SessionCookieDeps } from './session-cookie.js';
@@ -45,6 +46,21 @@ export { hashToken, sameSecret } from './random-tokens.js';
 export { currentTotp } from './totp.js';
 export { rotateKeys, ENCRYPTED_COLUMNS } from './rotate-keys.js';
 export { hit as rateLimitHit } from './rate-limit.js';
+export {
+  issueSetupCode,
+  announceSetupCode,
+  checkSetupCode,
+  hasAdministrator,
+  dropSetupCode,
+  setupCodeInForce,
+  grantedCodeHash,
+  consumeSetupCode,
+  requireSetupGrant,
+  SETUP_GRANT_COOKIE,
+  type IssueResult,
+} from './setup-code.js';
+export { clearGrantCookie } from './first-run-routes.js';
+export { SetupCodeRequired, SetupDone, Forbidden } from './errors.js';
 
 export const IDENTITY_PURGE_JOB = 'identity.purge';
 
@@ -78,6 +94,7 @@ export function createIdentitySlice(deps: IdentityDeps): IdentitySlice {
     async routes(app) {
       await accountRoutes(app, { db, box, sessionDays: config.sessionDays, secureCookies });
       await usersRoutes(app, { db });
+      await firstRunRoutes(app, { db, box, sessionDays: config.sessionDays, secureCookies });
     },
   };
 }

@@ -9,6 +9,7 @@ import { EventsPage } from './pages/events';
 import { NotFoundPage } from './pages/not-found';
 import { OverviewPage } from './pages/overview';
 import { SignInPage } from './pages/sign-in';
+import { SetupPage } from './pages/setup';
 
 const EventDetailPage = lazy(() => import('./pages/event-detail').then((m) => ({ default: m.EventDetailPage })));
 const RepositoryPage = lazy(() => import('./pages/repository').then((m) => ({ default: m.RepositoryPage })));
@@ -68,6 +69,7 @@ export function App() {
   return (
     <Routes>
       <Route path="/sign-in" element={<SignInPage />} />
+      <Route path="/setup" element={<SetupPage />} />
       <Route path="/*" element={<SignedIn />} />
     </Routes>
   );

@@ -4,6 +4,7 @@ import type { Answer, QueryParams, RequestBody } from './client';
 export type Me = Answer<'/api/me'>;
 export type PublicUser = NonNullable<Me['user']>;
 export type SetupStatus = Answer<'/api/setup/status'>;
+export type FirstRun = Answer<'/api/setup'>;
 
 export type EventPage = Answer<'/api/events'>;
 export type EventItem = EventPage['items'][number];
