@@ -28,6 +28,8 @@ import { createPetsSlice, type PetsSlice } from './automations/pets/index.js';
 import { createNotifySlice, type NotifySlice } from './notify/index.js';
 import { createLlmSlice, type LlmSlice } from './llm/index.js';
 import { createAgentsSlice, type AgentsSlice } from './automations/agents/index.js';
+import { createProbotAppsSlice, type ProbotAppsSlice } from './automations/probot-apps/index.js';
+import { eventContextFor } from './webhooks/index.js';
 
 export interface Roles {
   web: boolean;
@@ -58,6 +60,8 @@ export interface Switchyard {
   llm: LlmSlice;
   /** LLM agents on issues (src/automations/agents). */
   agents: AgentsSlice;
+  /** Hosted Probot apps (src/automations/probot-apps). */
+  probotApps: ProbotAppsSlice;
   http: FastifyInstance;
   /** Starts the roles; resolves once the HTTP server listens (when `web`). Returns the bound port. */
   start(roles: Roles): Promise<number | null>;
@@ -140,6 +144,24 @@ export async function createSwitchyard(config: Config, log: Logger, options: Cre
     receiptBatchWriter: options.receiptBatchWriter,
     webhookSecret: () => appCredentials.webhookSecret(),
   });
+  let probotApps: ProbotAppsSlice;
+  try {
+    probotApps = await createProbotAppsSlice({
+      config,
+      db,
+      queue,
+      registry,
+      log,
+      clients: () => github.clients(),
+      appId: () => appCredentials.current()?.appId ?? null,
+      eventContext: (receiptId) => eventContextFor({ db, payloads: webhooks.payloads, log }, receiptId),
+      secrets: () => [...appCredentials.secrets(), config.webhookSecret, config.apiToken],
+    });
+  } catch (err) {
+    appCredentials.close();
+    await db.close().catch(() => undefined);
+    throw err;
+  }
   const notify = createNotifySlice({ config, db, box, queue, registry, log, storeReceipt: (d) => webhooks.store(d) });
   const llm = createLlmSlice({ db, box, queue, log });
   const agents = createAgentsSlice({ config, db, queue, registry, clients: () => github.clients(), log, llm: llm.client });
@@ -171,6 +193,7 @@ export async function createSwitchyard(config: Config, log: Logger, options: Cre
       notify.routes,
       llm.routes,
       agents.routes,
+      probotApps.routes,
       (app) => overviewRoutes(app, { db }),
       (app) => jobsAdminRoutes(app, { queue }),
       (app) => dashboardRoutes(app, { githubUrl: config.github.url }),
@@ -196,6 +219,7 @@ export async function createSwitchyard(config: Config, log: Logger, options: Cre
     notify,
     llm,
     agents,
+    probotApps,
     http,
     async start(roles) {
       started = roles;
