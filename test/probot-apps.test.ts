@@ -13,6 +13,7 @@ import { dialects } from './support/databases.js';
 import { json, until } from './support/wait.js';
 import { startTestApp, type TestApp } from './support/app.js';
 import { sign } from './support/sign.js';
+import { createUser, grantInstallation, signIn, sessionClient } from './support/users.js';
 import { installationPayload, issuesPayload, startFakeGitHub, type FakeGitHub, type FakeApp } from './support/fake-github/index.js';
 
 const APPS: Record<string, string> = {
@@ -170,6 +171,24 @@ describe.each(dialects)('hosted Probot apps (%s)', (dialect) => {
     const refused = await t.api('/api/apps/flaky/replay', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ delivery_id: installation }) });
     expect(refused.status).toBe(409);
     expect(((await refused.json()) as { error: string }).error).toBe('PROBOT_APP_DOES_NOT_HANDLE');
+  });
+
+  it('a user sees only the runs of installations they can see', async () => {
+    const deliveryId = fake.deliveries.find((d) => d.event === 'issues')!.guid;
+    const outsider = await createUser(t, { username: `out-${dialect}` });
+    const insider = await createUser(t, { username: `in-${dialect}` });
+    await grantInstallation(t, insider.id, installationId);
+    const out = sessionClient(t, await signIn(t, outsider));
+    const inn = sessionClient(t, await signIn(t, insider));
+    expect((await json(out.fetch('/api/apps/commenter/runs'))).items).toEqual([]);
+    expect((await out.fetch(`/api/events/${deliveryId}/apps`)).status).toBe(404);
+    const replay = { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ delivery_id: deliveryId }) };
+    expect((await out.fetch('/api/apps/commenter/replay', replay)).status).toBe(404);
+    const outApps = await json(out.fetch('/api/apps'));
+    expect(outApps.items.find((a: { name: string }) => a.name === 'commenter').stats.runs).toBe(0);
+    expect(outApps.failures).toEqual([]);
+    expect((await json(inn.fetch('/api/apps/commenter/runs'))).items.map((r: { delivery_id: string }) => r.delivery_id)).toContain(deliveryId);
+    expect((await json(inn.fetch(`/api/events/${deliveryId}/apps`))).items).toHaveLength(3);
   });
 
   it("serves an app's addHandler routes under /apps/<app>/", async () => {

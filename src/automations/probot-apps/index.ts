@@ -19,8 +19,10 @@ import { probotAppsRoutes, type AppHandler, type LoadedAppInfo } from './routes.
 import { RUN_JOB, runApp, type RunDeps, type Runnable, type RunJobPayload } from './run-app.js';
 import './tables.js';
 
-export { AppsRefused } from './load-apps.js';
-export { RUN_JOB } from './run-app.js';
+export { AppsRefused, loadApps, type LoadFailure } from './load-apps.js';
+export { RUN_JOB, replayRun } from './run-app.js';
+export { appStats, listRuns, type RunRow } from './repo.js';
+export { RUN_STATUSES, type RunStatus } from './tables.js';
 
 export interface ProbotAppsDeps {
   config: Config;
