@@ -19,7 +19,7 @@ import { startMetricsListener, type MetricsListener } from './http/metrics-liste
 import { AutomationRegistry } from './automations/registry.js';
 import { overviewRoutes, registerStateProjection, stateRoutes } from './state/index.js';
 import { dashboardRoutes } from './dashboard/index.js';
-import { createWebhooksSlice, type BatchWriter, type WebhooksSlice } from './webhooks/index.js';
+import { createWebhooksSlice, eventContextFor, type BatchWriter, type WebhooksSlice } from './webhooks/index.js';
 import { announceSetupCode, createIdentitySlice, loadSecretBox, type IdentitySlice, type SecretBox } from './identity/index.js';
 import { createAppCredentialsStore, createGitHubSlice, type AppCredentialsStore, type GitHubSlice } from './github/index.js';
 import { createMirrorSlice, type MirrorSlice } from './automations/mirror/index.js';
@@ -29,6 +29,7 @@ import { createNotifySlice, type NotifySlice } from './notify/index.js';
 import { createLlmSlice, type LlmSlice } from './llm/index.js';
 import { createAgentsSlice, wakeBudgetWaits, type AgentsSlice } from './automations/agents/index.js';
 import { createAccessSlice, type AccessSlice } from './access/index.js';
+import { createProbotAppsSlice, type ProbotAppsSlice } from './automations/probot-apps/index.js';
 
 export interface Roles {
   web: boolean;
@@ -61,6 +62,8 @@ export interface Switchyard {
   agents: AgentsSlice;
   /** Access that follows GitHub (src/access): deliveries and a periodic re-check keep each person's installations current. */
   access: AccessSlice;
+  /** Hosted Probot apps (src/automations/probot-apps). */
+  probotApps: ProbotAppsSlice;
   http: FastifyInstance;
   /** Starts the roles; resolves once the HTTP server listens (when `web`). Returns the bound port. */
   start(roles: Roles): Promise<number | null>;
@@ -150,6 +153,24 @@ export async function createSwitchyard(config: Config, log: Logger, options: Cre
     webhookSecret: () => appCredentials.webhookSecret(),
     authenticate: (req) => identity.authenticate(req),
   });
+  let probotApps: ProbotAppsSlice;
+  try {
+    probotApps = await createProbotAppsSlice({
+      config,
+      db,
+      queue,
+      registry,
+      log,
+      clients: () => github.clients(),
+      appId: () => appCredentials.current()?.appId ?? null,
+      eventContext: (receiptId) => eventContextFor({ db, payloads: webhooks.payloads, log }, receiptId),
+      secrets: () => [...appCredentials.secrets(), config.webhookSecret, config.apiToken],
+    });
+  } catch (err) {
+    appCredentials.close();
+    await db.close().catch(() => undefined);
+    throw err;
+  }
   const notify = createNotifySlice({ config, db, box, queue, registry, log, storeReceipt: (d) => webhooks.store(d) });
   // A budget raised or removed through the API lets the tasks waiting on it go on at once.
   const llm = createLlmSlice({ db, box, queue, log, onBudgetsChanged: async () => void (await wakeBudgetWaits(agents.service)) });
@@ -182,6 +203,7 @@ export async function createSwitchyard(config: Config, log: Logger, options: Cre
       notify.routes,
       llm.routes,
       agents.routes,
+      probotApps.routes,
       (app) => overviewRoutes(app, { db }),
       (app) => jobsAdminRoutes(app, { queue }),
       (app) => dashboardRoutes(app, { githubUrl: config.github.url }),
@@ -209,6 +231,7 @@ export async function createSwitchyard(config: Config, log: Logger, options: Cre
     llm,
     agents,
     access,
+    probotApps,
     http,
     async start(roles) {
       started = roles;

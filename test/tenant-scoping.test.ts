@@ -114,6 +114,10 @@ const ADMIN_ONLY: Record<string, { body?: unknown }> = {
  * first test below until it is listed somewhere.
  */
 const SCOPED_IN_SLICE_TESTS: Record<string, string> = {
+  'GET /api/apps': 'probot-apps.test.ts: figures count only the viewer’s installations; load failures to administrators only',
+  'GET /api/apps/{app}/runs': 'probot-apps.test.ts: a user without the installation sees no runs',
+  'POST /api/apps/{app}/replay': 'probot-apps.test.ts: a delivery outside the scope answers 404',
+  'GET /api/events/{delivery_id}/apps': 'probot-apps.test.ts: a delivery outside the scope answers 404',
   'GET /api/llm/providers': 'provider settings without keys, no installation data (llm-api.test.ts)',
   'GET /api/llm/prices': 'the price table, no installation data',
   'GET /api/llm/prices/check': 'the price of a model, no installation data',

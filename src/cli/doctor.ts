@@ -1,4 +1,5 @@
 /** `switchyard doctor`: checks configuration, database and migrations, in plain words. */
+import { checkApps } from './apps-commands.js';
 import fs from 'node:fs';
 import { ConfigError, loadConfig } from '../config/index.js';
 import path from 'node:path';
@@ -116,6 +117,12 @@ export async function runDoctor(env: Record<string, string | undefined>): Promis
   if (config.agents.sandbox === 'none') warn(`agents: ${sandbox.message}`);
   else if (sandbox.ok) ok(`agents: ${sandbox.message}`);
   else warn(`agents: ${sandbox.message}`);
+  // Hosted Probot apps: each configured one loads, or the server would start without it.
+  if (config.apps.specs.length > 0) {
+    const { apps, failures } = await checkApps(config);
+    for (const a of apps) ok(`Probot app ${a.name} (${a.source.spec}) loads: ${a.events.length > 0 ? a.events.join(', ') : 'no events'}`);
+    for (const f of failures) bad(`Probot app ${f.spec} does not load (the server starts without it${config.apps.strict ? '; with SWITCHYARD_APPS_STRICT it refuses to start' : ''}): ${f.reason}`);
+  }
   console.log(problems === 0 ? 'Everything looks right.' : `${problems} problem(s) found.`);
   return problems === 0 ? 0 : 1;
 }

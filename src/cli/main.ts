@@ -22,6 +22,8 @@ import { registerPetsCommands } from './pets-commands.js';
 import { registerNotifyCommands } from './notify-commands.js';
 import { registerLlmCommands } from './llm-commands.js';
 import { registerAgentsCommands } from './agents-commands.js';
+import { registerAppsCommands } from './apps-commands.js';
+import { AppsRefused } from '../automations/probot-apps/index.js';
 
 async function configOrExit(): Promise<Config> {
   await loadDotEnv();
@@ -36,9 +38,22 @@ async function configOrExit(): Promise<Config> {
   }
 }
 
+/** `--app` (repeatable) and `--strict`: the Probot apps a serving command hosts. */
+interface AppOptions {
+  app?: string[];
+  strict?: boolean;
+}
+
+const collect = (v: string, prev: string[] = []) => [...prev, v];
+
+/** Adds the command line's apps to SWITCHYARD_APPS's (the worker thread gets the same config). */
+function withApps(config: Config, opts: AppOptions): Config {
+  return { ...config, apps: { ...config.apps, specs: [...config.apps.specs, ...(opts.app ?? [])], strict: config.apps.strict || opts.strict === true } };
+}
+
 /** Runs a long-lived process with the given roles until SIGINT/SIGTERM. */
-async function serve(roles: Roles): Promise<void> {
-  const config = await configOrExit();
+async function serve(roles: Roles, appOptions: AppOptions = {}): Promise<void> {
+  const config = withApps(await configOrExit(), appOptions);
   const log: Logger = createLogger(config.logLevel);
   // Embedded: the job worker and scheduler run in a worker thread with their own connection.
   const threaded = config.database.kind === 'sqlite' && roles.worker;
@@ -68,7 +83,14 @@ async function serve(roles: Roles): Promise<void> {
           receiptBatchWriter: (items) => writer!.write(items),
         }
       : {},
-  );
+  ).catch((err: unknown) => {
+    if (err instanceof AppsRefused) {
+      log.fatal(err.message);
+      lock?.release();
+      process.exit(1);
+    }
+    throw err;
+  });
   if (threaded) {
     writer = await startEmbeddedWriter(config, log);
     checkpointer = await startEmbeddedCheckpointer(config, log);
@@ -113,19 +135,33 @@ const positiveInt = (v: string) => {
 export function buildCli(): Command {
   const program = new Command('switchyard').description('Switchyard: a self-hosted GitHub App server').showHelpAfterError();
 
+  const appOption = '--app <path or package>';
+  const appHelp = 'host this Probot app (repeatable; added to SWITCHYARD_APPS)';
+  const strictHelp = 'refuse to start when a Probot app cannot be loaded';
   program
     .command('start')
     .description('run everything in one process: HTTP server, job worker and scheduler')
-    .action(() => serve({ web: true, worker: true, scheduler: true }));
+    .option(appOption, appHelp, collect)
+    .option('--strict', strictHelp)
+    .action((opts: AppOptions) => serve({ web: true, worker: true, scheduler: true }, opts));
+  program
+    .command('run <apps...>')
+    .description('host Probot apps, as `probot run` does, with everything `start` runs (durable, retried, replayable)')
+    .option('--strict', strictHelp)
+    .action((apps: string[], opts: AppOptions) => serve({ web: true, worker: true, scheduler: true }, { app: apps, strict: opts.strict }));
   program
     .command('web')
     .description('run only the HTTP server (webhooks, API); scale out with DATABASE_URL')
-    .action(() => serve({ web: true, worker: false, scheduler: false }));
+    .option(appOption, appHelp, collect)
+    .option('--strict', strictHelp)
+    .action((opts: AppOptions) => serve({ web: true, worker: false, scheduler: false }, opts));
   program
     .command('worker')
     .description('run only the job worker (and the scheduler, once across processes)')
     .option('--no-scheduler', 'do not fire cron schedules from this process')
-    .action((opts: { scheduler: boolean }) => serve({ web: false, worker: true, scheduler: opts.scheduler }));
+    .option(appOption, appHelp, collect)
+    .option('--strict', strictHelp)
+    .action((opts: { scheduler: boolean } & AppOptions) => serve({ web: false, worker: true, scheduler: opts.scheduler }, opts));
   program
     .command('migrate')
     .description('bring the database schema up to date and exit')
@@ -170,6 +206,7 @@ export function buildCli(): Command {
   registerNotifyCommands(program, configOrExit);
   registerLlmCommands(program, configOrExit);
   registerAgentsCommands(program, configOrExit);
+  registerAppsCommands(program, configOrExit);
 
   program
     .command('doctor')

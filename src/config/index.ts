@@ -57,6 +57,11 @@
  * | `MIRROR_GIT` | `git` | the git executable |
  * | `PETS_CACHE_DIR` | `<data dir>/pets-cache` | bare clones the pets analyse, one per repository |
  * | `PETS_DECAY_CRON` | `23 0 * * *` | when the daily decay runs (cron, UTC) |
+ * | `SWITCHYARD_APPS` | unset | Probot apps to host, comma-separated paths or package names (`switchyard start --app` adds more) |
+ * | `SWITCHYARD_APPS_STRICT` | false | `true`: refuse to start when an app cannot be loaded (`--strict`) |
+ * | `SWITCHYARD_APP_TIMEOUT_MS` | 600000 | a Probot app's handler still running after this fails its run |
+ * | `SWITCHYARD_APP_MAX_ATTEMPTS` | 5 | runs of one app for one delivery before it is dead (only retryable errors are retried) |
+ * | `SWITCHYARD_APP_REQUEST_RETRIES` | 3 | retries of one GitHub request inside a handler on 5xx and network errors (Probot's default) |
  * | `PETS_DECAY_PER_DAY` | 2 | health an idle pet loses a day (a pet may set its own) |
  * | `PETS_GRACE_DAYS` | 3 | days without an analysed commit before decay starts |
  * | `PETS_HEALTH_WINDOW_DAYS` | 90 | only commits this recent move health (older ones are analysed and shown) |
@@ -175,6 +180,11 @@ const envSchema = z.object({
   MIRROR_GIT: optionalString.transform((v) => v ?? 'git'),
   PETS_CACHE_DIR: optionalString,
   PETS_DECAY_CRON: optionalString.transform((v) => v ?? '23 0 * * *'),
+  SWITCHYARD_APPS: z.string().optional(),
+  SWITCHYARD_APPS_STRICT: z.enum(['true', 'false']).optional(),
+  SWITCHYARD_APP_TIMEOUT_MS: int(600_000, 1, 86_400_000),
+  SWITCHYARD_APP_MAX_ATTEMPTS: int(5, 1, 100),
+  SWITCHYARD_APP_REQUEST_RETRIES: int(3, 0, 10),
   PETS_DECAY_PER_DAY: int(2, 0, 100),
   PETS_GRACE_DAYS: int(3, 0, 365),
   PETS_HEALTH_WINDOW_DAYS: int(90, 1, 36500),
@@ -231,6 +241,17 @@ export interface MirrorConfig {
 }
 
 /** Repository pets (src/automations/pets). */
+/** Hosted Probot apps (src/automations/probot-apps). */
+export interface ProbotAppsConfig {
+  /** Paths or package names of the apps to load, in order. */
+  specs: string[];
+  /** Refuse to start when an app cannot be loaded. */
+  strict: boolean;
+  handlerTimeoutMs: number;
+  maxAttempts: number;
+  requestRetries: number;
+}
+
 export interface PetsConfig {
   enabled: boolean;
   /** Bare clones the pets analyse live here. */
@@ -301,6 +322,8 @@ export interface Config {
   trustProxy: boolean | number | string;
   mirror: MirrorConfig;
   pets: PetsConfig;
+  /** Hosted Probot apps (src/automations/probot-apps). */
+  apps: ProbotAppsConfig;
   /** Notification channels (src/notify). */
   notify: NotifyConfig;
   /** LLM agents on issues (src/automations/agents). */
@@ -429,6 +452,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       syncLogDays: e.MIRROR_SYNC_LOG_DAYS,
       allowedAddresses: (e.MIRROR_ALLOWED_ADDRESSES ?? '').split(',').map((a) => a.trim()).filter(Boolean),
       git: e.MIRROR_GIT,
+    },
+    apps: {
+      specs: (e.SWITCHYARD_APPS ?? '').split(',').map((x) => x.trim()).filter((x) => x !== ''),
+      strict: e.SWITCHYARD_APPS_STRICT === 'true',
+      handlerTimeoutMs: e.SWITCHYARD_APP_TIMEOUT_MS,
+      maxAttempts: e.SWITCHYARD_APP_MAX_ATTEMPTS,
+      requestRetries: e.SWITCHYARD_APP_REQUEST_RETRIES,
     },
     pets: {
       enabled: e.PETS_ENABLED === 'true',

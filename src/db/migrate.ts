@@ -15,10 +15,11 @@ import * as m0007 from './migrations/0007_llm.js';
 import * as m0008 from './migrations/0008_agents.js';
 import * as m0009 from './migrations/0009_notify_channels.js';
 import * as m0010 from './migrations/0010_receipt_counted.js';
-import * as m0013 from './migrations/0013_access_follows_github.js';
-import * as m0016 from './migrations/0016_event_filter_indexes.js';
 import * as m0011 from './migrations/0011_status_comment_claim.js';
 import * as m0012 from './migrations/0012_setup_code.js';
+import * as m0013 from './migrations/0013_access_follows_github.js';
+import * as m0015 from './migrations/0015_probot_apps.js';
+import * as m0016 from './migrations/0016_event_filter_indexes.js';
 
 const MIGRATIONS = {
   '0001_core': m0001,
@@ -31,10 +32,11 @@ const MIGRATIONS = {
   '0008_agents': m0008,
   '0009_notify_channels': m0009,
   '0010_receipt_counted': m0010,
-  '0013_access_follows_github': m0013,
-  '0016_event_filter_indexes': m0016,
   '0011_status_comment_claim': m0011,
   '0012_setup_code': m0012,
+  '0013_access_follows_github': m0013,
+  '0015_probot_apps': m0015,
+  '0016_event_filter_indexes': m0016,
 } as const;
 
 /** Names of every migration this build knows, in order. */

@@ -23,7 +23,7 @@ export { getEvent, listEvents } from './events-repo.js';
 export { createActivityReader, deliverySummary, lastDays } from './repository-activity.js';
 export type { ActivityReader, RepositoryActivity, DeliverySummary } from './repository-activity.js';
 export { runRetention } from './retention.js';
-export { processReceipt, loadPayload } from './process-receipt.js';
+export { processReceipt, loadPayload, eventContextFor } from './process-receipt.js';
 export { PROCESS_RECEIPT_JOB } from './store-receipt.js';
 export type { BatchWriter, IncomingDelivery, StoreResult } from './store-receipt.js';
 export { writeReceiptBatch } from './sqlite-receipt-batch.js';

@@ -9282,6 +9282,312 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/apps": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Hosted Probot apps: what each subscribes to and how its runs went (last 7 days) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                name: string;
+                                spec: string;
+                                events: string[];
+                                routes: number;
+                                stats: {
+                                    runs_per_day: {
+                                        day: string;
+                                        runs: number;
+                                        failed: number;
+                                    }[];
+                                    runs: number;
+                                    success_rate: number | null;
+                                    p50_ms: number | null;
+                                    p99_ms: number | null;
+                                    last_error: {
+                                        delivery_id: string;
+                                        error: string;
+                                        at: string;
+                                    } | null;
+                                };
+                            }[];
+                            failures: {
+                                spec: string;
+                                name: string;
+                                reason: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/apps/{app}/runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An app's runs, newest first */
+        get: {
+            parameters: {
+                query?: {
+                    status?: "queued" | "running" | "succeeded" | "retrying" | "failed" | "dead";
+                    /** @description Page size (1–200, default 50) */
+                    limit?: number;
+                    /** @description Opaque cursor from the previous page’s next_cursor */
+                    cursor?: string;
+                };
+                header?: never;
+                path: {
+                    app: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: string;
+                                app: string;
+                                delivery_id: string;
+                                event: string;
+                                action: string | null;
+                                installation_id: number | null;
+                                /** @enum {string} */
+                                status: "queued" | "running" | "succeeded" | "retrying" | "failed" | "dead";
+                                attempts: number;
+                                started_at: string | null;
+                                finished_at: string | null;
+                                duration_ms: number | null;
+                                next_attempt_at: string | null;
+                                error: string | null;
+                                log_lines: ({
+                                    level: string;
+                                    time: string;
+                                    msg: string;
+                                } & {
+                                    [key: string]: unknown;
+                                })[];
+                                created_at: string;
+                            }[];
+                            next_cursor: string | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/apps/{app}/replay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Run one app again for one delivery */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    app: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        delivery_id: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            app: string;
+                            delivery_id: string;
+                            /** @enum {string} */
+                            status: "queued";
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/events/{delivery_id}/apps": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The Probot apps that ran (or will run) for one delivery */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    delivery_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: string;
+                                app: string;
+                                delivery_id: string;
+                                event: string;
+                                action: string | null;
+                                installation_id: number | null;
+                                /** @enum {string} */
+                                status: "queued" | "running" | "succeeded" | "retrying" | "failed" | "dead";
+                                attempts: number;
+                                started_at: string | null;
+                                finished_at: string | null;
+                                duration_ms: number | null;
+                                next_attempt_at: string | null;
+                                error: string | null;
+                                log_lines: ({
+                                    level: string;
+                                    time: string;
+                                    msg: string;
+                                } & {
+                                    [key: string]: unknown;
+                                })[];
+                                created_at: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/overview": {
         parameters: {
             query?: never;
