@@ -1387,6 +1387,8 @@ export interface paths {
                                 is_2fa_enabled: boolean;
                                 has_password: boolean;
                                 last_active_at: string | null;
+                                /** @description when the installations this person may see were last confirmed with GitHub (sign-in or the periodic re-check); null for local accounts */
+                                access_checked_at: string | null;
                                 created_at: string;
                             };
                             csrf_token: string;
