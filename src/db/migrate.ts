@@ -15,6 +15,7 @@ import * as m0007 from './migrations/0007_llm.js';
 import * as m0008 from './migrations/0008_agents.js';
 import * as m0009 from './migrations/0009_notify_channels.js';
 import * as m0010 from './migrations/0010_receipt_counted.js';
+import * as m0014 from './migrations/0014_triage_learning.js';
 
 const MIGRATIONS = {
   '0001_core': m0001,
@@ -27,6 +28,7 @@ const MIGRATIONS = {
   '0008_agents': m0008,
   '0009_notify_channels': m0009,
   '0010_receipt_counted': m0010,
+  '0014_triage_learning': m0014,
 } as const;
 
 /** Names of every migration this build knows, in order. */

@@ -82,9 +82,16 @@ export const CANDIDATE_WEIGHTS: Readonly<Record<string, number>> = {
   ruleRank: -0.62,
 };
 
+/**
+ * Weights of the per-repository history features (`line-history.ts`), hand-set and checked by
+ * replaying the development repositories' logs in order (`node bench/triage.mjs --learn`); not
+ * part of the fit (the day-one logs have no history).
+ */
+export const HISTORY_WEIGHTS: Readonly<Record<string, number>> = { history: 3, historyAnchor: 1, historyLines: 1, rejected: -3 };
+
 /** The ranking score of one candidate. */
 export function scoreCandidate(features: Record<string, number>, weights: Readonly<Record<string, number>> = CANDIDATE_WEIGHTS): number {
   let s = 0;
-  for (const k in features) s += (weights[k] ?? 0) * features[k]!;
+  for (const k in features) s += (weights[k] ?? HISTORY_WEIGHTS[k] ?? 0) * features[k]!;
   return s;
 }
