@@ -68,7 +68,7 @@ describe.each(dialects)('CI triage corrections and per-repository learning (%s)'
     for (const body of [{ lines: [[5, 2]] }, { lines: [[1, 100_000]] }, { lines: [] }, { lines: [[1, 2]], not_this: true }, {}]) {
       const res = await api(`/api/checks/${checkRunId}/corrections`, { method: 'POST', body: JSON.stringify(body) });
       expect(res.status, JSON.stringify(body)).toBe(400);
-      expect((await res.json()).error).toBeTruthy();
+      expect(((await res.json()) as { error?: unknown }).error).toBeTruthy();
     }
     const past = await api(`/api/checks/${checkRunId}/corrections`, { method: 'POST', body: JSON.stringify({ lines: [[lines.length + 5, lines.length + 6]] }) });
     expect(past.status).toBe(400);
