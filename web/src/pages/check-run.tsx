@@ -110,12 +110,14 @@ function Correction({ check }: { check: CheckRunDetail }) {
           mutation.mutate({ lines });
         }}
       >
-        <label htmlFor="correct-lines">The failure lines</label>
-        <input id="correct-lines" value={spec} onChange={(e) => setSpec(e.target.value)} placeholder="120-131" inputMode="numeric" />
-        <button type="submit" disabled={mutation.isPending}>
+        <div className="grow">
+          <label htmlFor="correct-lines">The failure lines</label>
+          <input id="correct-lines" value={spec} onChange={(e) => setSpec(e.target.value)} placeholder="120-131" inputMode="numeric" />
+        </div>
+        <button type="submit" className="button" disabled={mutation.isPending}>
           These are the failure
         </button>
-        <button type="button" className="secondary" disabled={mutation.isPending} onClick={() => mutation.mutate({ not_this: true })}>
+        <button type="button" className="button ghost" disabled={mutation.isPending} onClick={() => mutation.mutate({ not_this: true })}>
           Not this
         </button>
       </form>
