@@ -66,10 +66,34 @@ describe.skipIf(!chromiumPath).each(dialects)('CI triage in the dashboard (%s)',
     await expectNoSidewaysScroll(page);
     await screenshot(page, `${dialect}-check-run-360`, undefined, { viewport: true });
 
+    // Line 121 was ranked up by this repository's history, and says so.
+    expect(await hits.first().textContent()).toContain('matched this repository’s history');
+    expect(await hits.nth(1).textContent()).not.toContain('matched this repository’s history');
+
     // The pull request page links the failed run to its diagnosis.
     await page.goto('/repositories/acme/widgets/pulls/7');
     await page.getByRole('row').filter({ hasText: 'unit-tests' }).getByRole('link', { name: 'Diagnosis' }).click();
     await page.getByRole('heading', { level: 1, name: 'unit-tests' }).waitFor();
     expect(errors).toEqual([]);
+  });
+
+  it('lets an administrator correct the diagnosis on the check run page, and shows the correction', async () => {
+    const root = await createUser(t, { username: 'root-admin', password: 'root-has-a-long-password', isAdmin: true });
+    const admin = await openPerson(browser, t.url);
+    await signIn(admin.page, root);
+    await admin.page.goto(`/checks/${CHECK_RUN}`);
+    await admin.page.getByRole('heading', { level: 1, name: 'unit-tests' }).waitFor();
+    // Not line ranges: a clear message, nothing sent.
+    await admin.page.getByLabel('The failure lines').fill('the red ones');
+    await admin.page.getByRole('button', { name: 'These are the failure' }).click();
+    await admin.page.getByRole('alert').filter({ hasText: 'e.g. 120-131' }).waitFor();
+    await admin.page.getByLabel('The failure lines').fill('121-123');
+    await admin.page.getByRole('button', { name: 'These are the failure' }).click();
+    await admin.page.getByTestId('correction').filter({ hasText: 'Corrected by root-admin: the failure is lines 121–123' }).waitFor();
+    const stored = await t.app.db.kysely.selectFrom('triage_corrections').selectAll().where('check_run_github_id', '=', CHECK_RUN).execute();
+    expect(stored.map((r) => [r.verdict, JSON.parse(r.lines), r.author])).toEqual([['lines', [[121, 123]], 'root-admin']]);
+    await admin.page.getByRole('button', { name: 'Not this' }).click();
+    await admin.page.getByTestId('correction').filter({ hasText: 'Marked “not this” by root-admin' }).waitFor();
+    expect(admin.errors).toEqual([]);
   });
 });

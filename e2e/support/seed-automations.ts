@@ -187,6 +187,7 @@ export async function seedFailedCheck(t: TestApp): Promise<void> {
       root_cause: 'resizes a widget: expected 40 to be 42 (src/widget.test.ts:57)',
       recommended_action: 'fix_code',
       failure_lines: JSON.stringify([[121, 122]]),
+      history_lines: JSON.stringify([121]),
       excerpt: JSON.stringify(excerpt),
       evidence: JSON.stringify({ log: true }),
       log_path: null,

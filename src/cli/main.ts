@@ -199,7 +199,7 @@ export function buildCli(): Command {
   registerIdentityCommands(program, configOrExit);
   registerMirrorCommands(program, configOrExit);
   registerChecksCommands(program, configOrExit);
-  registerTriageCommands(program);
+  registerTriageCommands(program, configOrExit);
   const pets = program.command('pets').description('repository pets: analyse commits, see health');
   registerPetsAnalyzeCommand(pets);
   registerPetsCommands(pets, configOrExit);

@@ -8,6 +8,7 @@
  */
 import fs from 'node:fs';
 import type { Command } from 'commander';
+import type { Config } from '../config/index.js';
 import { createRuleAnalyzer, forEachLine, type LogAnalysis, type LogAnalyzer } from '../automations/ci-triage/analyzer/index.js';
 
 export interface ExplainOptions {
@@ -130,8 +131,50 @@ export async function triageExplain(files: string[], opts: ExplainOptions, io: E
   return 0;
 }
 
-/** Adds `triage explain` to the CLI. */
-export function registerTriageCommands(program: Command): void {
+/**
+ * `switchyard triage correct <check_run> (--lines 120-131[,140] | --not-this)`: corrects a stored
+ * diagnosis as the operator; the repository's next diagnoses learn from it.
+ */
+async function triageCorrect(checkRun: string, opts: { lines?: string; notThis?: boolean }, configOrExit: () => Promise<Config>): Promise<number> {
+  const id = Number(checkRun);
+  if (!Number.isSafeInteger(id) || id <= 0) {
+    console.error('triage correct: name the check run by its GitHub id (a positive number)');
+    return 2;
+  }
+  if (Boolean(opts.lines) === Boolean(opts.notThis)) {
+    console.error('triage correct: give either --lines N-M[,N-M…] (the lines that are the failure) or --not-this');
+    return 2;
+  }
+  const { parseLineRanges, normaliseRanges, correctDiagnosis, CorrectionError } = await import('../automations/ci-triage/learning.js');
+  let lines: Array<[number, number]> | null = null;
+  try {
+    lines = opts.lines ? normaliseRanges(parseLineRanges(opts.lines)) : null;
+  } catch (err) {
+    console.error(`triage correct: ${(err as Error).message}`);
+    return 2;
+  }
+  const config = await configOrExit();
+  const { createSwitchyard } = await import('../app.js');
+  const { createLogger } = await import('../log/index.js');
+  const app = await createSwitchyard(config, createLogger('warn'));
+  try {
+    const c = await correctDiagnosis(app.db, id, lines, 'operator');
+    const what = c.verdict === 'not_this' ? `not ${JSON.stringify(c.previous_lines)}` : `failure lines ${c.lines.map(([a, b]) => (a === b ? `${a}` : `${a}-${b}`)).join(',')}`;
+    console.log(`check run ${id}: corrected (${what}); the repository's history learned ${c.learned_lines} line(s).`);
+    return 0;
+  } catch (err) {
+    if (err instanceof CorrectionError) {
+      console.error(`triage correct: ${err.message}`);
+      return err.code === 'BAD_LINES' ? 2 : 1;
+    }
+    throw err;
+  } finally {
+    await app.stop();
+  }
+}
+
+/** Adds `triage explain` and `triage correct` to the CLI. */
+export function registerTriageCommands(program: Command, configOrExit?: () => Promise<Config>): void {
   const triage = program.command('triage').description('explain failed CI builds offline');
   triage
     .command('explain')
@@ -146,4 +189,15 @@ export function registerTriageCommands(program: Command): void {
         color: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR,
       });
     });
+  if (configOrExit) {
+    triage
+      .command('correct')
+      .description("correct a check run's diagnosis: the lines that really are the failure, or --not-this; its repository learns from it")
+      .argument('<check_run>', 'the check run (GitHub id)')
+      .option('--lines <ranges>', 'the failure lines, e.g. 120-131 or 120-131,140')
+      .option('--not-this', 'the reported lines are not the failure')
+      .action(async (checkRun: string, opts: { lines?: string; notThis?: boolean }) => {
+        process.exitCode = await triageCorrect(checkRun, opts, configOrExit);
+      });
+  }
 }

@@ -18,6 +18,7 @@ import * as m0010 from './migrations/0010_receipt_counted.js';
 import * as m0011 from './migrations/0011_status_comment_claim.js';
 import * as m0012 from './migrations/0012_setup_code.js';
 import * as m0013 from './migrations/0013_access_follows_github.js';
+import * as m0014 from './migrations/0014_triage_learning.js';
 import * as m0015 from './migrations/0015_probot_apps.js';
 import * as m0016 from './migrations/0016_event_filter_indexes.js';
 
@@ -35,6 +36,7 @@ const MIGRATIONS = {
   '0011_status_comment_claim': m0011,
   '0012_setup_code': m0012,
   '0013_access_follows_github': m0013,
+  '0014_triage_learning': m0014,
   '0015_probot_apps': m0015,
   '0016_event_filter_indexes': m0016,
 } as const;

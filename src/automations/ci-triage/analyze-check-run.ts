@@ -16,6 +16,7 @@ import { notify } from '../../notify/index.js';
 import type { LogAnalyzer, LogAnalysis } from './analyzer/index.js';
 import { downloadJobLog, fetchAnnotations, fetchCheckRun, findPassingJob, isActions, workflowRunOfJob } from './fetch-evidence.js';
 import { checkHistory, checkRunContext, claimFixAttempt, failFixAttempt, FAILED_CONCLUSIONS, saveAnalysis, type CheckRunContext } from './repo.js';
+import { learnFromDiagnosis, loadLineHistory } from './learning.js';
 import { triageConfigOf } from './triage-config.js';
 
 export const ANALYZE_JOB = 'ci_triage.analyze';
@@ -82,6 +83,8 @@ export async function analyzeCheckRun(deps: AnalyzeDeps, checkRunGithubId: numbe
 
   const since = new Date(Date.now() - 30 * 86_400_000).toISOString();
   const history = await checkHistory(db.kysely, ctx.repositoryId, ctx.name, ctx.headSha, since);
+  // This repository's own memory of its failures (earlier diagnoses and maintainers' corrections).
+  const lineHistory = await loadLineHistory(db.kysely, ctx.repositoryId, ctx.name);
   const text = [facts.output.title, facts.output.summary, facts.output.text].filter(Boolean).join('\n');
   const analysis = await deps.analyzer.analyze({
     log: saved ? fs.createReadStream(saved.path) : text,
@@ -90,6 +93,7 @@ export async function analyzeCheckRun(deps: AnalyzeDeps, checkRunGithubId: numbe
     checkOutput: facts.output,
     annotations,
     history: { sameShaPassedAfterFailure: history.sameShaPassedAfterFailure, recentFailureRate: history.recentRuns >= 5 ? history.recentFailureRate : undefined },
+    lineHistory,
   });
   if (passingPath) fs.rmSync(passingPath, { force: true });
   await saveAnalysis(db.kysely, ctx, analysis, {
@@ -99,6 +103,10 @@ export async function analyzeCheckRun(deps: AnalyzeDeps, checkRunGithubId: numbe
     logTruncated: saved?.truncated ?? false,
     analyzer: ANALYZER_NAME,
   });
+  // Lines new relative to a passing run of the same job that the diagnosis reported: remembered.
+  if (passingPath && analysis.failureLines.length > 0) {
+    await learnFromDiagnosis(db.kysely, { repositoryId: ctx.repositoryId, checkName: ctx.name, checkRunGithubId }, analysis);
+  }
   log.info({ checkRun: checkRunGithubId, category: analysis.category, confidence: analysis.confidence }, 'check run diagnosed');
 
   if (config.rerun && isActions(facts.appSlug) && (config.rerun_categories as string[]).includes(analysis.category)) {

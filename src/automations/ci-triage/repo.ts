@@ -92,6 +92,7 @@ export async function saveAnalysis(
     log_truncated: extra.logTruncated,
     analyzer: extra.analyzer,
     error_message: null,
+    history_lines: a.historyLines.length > 0 ? JSON.stringify(a.historyLines) : null,
     updated_at: now,
   };
   await db

@@ -16,6 +16,7 @@ import { errorResponse } from '../../http/error-handler.js';
 import { cursorSchema, decodeCursor, limitSchema, pageOf } from '../../http/paging.js';
 import { findRepositoryId } from '../../state/index.js';
 import { listFlakyChecks } from './flaky-checks.js';
+import { correctDiagnosis, CorrectionError, latestCorrection, MAX_CORRECTED_LINES } from './learning.js';
 import { triageConfigOf, triageConfigPatch, triageConfigSchema } from './triage-config.js';
 import './tables.js';
 
@@ -36,6 +37,19 @@ const analysisSchema = z.object({
   log_truncated: z.boolean(),
   analyzer: z.string(),
   analyzed_at: z.string(),
+  history_lines: z.array(z.number()).describe('reported lines ranked up because they matched this repository’s history of failures'),
+});
+
+const rangesSchema = z.array(z.tuple([z.number().int().min(1), z.number().int().min(1)])).min(1).max(50);
+
+const correctionSchema = z.object({
+  id: z.string(),
+  verdict: z.enum(['lines', 'not_this']),
+  lines: z.array(z.tuple([z.number(), z.number()])),
+  previous_lines: z.array(z.tuple([z.number(), z.number()])),
+  author: z.string(),
+  learned_lines: z.number().describe('lines the repository’s history learned from it (0 when no log was kept)'),
+  created_at: z.string(),
 });
 
 const checkItem = z.object({
@@ -294,6 +308,7 @@ export async function triageRoutes(app: FastifyInstance, deps: TriageRoutesDeps)
             output_title: z.string().nullable(),
             output_summary: z.string().nullable(),
             analysis: analysisSchema.nullable(),
+            correction: correctionSchema.nullable().describe('the latest maintainer correction of the diagnosis'),
             runs_on_commit: z.array(z.object({ github_id: z.number(), status: z.string(), conclusion: z.string().nullable(), completed_at: z.string().nullable() })),
             fix_attempts: z.array(attemptItem),
           }),
@@ -341,11 +356,40 @@ export async function triageRoutes(app: FastifyInstance, deps: TriageRoutesDeps)
               log_truncated: toBool(a.log_truncated),
               analyzer: a.analyzer,
               analyzed_at: a.updated_at,
+              history_lines: parseJson(a.history_lines, [] as number[]),
             }
           : null,
+        correction: await latestCorrection(db.kysely, Number(c.github_id)),
         runs_on_commit: runs.map((x) => ({ github_id: Number(x.github_id), status: x.status, conclusion: x.conclusion, completed_at: x.completed_at })),
         fix_attempts: attempts.map((f) => presentAttempt(f, c.full_name)),
       };
+    },
+  );
+
+  r.post(
+    '/api/checks/:check_run_id/corrections',
+    {
+      schema: {
+        tags: ['checks'],
+        summary: 'Correct a diagnosis (administrators): the lines that really are the failure, or "not this"; remembered for the repository’s next diagnoses',
+        params: z.object({ check_run_id: z.coerce.number().int().positive() }),
+        body: z.union([
+          z.object({ lines: rangesSchema.describe(`1-based inclusive [start, end] ranges, at most ${MAX_CORRECTED_LINES} lines in all`) }).strict(),
+          z.object({ not_this: z.literal(true) }).strict(),
+        ]),
+        response: { 201: correctionSchema, 400: errorResponse, 403: errorResponse, 404: errorResponse, 409: errorResponse },
+      },
+    },
+    async (req, reply) => {
+      const { scope, viewer } = adminOf(req);
+      const c = await loadCheck(req.params.check_run_id, scope);
+      try {
+        const stored = await correctDiagnosis(db, Number(c.github_id), 'lines' in req.body ? req.body.lines : null, viewer.kind === 'user' ? viewer.username : 'operator');
+        return reply.code(201).send(stored);
+      } catch (err) {
+        if (err instanceof CorrectionError) throw new AppError(err.code, err.code === 'BAD_LINES' ? 400 : 409, err.message);
+        throw err;
+      }
     },
   );
 

@@ -1,4 +1,4 @@
-/** The CI-triage slice's tables (migration 0005_ci_triage), merged into the database schema type. */
+/** The CI-triage slice's tables (migrations 0005_ci_triage and 0014_triage_learning), merged into the database schema type. */
 import type { Bool, JsonText } from '../../db/schema.js';
 
 export interface AnalysisResultsTable {
@@ -26,8 +26,40 @@ export interface AnalysisResultsTable {
   log_truncated: Bool;
   analyzer: string;
   error_message: string | null;
+  /** JSON: reported line numbers that matched the repository's history (0014), or null. */
+  history_lines: JsonText | null;
   created_at: string;
   updated_at: string;
+}
+
+/** A maintainer's correction of a diagnosis (0014). */
+export interface TriageCorrectionsTable {
+  id: string;
+  repository_id: string;
+  check_run_github_id: number;
+  check_name: string;
+  verdict: 'lines' | 'not_this';
+  /** JSON: [[start, end], …]; [] for not_this. */
+  lines: JsonText;
+  /** JSON: the failure lines the diagnosis had reported. */
+  previous_lines: JsonText;
+  /** Username of who corrected it ('operator' for the operator token). */
+  author: string;
+  /** How many lines the correction taught the repository's history. */
+  learned_lines: number;
+  created_at: string;
+}
+
+/** One line of a repository's (per job) memory of its failures (0014). */
+export interface TriageLineHistoryTable {
+  id: string;
+  repository_id: string;
+  check_name: string;
+  check_run_github_id: number;
+  source: 'confirmed' | 'diagnosis' | 'rejected';
+  weight: number;
+  line_text: string;
+  created_at: string;
 }
 
 export interface FixAttemptsTable {
@@ -75,5 +107,7 @@ declare module '../../db/schema.js' {
     analysis_results: AnalysisResultsTable;
     fix_attempts: FixAttemptsTable;
     reviews: ReviewsTable;
+    triage_corrections: TriageCorrectionsTable;
+    triage_line_history: TriageLineHistoryTable;
   }
 }

@@ -4306,6 +4306,20 @@ export interface paths {
                                 log_truncated: boolean;
                                 analyzer: string;
                                 analyzed_at: string;
+                                /** @description reported lines ranked up because they matched this repository’s history of failures */
+                                history_lines: number[];
+                            } | null;
+                            /** @description the latest maintainer correction of the diagnosis */
+                            correction: {
+                                id: string;
+                                /** @enum {string} */
+                                verdict: "lines" | "not_this";
+                                lines: (number)[][];
+                                previous_lines: (number)[][];
+                                author: string;
+                                /** @description lines the repository’s history learned from it (0 when no log was kept) */
+                                learned_lines: number;
+                                created_at: string;
                             } | null;
                             runs_on_commit: {
                                 github_id: number;
@@ -4346,6 +4360,112 @@ export interface paths {
         };
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/checks/{check_run_id}/corrections": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Correct a diagnosis (administrators): the lines that really are the failure, or "not this"; remembered for the repository’s next diagnoses */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    check_run_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description 1-based inclusive [start, end] ranges, at most 500 lines in all */
+                        lines: (number)[][];
+                    } | {
+                        /** @enum {boolean} */
+                        not_this: true;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            /** @enum {string} */
+                            verdict: "lines" | "not_this";
+                            lines: (number)[][];
+                            previous_lines: (number)[][];
+                            author: string;
+                            /** @description lines the repository’s history learned from it (0 when no log was kept) */
+                            learned_lines: number;
+                            created_at: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;

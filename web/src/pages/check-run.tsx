@@ -3,8 +3,8 @@
  * what to do, the excerpt of the log with the failure lines highlighted, the fixes tried and the
  * other runs of the same check on the commit.
  */
-import { useQuery } from '@tanstack/react-query';
-import { Fragment } from 'react';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { Fragment, useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { api } from '../api/client';
 import type { CheckAnalysis, CheckRunDetail } from '../api/types';
@@ -27,6 +27,7 @@ function Excerpt({ analysis }: { analysis: CheckAnalysis }) {
       <div className="log-lines">
         {lines.map((l, i) => {
           const hit = inRanges(l.line, analysis.failure_lines);
+          const known = analysis.history_lines.includes(l.line);
           const gap = i > 0 && l.line > lines[i - 1]!.line + 1;
           return (
             <Fragment key={l.line}>
@@ -40,12 +41,91 @@ function Excerpt({ analysis }: { analysis: CheckAnalysis }) {
                 <span className="log-text">
                   {hit && <span className="visually-hidden">Failure line: </span>}
                   {l.text || ' '}
+                  {known && (
+                    <span className="log-history" title="Ranked up: it matched this repository’s history of failures">
+                      {' '}
+                      · matched this repository’s history
+                    </span>
+                  )}
                 </span>
               </div>
             </Fragment>
           );
         })}
       </div>
+    </div>
+  );
+}
+
+/** Parses `120-131, 140` into ranges; null when it does not read as line ranges. */
+function parseRanges(spec: string): Array<[number, number]> | null {
+  const out: Array<[number, number]> = [];
+  for (const part of spec.split(',').map((p) => p.trim()).filter(Boolean)) {
+    const m = /^(\d+)(?:\s*-\s*(\d+))?$/.exec(part);
+    if (!m) return null;
+    out.push([Number(m[1]), Number(m[2] ?? m[1])]);
+  }
+  return out.length ? out : null;
+}
+
+const rangesText = (r: number[][]) => r.map(([a, b]) => (a === b ? `${a}` : `${a}–${b}`)).join(', ');
+
+/** A maintainer's correction: the lines that really are the failure, or "not this". */
+function Correction({ check }: { check: CheckRunDetail }) {
+  const queryClient = useQueryClient();
+  const [spec, setSpec] = useState('');
+  const [problem, setProblem] = useState<string | null>(null);
+  const mutation = useMutation({
+    mutationFn: (body: { lines: Array<[number, number]> } | { not_this: true }) => api.post('/api/checks/{check_run_id}/corrections', { path: { check_run_id: check.github_id }, body }),
+    onSuccess: async () => {
+      setSpec('');
+      setProblem(null);
+      await queryClient.invalidateQueries({ queryKey: ['check-run', check.github_id] });
+    },
+    onError: (err) => setProblem(err instanceof Error ? err.message : String(err)),
+  });
+  const c = check.correction;
+  return (
+    <div className="triage-correction">
+      {c ? (
+        <p data-testid="correction">
+          {c.verdict === 'not_this' ? (
+            <>Marked “not this” by {c.author}</>
+          ) : (
+            <>
+              Corrected by {c.author}: the failure is line{c.lines.length > 1 || c.lines[0]?.[0] !== c.lines[0]?.[1] ? 's' : ''} {rangesText(c.lines)}
+            </>
+          )}{' '}
+          (<RelativeTime iso={c.created_at} />; this repository’s next diagnoses learn from it{c.learned_lines === 0 ? ', but no log was kept to learn its lines from' : ''}).
+        </p>
+      ) : (
+        <p>Is this not the failure? Say which lines are, and this repository’s next diagnoses will learn from it.</p>
+      )}
+      <form
+        className="inline-form"
+        onSubmit={(e) => {
+          e.preventDefault();
+          const lines = parseRanges(spec);
+          if (!lines) return setProblem('Give line numbers or ranges, e.g. 120-131, 140');
+          mutation.mutate({ lines });
+        }}
+      >
+        <div className="grow">
+          <label htmlFor="correct-lines">The failure lines</label>
+          <input id="correct-lines" value={spec} onChange={(e) => setSpec(e.target.value)} placeholder="120-131" inputMode="numeric" />
+        </div>
+        <button type="submit" className="button" disabled={mutation.isPending}>
+          These are the failure
+        </button>
+        <button type="button" className="button ghost" disabled={mutation.isPending} onClick={() => mutation.mutate({ not_this: true })}>
+          Not this
+        </button>
+      </form>
+      {problem && (
+        <p role="alert" className="form-error">
+          {problem}
+        </p>
+      )}
     </div>
   );
 }
@@ -190,6 +270,7 @@ export function CheckRunPage() {
           }
         >
           <Excerpt analysis={a} />
+          <Correction check={c} />
         </Section>
       )}
 

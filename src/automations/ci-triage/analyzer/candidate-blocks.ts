@@ -18,7 +18,7 @@ import type { KeptLine, LogDigest } from './log-digest.js';
 
 export type Focus = { start: number; end: number } | null;
 
-export type CandidateSource = 'line' | 'block' | 'paragraph' | 'section' | 'siblings' | 'list' | 'tail' | 'marker';
+export type CandidateSource = 'line' | 'block' | 'paragraph' | 'section' | 'siblings' | 'list' | 'tail' | 'marker' | 'history';
 
 /** A block the selector may report, with the features it is ranked by. */
 export interface Candidate {
@@ -313,7 +313,7 @@ export function collectCandidates(d: LogDigest): Candidate[] {
       if (b) add({ ...b, anchorIdx: b.from, source: 'list' });
     }
     if (i <= covered) continue;
-    if (anchorScore(d, l) < ANCHOR_MIN) continue;
+    if (anchorScore(d, l) < ANCHOR_MIN && !(d.historyWeight(l.shape) > 0)) continue;
     const b = expandBlock(lines, i);
     add({ ...b, anchorIdx: i, source: 'block' });
     if (b.from !== i || b.to !== i) add({ from: i, to: i, anchorIdx: i, source: 'line' });
@@ -342,6 +342,16 @@ export function collectCandidates(d: LogDigest): Candidate[] {
       count++;
     }
     if (count > 1) add({ from: first.from, to: last.to, anchorIdx: first.anchorIdx, source: 'siblings' });
+  }
+  // Runs of lines this repository's history knows as failure lines (at most one unknown line between).
+  for (let i = 0; i < lines.length; i++) {
+    if (!(d.historyWeight(lines[i]!.shape) > 0)) continue;
+    let j = i;
+    for (let k = i + 1; k < lines.length && lines[k]!.n - lines[j]!.n <= 2 && k - j <= 2 && lines[k]!.n - lines[i]!.n < MAX_BLOCK; k++) {
+      if (d.historyWeight(lines[k]!.shape) > 0) j = k;
+    }
+    add({ from: i, to: j, anchorIdx: i, source: 'history' });
+    i = j;
   }
   const tail = stepTail(lines, focus);
   if (tail) add({ ...tail, anchorIdx: tail.to, source: 'tail' });
@@ -379,8 +389,17 @@ export function collectCandidates(d: LogDigest): Candidate[] {
     let detail = 0;
     let sum = 0;
     let blank = 0;
+    let known = 0;
+    let knownLines = 0;
+    let rejected = 0;
     for (let i = r.from; i <= r.to; i++) {
       const l = lines[i]!;
+      const w = d.historyWeight(l.shape);
+      if (w > 0) {
+        known += w;
+        knownLines++;
+      }
+      else if (w < 0) rejected -= w;
       if (l.signal.kind === 'header') header = 1;
       if (l.signal.kind === 'detail') detail++;
       if (isBlank(l)) blank++;
@@ -432,6 +451,11 @@ export function collectCandidates(d: LogDigest): Candidate[] {
       marker: r.source === 'marker' ? 1 : 0,
       fallbackVsMax: fallback ? focusMax / 5 : 0,
       ruleRank: Math.log2(1 + (ruleRank.get(r.anchorIdx) ?? 0)),
+      // This repository's history (0 without one; see line-history.ts).
+      history: known / Math.max(1, len - blank),
+      historyAnchor: Math.max(0, d.historyWeight(anchor.shape)),
+      historyLines: Math.log2(1 + knownLines),
+      rejected: rejected / Math.max(1, len - blank),
     };
     return { from: r.from, to: r.to, anchor, source: r.source, features };
   });

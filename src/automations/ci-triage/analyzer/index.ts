@@ -14,7 +14,8 @@ export { classifyFailure, MIN_CONFIDENCE, type Classification } from './classify
 export { describeRootCause } from './root-cause.js';
 export { forEachLine, splitLines, isGzip, LineSplitter } from './split-lines.js';
 export { cleanLine, lineShape, normaliseLine, stripAnsi, stripLogPrefix } from './normalise-line.js';
+export { buildLineHistory, historyShapeOf, type LineHistory, type LineHistoryEntry } from './line-history.js';
 export { lineSignal, type LineSignal, type LineKind } from './line-signals.js';
 /** Internals the benchmark uses to re-fit and cross-validate the ranking weights. */
 export { collectCandidates, type Candidate } from './candidate-blocks.js';
-export { CANDIDATE_WEIGHTS, FIT, PRIOR_WEIGHTS, scoreCandidate } from './rank-candidates.js';
+export { CANDIDATE_WEIGHTS, FIT, HISTORY_WEIGHTS, PRIOR_WEIGHTS, scoreCandidate } from './rank-candidates.js';

@@ -14,6 +14,7 @@
  */
 import { lineSignal, MATCH_LENGTH, type LineSignal } from './line-signals.js';
 import { cleanLine, lineShape } from './normalise-line.js';
+import type { LineHistory } from './line-history.js';
 import type { PassingLogFilter } from './passing-diff.js';
 import { DEFAULT_MAX_LINE_LENGTH, forEachLine } from './split-lines.js';
 import type { LogInput } from './types.js';
@@ -62,6 +63,8 @@ export interface LogDigest {
   comparedWithPassing: boolean;
   /** Lines of the failing log whose shape is absent from the passing log (all of them, not only kept ones). */
   novelCount: number;
+  /** This repository's history weight of a line's shape (see `line-history.ts`); 0 without a history. */
+  historyWeight(shape: number): number;
 }
 
 export interface DigestOptions {
@@ -77,6 +80,8 @@ export interface DigestOptions {
   maxLineLength?: number;
   /** Lines whose shape occurs in a passing log of the same job. */
   passing?: PassingLogFilter;
+  /** The repository's memory of its own failure lines: lines matching it are kept and can anchor a candidate. */
+  history?: LineHistory;
 }
 
 /** `KeptLine.shape` of a line whose shape was not computed (it cannot anchor a failure). */
@@ -201,6 +206,7 @@ export async function digestLog(input: LogInput, options: DigestOptions = {}): P
   const maxKept = options.maxKept ?? 20_000;
   const maxLineLength = options.maxLineLength ?? MATCH_LENGTH;
   const passing = options.passing;
+  const history = options.history && options.history.size > 0 ? options.history : undefined;
 
   const counter = new ShapeCounter();
   // Runs of kept lines, oldest first; the current run is the last one.
@@ -258,7 +264,8 @@ export async function digestLog(input: LogInput, options: DigestOptions = {}): P
         shape = lineShape(clean);
         novel = !passing.has(shape) && clean.trim().length > 0;
         if (novel) novelCount++;
-      } else if (signal.score > 0) shape = lineShape(clean);
+      } else if (signal.score > 0 || history) shape = lineShape(clean);
+      const known = history && shape !== NO_SHAPE ? history.weightOf(shape) : 0;
       if (shape !== NO_SHAPE && signal.score > 0) counter.add(shape);
       const text = clean.length > maxLineLength ? clean.slice(0, maxLineLength) : clean;
 
@@ -276,7 +283,7 @@ export async function digestLog(input: LogInput, options: DigestOptions = {}): P
         failedSteps.push({ start: lastStepStart, command: lastStepCommand, end: n, exitCode: exit, text: text.slice(0, 200) });
       }
 
-      const hot = signal.score >= KEEP_SCORE || exit !== undefined || (novel && signal.kind !== 'plain') || (novel && signal.score > 0);
+      const hot = signal.score >= KEEP_SCORE || exit !== undefined || (novel && signal.kind !== 'plain') || (novel && signal.score > 0) || known > 0;
       if (hot) {
         for (let i = Math.min(before, n - 1 - lastKeptN); i >= 1; i--) {
           const p = ring.get(n - i);
@@ -331,5 +338,6 @@ export async function digestLog(input: LogInput, options: DigestOptions = {}): P
     shapeCount: (shape) => (shape === NO_SHAPE ? 1 : Math.max(1, counter.count(shape))),
     comparedWithPassing: Boolean(passing),
     novelCount,
+    historyWeight: (shape) => (history && shape !== NO_SHAPE ? history.weightOf(shape) : 0),
   };
 }

@@ -65,7 +65,7 @@ export function createRuleAnalyzer(options: RuleAnalyzerOptions = {}): LogAnalyz
   return {
     async analyze(input: AnalyzeInput): Promise<LogAnalysis> {
       const passing = input.passingLog !== undefined ? await buildPassingFilter(input.passingLog) : undefined;
-      const digest = await digestLog(input.log, { ...options.digest, passing });
+      const digest = await digestLog(input.log, { ...options.digest, passing, history: input.lineHistory });
       const selection = selectFailureLines(digest);
       const c = classifyFailure({
         digest,
@@ -87,7 +87,12 @@ export function createRuleAnalyzer(options: RuleAnalyzerOptions = {}): LogAnalyz
         keyLines,
       });
       const byNumber = new Map<number, string>();
-      for (const l of digest.lines) byNumber.set(l.n, l.text);
+      const historyLines: number[] = [];
+      const reported = (n: number) => selection.ranges.some(([a, b]) => a <= n && n <= b);
+      for (const l of digest.lines) {
+        byNumber.set(l.n, l.text);
+        if (digest.historyWeight(l.shape) > 0 && reported(l.n)) historyLines.push(l.n);
+      }
       const excerpt: Array<{ line: number; text: string }> = [];
       for (const [a, b] of selection.ranges) {
         for (let n = a; n <= b && excerpt.length < maxExcerpt; n++) {
@@ -103,6 +108,7 @@ export function createRuleAnalyzer(options: RuleAnalyzerOptions = {}): LogAnalyz
         rootCause,
         recommendedAction: action,
         excerpt,
+        historyLines,
       };
     },
   };

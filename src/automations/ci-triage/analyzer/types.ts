@@ -11,6 +11,8 @@
  *   runner, the network, a registry, credentials or the CI configuration did (rerun, ask, reconfigure).
  */
 
+import type { LineHistory } from './line-history.js';
+
 export type FailureCategory =
   | 'compilation'
   | 'test_failure'
@@ -61,6 +63,11 @@ export interface AnalyzeInput {
   checkOutput?: CheckOutput;
   annotations?: CheckAnnotation[];
   history?: FailureHistory;
+  /**
+   * This repository's (or job's) memory of its own failure lines, from earlier diagnoses and
+   * maintainers' corrections (`buildLineHistory`); candidates matching it rank higher.
+   */
+  lineHistory?: LineHistory;
 }
 
 export interface LogAnalysis {
@@ -76,6 +83,8 @@ export interface LogAnalysis {
   recommendedAction: RecommendedAction;
   /** The failure lines (capped), ANSI escapes removed. */
   excerpt: Array<{ line: number; text: string }>;
+  /** Reported lines that matched this repository's history of failure lines (ranked up by it). */
+  historyLines: number[];
 }
 
 /** Anything that can explain a failed log: the rule-based analyzer today, a model-backed one later. */
