@@ -21,6 +21,7 @@ import { freePort } from '../test/support/process.js';
 import { recordSecret } from '../test/support/secret-ledger.js';
 import { setupCodeFromLog } from '../test/support/setup-code.js';
 import { until } from '../test/support/wait.js';
+import { expectAccessibleInBothSchemes } from './support/axe.js';
 import { chromiumPath, expectNoSidewaysScroll, launchBrowser, openPerson, screenshot, type Person } from './support/browser.js';
 
 const runs = dialects.flatMap((dialect) => [
@@ -36,8 +37,10 @@ describe.skipIf(!chromiumPath).each(runs)('the setup wizard in a browser ($diale
   let visitor: Person;
   const shot = (page: Page, name: string) => screenshot(page, `${dialect}-${width}-setup-${name}`);
   const narrow = width < 600;
+  /** Each step fits a narrow screen and has no serious accessibility finding, in light and dark. */
   const fits = async (page: Page, what: string) => {
     if (narrow) await expectNoSidewaysScroll(page, what);
+    await expectAccessibleInBothSchemes(page, `/setup, ${what}, at ${width} px`);
   };
 
   beforeAll(async () => {

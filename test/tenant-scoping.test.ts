@@ -497,6 +497,19 @@ describe.each(dialects)('tenant scoping (%s)', (dialect) => {
         }
       },
     },
+    'POST /api/checks/{check_run_id}/corrections': {
+      behaviour: 'is for administrators only (403 for everyone else, even on their own check runs; nothing stored)',
+      async check() {
+        for (const v of viewers.filter((w) => !seesAll(w.who))) {
+          for (const x of ['A', 'B'] as const) {
+            const res = await v.fetch(`/api/checks/${CHECK_RUNS[x]}/corrections`, json({ not_this: true }, { method: 'POST' }));
+            expect(res.status, `${v.label} check ${x}`).toBe(403);
+          }
+        }
+        const stored = await t.app.db.kysely.selectFrom('triage_corrections').select('id').execute();
+        expect(stored).toEqual([]);
+      },
+    },
     'GET /api/checks/{check_run_id}/log': {
       behaviour: 'serves logs of the viewer’s check runs only; others answer 404 as a missing one does',
       async check() {
