@@ -139,7 +139,9 @@ describe.skipIf(!chromiumPath).each(dialects)('accessibility of every page (%s)'
   it.each(ROUTES.map((r) => ({ ...r, name: routeName(r.path) })))('$name, as an administrator', async (route) => {
     const path = typeof route.path === 'string' ? route.path : route.path(ids);
     const problems: string[] = [];
-    for (const width of WIDTHS) {
+    // The pages are the same whatever the database: the narrow layout is checked once (on the first
+    // database), each page's data on both.
+    for (const width of dialect === dialects[0] ? WIDTHS : ([1280] as const)) {
       const { page, errors } = admins.get(width)!;
       await page.goto(path);
       await settle(page, route.heading);
