@@ -6,7 +6,7 @@
  * is shown as "unpriced", never $0.
  */
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useEffect, useId, useMemo, useRef, useState, type FormEvent } from 'react';
+import { useId, useMemo, useState, type FormEvent } from 'react';
 import { api, type Answer } from '../api/client';
 import { useViewer } from '../auth/session';
 import { DailyChart } from '../components/daily-chart';
@@ -14,6 +14,7 @@ import { PageHeader, Section } from '../components/page';
 import { EmptyState, ErrorState, Loading, errorMessage } from '../components/states';
 import { Badge } from '../components/status-badge';
 import { RelativeTime } from '../components/time';
+import { useInlineEdit } from '../lib/use-inline-edit';
 
 type BudgetItem = Answer<'/api/llm/budgets'>['items'][number];
 type UsageItem = Answer<'/api/llm/usage'>['items'][number];
@@ -132,19 +133,7 @@ function RaiseAmount({ b, onDone }: { b: BudgetItem; onDone: () => void }) {
 }
 
 function BudgetRow({ b, admin }: { b: BudgetItem; admin: boolean }) {
-  const [editing, setEditing] = useState(false);
-  const raise = useRef<HTMLButtonElement>(null);
-  // Closing the form (saved, cancelled or Escape) puts the focus back on the button that opened it.
-  const returnFocus = useRef(false);
-  const close = () => {
-    returnFocus.current = true;
-    setEditing(false);
-  };
-  useEffect(() => {
-    if (editing || !returnFocus.current) return;
-    returnFocus.current = false;
-    raise.current?.focus();
-  }, [editing]);
+  const { editing, buttonRef: raise, open, close } = useInlineEdit();
   const title = b.name ?? (b.scope === 'global' ? 'All calls' : `${SCOPE[b.scope]} ${b.scope_key}`);
   return (
     <li className="card budget-card" aria-label={title}>
@@ -167,7 +156,7 @@ function BudgetRow({ b, admin }: { b: BudgetItem; admin: boolean }) {
           Resets <RelativeTime iso={b.resets_at} /> (period from {b.period_start})
         </span>
         {admin && !editing && (
-          <button ref={raise} type="button" className="button small" onClick={() => setEditing(true)} aria-label={`Raise the amount of ${title}`}>
+          <button ref={raise} type="button" className="button small" onClick={open} aria-label={`Raise the amount of ${title}`}>
             Raise the amount
           </button>
         )}

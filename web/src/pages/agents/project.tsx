@@ -4,7 +4,7 @@
  * which administrators can make them forget.
  */
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
+import { useId, useState, type FormEvent } from 'react';
 import { Link, useParams } from 'react-router';
 import { api, type Answer } from '../../api/client';
 import { useViewer } from '../../auth/session';
@@ -12,6 +12,7 @@ import { PageHeader, Section } from '../../components/page';
 import { EmptyState, ErrorState, Loading, errorMessage } from '../../components/states';
 import { Badge } from '../../components/status-badge';
 import { RelativeTime } from '../../components/time';
+import { useInlineEdit } from '../../lib/use-inline-edit';
 import { ROLES, type ProjectItem } from './projects';
 
 type AgentItem = ProjectItem['agents'][number];
@@ -107,19 +108,7 @@ function AgentForm({ projectId, role, agent, onDone }: { projectId: string; role
 }
 
 function AgentRow({ projectId, role, agent, admin }: { projectId: string; role: Role; agent: AgentItem | undefined; admin: boolean }) {
-  const [editing, setEditing] = useState(false);
-  const edit = useRef<HTMLButtonElement>(null);
-  // Closing the form (saved, cancelled or Escape) puts the focus back on the button that opened it.
-  const returnFocus = useRef(false);
-  const done = () => {
-    returnFocus.current = true;
-    setEditing(false);
-  };
-  useEffect(() => {
-    if (editing || !returnFocus.current) return;
-    returnFocus.current = false;
-    edit.current?.focus();
-  }, [editing]);
+  const { editing, buttonRef: edit, open, close: done } = useInlineEdit();
   const m = agent?.model_config;
   return (
     <li className="card agents-card" aria-label={role}>
@@ -127,7 +116,7 @@ function AgentRow({ projectId, role, agent, admin }: { projectId: string; role: 
         <strong>{role}</strong>
         {agent ? agent.enabled ? <Badge tone="success">enabled</Badge> : <Badge>disabled</Badge> : <Badge tone="warning">missing</Badge>}
         {admin && !editing && (
-          <button ref={edit} type="button" className="button small" onClick={() => setEditing(true)} aria-label={`Edit the ${role}`}>
+          <button ref={edit} type="button" className="button small" onClick={open} aria-label={`Edit the ${role}`}>
             Edit
           </button>
         )}
