@@ -4,7 +4,12 @@
  * recording GitHub. The HTTP requests (method, path, the headers that matter, body), the errors
  * `receive` rejects with and the shape of the log lines must be the same.
  */
+import { spawnSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -324,5 +329,21 @@ describe('probot differential: the package and real probot make the same request
       return { calls, instance: probot instanceof lib.Probot };
     };
     expect(await attempt(pkg as unknown as Lib)).toEqual(await attempt(real));
+  });
+
+  it("the package's `probot` command (an app's `probot run ./index.js`) is Probot's: help, version and errors alike", () => {
+    // Real probot's bin, and the package's (declared in its package.json, as npm links it).
+    const packageDir = join(dirname(fileURLToPath(import.meta.url)), '..', 'packages', 'probot');
+    const packageBin = (JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8')) as { bin?: Record<string, string> }).bin?.probot;
+    expect(packageBin).toBeDefined();
+    const realBin = join(dirname(createRequire(import.meta.url).resolve('probot')), '..', 'bin', 'probot.js');
+    const invoke = (bin: string, args: string[]) => {
+      const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', timeout: 60_000 });
+      return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+    };
+    for (const args of [['--help'], ['--version'], ['no-such-command']]) {
+      expect(invoke(join(packageDir, packageBin as string), args)).toEqual(invoke(realBin, args));
+    }
+    expect(invoke(realBin, ['--help']).stdout).toContain('Usage: probot');
   });
 });
