@@ -5,7 +5,7 @@
  * compares the outcome of every test. Not run in CI: it needs the apps' sources (see
  * docs/probot-compat.md for how to get them).
  *
- *   node scripts/probot-compat.mjs [--out <dir>] [--work <dir>] <app-dir>[=<name>] ...
+ *   node scripts/probot-compat.mjs [--out <dir>] [--work <dir>] [--reuse] <app-dir>[=<name>] ...
  *
  * For each app directory (left untouched), two copies are made under the work directory; in each,
  * package.json's `probot` (dependencies, devDependencies or peerDependencies) becomes `14.3.2` or
@@ -15,7 +15,7 @@
  * when a test that passes on real Probot does not pass on the package.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -24,13 +24,14 @@ const say = (line) => process.stderr.write(`${line}\n`);
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 function parseArgs(argv) {
-  const options = { out: join(repoRoot, 'bench/results/tmp/probot-compat'), work: '/tmp/switchyard-probot-compat', apps: [] };
+  const options = { out: join(repoRoot, 'bench/results/tmp/probot-compat'), work: '/tmp/switchyard-probot-compat', reuse: false, apps: [] };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--out') options.out = resolve(argv[++i]);
     else if (arg === '--work') options.work = resolve(argv[++i]);
+    else if (arg === '--reuse') options.reuse = true;
     else if (arg === '--help' || arg === '-h') {
-      process.stdout.write('usage: node scripts/probot-compat.mjs [--out <dir>] [--work <dir>] <app-dir>[=<name>] ...\n');
+      process.stdout.write('usage: node scripts/probot-compat.mjs [--out <dir>] [--work <dir>] [--reuse] <app-dir>[=<name>] ...\n');
       process.exit(0);
     } else {
       const [dir, name] = arg.split('=');
@@ -119,35 +120,49 @@ function fromJestLikeJson(dir, report) {
   return tests;
 }
 
-/** TAP 14 as node-tap prints it: `# Subtest: name` opens a level, `ok n - name` closes one. */
+/**
+ * TAP 14 as node-tap prints it: `# Subtest: name` opens a subtest, the `ok n - name` line at the same
+ * indentation closes it. A test is a subtest with no subtests of its own (its other lines are its
+ * assertions); a group that fails with no failing test in it (a file that does not load) counts as
+ * one failed test.
+ */
 function fromTap(text) {
   const tests = new Map();
   const open = [];
+  const path = (upTo) => open.slice(0, upTo).map((o) => o.name).join(' > ');
   for (const line of text.split('\n')) {
     const subtest = line.match(/^(\s*)# Subtest: (.*)$/);
     if (subtest) {
       const depth = subtest[1].length;
       while (open.length && open.at(-1).depth >= depth) open.pop();
-      open.push({ depth, name: subtest[2].trim() });
+      if (open.length) open.at(-1).hasSubtests = true;
+      open.push({ depth, name: subtest[2].trim(), hasSubtests: false, failures: 0 });
       continue;
     }
-    const result = line.match(/^(\s*)(not )?ok \d+(?: - ([^#]*))?(?:#\s*(SKIP|TODO)\b.*)?$/i);
+    const result = line.match(/^(\s*)(not )?ok \d+(?: - ([^#]*))?(?:#\s*(.*))?$/);
     if (!result) continue;
     const depth = result[1].length;
     while (open.length && open.at(-1).depth > depth) open.pop();
-    // The closing line of a subtest repeats its name at the subtest's depth: it is a group, not a test.
-    if (open.length && open.at(-1).depth === depth) {
-      const group = open.pop();
-      const hasChildren = [...tests.keys()].some((k) => k.startsWith(`${[...open.map((o) => o.name), group.name].join(' > ')} > `));
-      if (hasChildren) {
-        if (result[2]) tests.set(`${[...open.map((o) => o.name), group.name].join(' > ')} > (group)`, 'failed');
-        continue;
-      }
-    }
-    const name = [...open.map((o) => o.name), (result[3] ?? '').trim() || '(unnamed)'].join(' > ');
-    tests.set(name, result[4] ? 'skipped' : result[2] ? 'failed' : 'passed');
+    if (!open.length || open.at(-1).depth !== depth) continue; // an assertion inside a test
+    const closing = open.at(-1);
+    const status = /^(SKIP|TODO)\b/i.test(result[4] ?? '') ? 'skipped' : result[2] ? 'failed' : 'passed';
+    if (!closing.hasSubtests) tests.set(path(open.length), status);
+    else if (status === 'failed' && closing.failures === 0) tests.set(`${path(open.length)} > (the group failed)`, 'failed');
+    if (status === 'failed') for (const o of open) o.failures++;
+    open.pop();
   }
   return tests;
+}
+
+/**
+ * Not in the app's suite, but in its package.json: a start script that runs the `probot` command
+ * (`probot run ./index.js`) needs the installed `probot` to provide it.
+ */
+function cliCheck(dir, pkg) {
+  const uses = Object.entries(pkg.scripts ?? {}).find(([, script]) => /(^|[\s;&|])probot\s+(run|receive)\b/.test(script));
+  if (!uses) return undefined;
+  const r = run(join(dir, 'node_modules/.bin/probot'), ['--help'], dir);
+  return { name: `package.json > scripts.${uses[0]} runs the probot command (\`probot --help\`)`, status: r.status === 0 && r.stdout.includes('Usage: probot') ? 'passed' : 'failed' };
 }
 
 function installedProbot(dir) {
@@ -169,19 +184,42 @@ function reuseLock(fromDir, dir) {
   writeFileSync(join(dir, 'package-lock.json'), `${JSON.stringify(lock, null, 2)}\n`);
 }
 
-function prepare(app, variant, spec, work) {
+/** --reuse: the installed copies stay, but the package is this checkout's (unpacked over the old one). */
+function refreshPackage(dir, tarball) {
+  const target = join(dir, 'node_modules/probot');
+  execFileSync('tar', ['-xzf', tarball, '-C', target, '--strip-components=1']);
+  const bin = JSON.parse(readFileSync(join(target, 'package.json'), 'utf8')).bin?.probot;
+  const link = join(dir, 'node_modules/.bin/probot');
+  if (bin && !existsSync(link)) {
+    mkdirSync(dirname(link), { recursive: true });
+    symlinkSync(join('..', 'probot', bin), link);
+  }
+}
+
+function prepare(app, variant, spec, work, reuse) {
   const dir = join(work, app.name, variant);
+  if (reuse && existsSync(join(dir, 'node_modules/probot/package.json'))) {
+    if (variant === 'package') refreshPackage(dir, spec.slice('file:'.length));
+    return dir;
+  }
   rmSync(dir, { recursive: true, force: true });
   cpSync(app.dir, dir, { recursive: true, filter: (src) => !/(^|\/)(node_modules|\.git|coverage)$/.test(src) });
   rmSync(join(dir, 'yarn.lock'), { force: true });
   pinProbot(dir, spec);
   if (variant === 'package') reuseLock(join(work, app.name, 'probot'), dir);
-  const r = run('npm', ['install', '--no-audit', '--no-fund', '--ignore-scripts', '--loglevel=error', '--legacy-peer-deps'], dir);
+  const install = () => run('npm', ['install', '--no-audit', '--no-fund', '--ignore-scripts', '--loglevel=error', '--legacy-peer-deps'], dir);
+  let r = install();
+  if (r.status !== 0 && variant === 'probot' && existsSync(join(dir, 'package-lock.json'))) {
+    // A locked version the registry no longer serves: resolve afresh (both copies then share that lock).
+    say(`[${app.name}] ${variant}: npm install failed with the app's lock file; resolving without it`);
+    rmSync(join(dir, 'package-lock.json'));
+    r = install();
+  }
   if (r.status !== 0) throw new Error(`npm install failed in ${dir}:\n${r.stderr.slice(-4000)}`);
   return dir;
 }
 
-function compareApp(app, tarball, work) {
+function compareApp(app, tarball, work, reuse) {
   const pkg = JSON.parse(readFileSync(join(app.dir, 'package.json'), 'utf8'));
   const runner = detectRunner(pkg);
   const declared = pkg.dependencies?.probot ?? pkg.devDependencies?.probot ?? pkg.peerDependencies?.probot ?? '(none)';
@@ -191,9 +229,11 @@ function compareApp(app, tarball, work) {
     ['package', `file:${tarball}`],
   ]) {
     say(`[${app.name}] ${variant}: installing ${variant === 'package' ? basename(tarball) : `probot@${spec}`} ...`);
-    const dir = prepare(app, variant, spec, work);
+    const dir = prepare(app, variant, spec, work, reuse);
     say(`[${app.name}] ${variant}: running the ${runner.kind} suite with ${installedProbot(dir)} ...`);
     const { tests, log } = runSuite(dir, runner);
+    const cli = cliCheck(dir, pkg);
+    if (cli) tests.set(cli.name, cli.status);
     writeFileSync(join(dir, '.probot-compat.log'), log);
     outcome.variants[variant] = { installed: installedProbot(dir), dir, tests: Object.fromEntries([...tests].sort(([a], [b]) => a.localeCompare(b))) };
   }
@@ -240,7 +280,7 @@ const tarball = packPackage(options.work);
 const results = [];
 for (const app of options.apps) {
   try {
-    results.push(compareApp(app, tarball, options.work));
+    results.push(compareApp(app, tarball, options.work, options.reuse));
   } catch (err) {
     say(`[${app.name}] ${err.message}`);
     results.push({ app: app.name, source: app.dir, error: err.message });
