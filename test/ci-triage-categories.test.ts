@@ -7,9 +7,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { categoryAccuracy, isHeldOutProject, LABEL_RULES, parseCategoryLabels, projectOfLog } from './category-accuracy.js';
+import { categoryAccuracy, isHeldOutProject, LABEL_RULES, parseCategoryLabels, projectOfLog } from '../src/automations/ci-triage/analyzer/category-accuracy.js';
 
-const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
+const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const LABELS_FILE = path.join(REPO_ROOT, 'bench', 'triage-categories', 'labels.json');
 const README_FILE = path.join(REPO_ROOT, 'bench', 'triage-categories', 'README.md');
 
