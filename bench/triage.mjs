@@ -12,7 +12,6 @@
 // and CiDiff (Hubner et al., ISSTA 2025) failing+passing pairs. Scoring, as its README says: per log,
 // precision = found ∩ labelled / found, recall = found ∩ labelled / labelled, F1 their harmonic mean,
 // best over a LogChunks chunk's occurrences; averaged over logs.
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -70,12 +69,8 @@ const labels = fs
 // divisible by 3: 15 of the 50 LogChunks repositories. No choice (rule, feature, weight, strength)
 // may be made by looking at them; every tuning figure below is leave-one-repository-out on the
 // development repositories only, and the held-out figure is reported once, separately.
-function projectOf(label) {
-  return label.repository ?? label.log.split('/')[1].replace(/_\d+$/, '');
-}
-function isHeldOut(name) {
-  return Number.parseInt(crypto.createHash('sha256').update(name).digest('hex').slice(0, 8), 16) % 3 === 0;
-}
+const projectOf = (label) => A.projectOfLog(label);
+const isHeldOut = (name) => A.isHeldOutProject(name);
 const splitOf = (label) => (isHeldOut(projectOf(label)) ? 'held-out' : 'dev');
 
 // ── scoring ─────────────────────────────────────────────────────────────────────────────────────

@@ -156,7 +156,7 @@ async function triageCorrect(checkRun: string, opts: { lines?: string; notThis?:
   const config = await configOrExit();
   const { createSwitchyard } = await import('../app.js');
   const { createLogger } = await import('../log/index.js');
-  const app = await createSwitchyard(config, createLogger('warn'));
+  const app = await createSwitchyard(config, createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel));
   try {
     const c = await correctDiagnosis(app.db, id, lines, 'operator');
     const what = c.verdict === 'not_this' ? `not ${JSON.stringify(c.previous_lines)}` : `failure lines ${c.lines.map(([a, b]) => (a === b ? `${a}` : `${a}-${b}`)).join(',')}`;

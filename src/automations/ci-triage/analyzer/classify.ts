@@ -39,7 +39,7 @@ export const MIN_CONFIDENCE = 0.4;
 
 /** Words in a step command or check name that say what kind of work failed. */
 const COMMAND_HINTS: Array<{ re: RegExp; category: FailureCategory; label: string; weight: number }> = [
-  { re: /\b(?:eslint|tslint|stylelint|rubocop|flake8|pylint|pycodestyle|ruff|black|isort|prettier|gofmt|goimports|golangci-lint|golint|checkstyle|spotless|ktlint|detekt|swiftlint|shellcheck|markdownlint|clang-format|clang-tidy|rustfmt|clippy|perlcritic|phpcs|hadolint|yamllint|lint|format|fmt|style)\b/i, category: 'lint_format', label: 'lint', weight: 2 },
+  { re: /\b(?:eslint|tslint|stylelint|rubocop|flake8|pylint|pycodestyle|ruff|black|isort|prettier|gofmt|goimports|golangci-lint|golint|checkstyle|spotless|ktlint|detekt|swiftlint|shellcheck|markdownlint|clang-format|clang-tidy|rustfmt|clippy|perlcritic|phpcs|hadolint|yamllint|awesome_bot|html-?proofer|markdown-link-check|link-?check\w*|verify-docs|check-docs|lint|format|fmt|style)\b/i, category: 'lint_format', label: 'lint', weight: 2 },
   { re: /\b(?:tsc|mypy|pyright|flow|typecheck|type-check|check-types|types)\b/i, category: 'type_check', label: 'type check', weight: 2 },
   { re: /\b(?:audit|snyk|trivy|grype|bandit|gosec|semgrep|codeql|dependency-check|safety|security|vuln\w*)\b/i, category: 'security_scan', label: 'security scan', weight: 2 },
   { re: /\b(?:test|tests|spec|specs|pytest|jest|mocha|karma|rspec|minitest|phpunit|ctest|go test|cargo test|unittest|nosetests|tox|check)\b/i, category: 'test_failure', label: 'tests', weight: 1.5 },

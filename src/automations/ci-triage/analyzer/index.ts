@@ -19,3 +19,5 @@ export { lineSignal, type LineSignal, type LineKind } from './line-signals.js';
 /** Internals the benchmark uses to re-fit and cross-validate the ranking weights. */
 export { collectCandidates, type Candidate } from './candidate-blocks.js';
 export { CANDIDATE_WEIGHTS, FIT, HISTORY_WEIGHTS, PRIOR_WEIGHTS, scoreCandidate } from './rank-candidates.js';
+/** Measuring the named category against hand-checked labels, and the shared data set's held-out split. */
+export { categoryAccuracy, isHeldOutProject, LABEL_CATEGORIES, LABEL_RULES, parseCategoryLabels, projectOfLog, type CategoryLabel, type CategoryScore } from './category-accuracy.js';

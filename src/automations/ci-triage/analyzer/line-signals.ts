@@ -94,8 +94,8 @@ const RULES: Rule[] = [
   { re: /^(?:make|gmake|mingw32-make)(?:\[\d+\])?: \*\*\* |^\S+\.mk:\d+: recipe for target .* failed$|^\S*[Mm]akefile:\d+: recipe for target .* failed$/, score: 1.5, kind: 'summary', rule: "make '*** … Error'", final: true },
   { re: /^ninja: build stopped|^FAILED: /, score: 1.5, kind: 'summary', rule: 'ninja failure' },
   { re: /^-- /, score: 0.5, kind: 'plain', rule: 'CMake status', final: true },
-  { re: /^CMake Error\b/, score: 5, kind: 'error', rule: 'CMake Error', ...C('configuration', 0.6) },
-  { re: /\bCould NOT find \w+/, score: 4, kind: 'error', rule: "CMake 'Could NOT find'", ...C('dependency_resolution', 0.7) },
+  { re: /^CMake Error\b/, score: 5, kind: 'error', rule: 'CMake Error', ...C('configuration', 0.45) },
+  { re: /\bCould NOT find \w+|\bUnable to find the requested \w+ librar|\bCould not find a package configuration file provided by\b/, score: 4, kind: 'error', rule: "CMake 'Could NOT find'", ...C('dependency_resolution', 0.85) },
   { re: /^-- Configuring incomplete, errors occurred/, score: 1, kind: 'summary', rule: 'CMake configure failed' },
   { re: /\bSyntaxError\b|\bsyntax error\b|\bParse error\b|\bparse error\b/, score: 4, kind: 'error', rule: 'syntax error', ...C('compilation', 0.6) },
 
@@ -143,6 +143,8 @@ const RULES: Rule[] = [
   { re: /^\s*(?:Failure|Error):$/, score: 3, kind: 'header', rule: 'minitest Failure:', ...C('test_failure', 0.7) },
   { re: /^\s*\d+ (?:runs|tests), \d+ assertions, [1-9]\d* (?:failures|errors)/, score: 1.5, kind: 'summary', rule: 'minitest summary', ...C('test_failure', 0.9) },
   { re: /^\s*● /, score: 4, kind: 'header', rule: 'Jest failure', ...C('test_failure', 0.85) },
+  { re: /^\s*❌\s+\S+\.(?:swift|m|mm|c|cc|cpp|h|hpp):\d+:\d+: /, score: 5, kind: 'error', rule: 'xcpretty compile error', ...C('compilation', 0.85) },
+  { re: /^Error: (?:Invalid CSS after\b|Undefined (?:variable|mixin)\b|File to import not found\b)/, score: 4.5, kind: 'error', rule: 'Sass error', ...C('compilation', 0.85) },
   { re: /^\s*(?:✕|✗|×|✖|❌|✘)\s*\S/, score: 3.5, kind: 'error', rule: 'failure mark', ...C('test_failure', 0.5) },
   { re: /^not ok \d+/, score: 4, kind: 'header', rule: 'TAP not ok', ...C('test_failure', 0.85) },
   { re: /^#\s+Failed test\b|^# Looks like you failed/, score: 3.5, kind: 'error', rule: 'Perl Test::More failure', ...C('test_failure', 0.9) },
@@ -179,6 +181,7 @@ const RULES: Rule[] = [
   { re: /\bmix format failed\b|--check-formatted|\bnot formatted\b|\bformatting (?:issues|errors|check failed)|\bclang-format\b/i, score: 4, kind: 'error', rule: 'formatter check', ...C('lint_format', 0.85) },
   { re: /\b(?:[Ll]ine (?:is )?(?:too long|longer than \d+)|[Tt]railing whitespace|[Mm]issing (?:final )?newline)\b/, score: 3.5, kind: 'error', rule: 'style finding', ...C('lint_format', 0.85) },
   { re: /^\S+:\d+:\d*:? ?(?:[Ww]arning|style|convention|refactor)\b/, score: 2.5, kind: 'error', rule: "'file:line: warning'", ...C('lint_format', 0.4) },
+  { re: /^\s*\d+\. \[L\d+\] \d{3} https?:\/\/|\bHTML-Proofer found \d+ failures?\b|^\s*\*\s+External link \S+ failed\b|\binternally linking to \S+, which does not exist\b|\bDetected \d+ broken links?\b|\b(?:broken|dead) links? (?:found|detected)\b/, score: 4, kind: 'error', rule: 'link checker finding', ...C('lint_format', 0.85) },
   { re: /^Overfull \\hbox|^LaTeX Warning:|^! LaTeX Error:|^! Undefined control sequence/, score: 3, kind: 'error', rule: 'LaTeX' },
 
   // ── security scanners ─────────────────────────────────────────────────────────────────────────
@@ -207,6 +210,7 @@ const RULES: Rule[] = [
   { re: /\bSSL connect error\b|\bSSL_ERROR_|\bhandshake failure\b|\bcertificate verify failed\b|\bno certificate subject alternative name\b|\bunable to get local issuer certificate\b/i, score: 4.5, kind: 'error', rule: 'TLS error', ...C('network_timeout', 0.7) },
   { re: /\bfatal: unable to access '|\bEmpty reply from server\b|\bfailed to connect to\b|\bCould not connect to\b|\bremote end hung up unexpectedly\b|\bearly EOF\b|\bRPC failed\b/i, score: 5, kind: 'error', rule: 'remote unreachable', ...C('network_timeout', 0.85) },
   { re: /\b(?:502 Bad Gateway|503 Service Unavailable|504 Gateway Time-?out|429 Too Many Requests|toomanyrequests)\b|\b(?:API )?rate limit exceeded\b/i, score: 4.5, kind: 'error', rule: 'service unavailable or rate limited', ...C('network_timeout', 0.85), words: ['Bad Gateway', 'Unavailable', 'Gateway Time', 'Too Many', 'toomanyrequests', 'ate limit', 'ATE LIMIT'] },
+  { re: /\bDisconnected, because no message in \d+ ?ms\b|\bExecuted \d+ of \d+ DISCONNECTED\b/, score: 4, kind: 'error', rule: 'Karma browser disconnected', ...C('network_timeout', 0.8) },
   { re: /\bCould not transfer artifact\b/, score: 4.5, kind: 'error', rule: 'Maven transfer failed', ...C('dependency_resolution', 0.6) },
   { re: /\btimed out\b|\bTimeoutException\b|\btimeout of \d+\s*m?s exceeded|\bTimeout exceeded\b/, score: 3, kind: 'error', rule: "'timed out'", ...C('network_timeout', 0.35) },
 
@@ -223,7 +227,8 @@ const RULES: Rule[] = [
   { re: /\bexited with 124\b|\bexit code 124\b|\bexceeded the (?:maximum )?(?:time|timeout)\b|\bjob (?:was )?cancel+ed\b/i, score: 3, kind: 'error', rule: 'job timed out', ...C('infrastructure', 0.7) },
 
   // ── configuration and environment ────────────────────────────────────────────────────────────
-  { re: /: command not found\b|: not found$|\bis not recognized as an internal or external command\b|\bThe program '.*' is currently not installed\b|\bexecutable file not found in \$PATH\b/, score: 5, kind: 'error', rule: "shell 'command not found'", ...C('configuration', 0.8) },
+  { re: /: command not found\b|: not found$|\bis not recognized as an internal or external command\b|\bexecutable file not found in \$PATH\b/, score: 5, kind: 'error', rule: "shell 'command not found'", ...C('configuration', 0.8) },
+  { re: /\berror while loading shared libraries: |\bThe program '.*' is currently not installed\b/, score: 5, kind: 'error', rule: 'library or program not installed', ...C('dependency_resolution', 0.85) },
   { re: /\bNo such file or directory\b|\bENOENT\b|\bcannot find the path specified\b|\bdoes not exist\b/i, score: 4, kind: 'error', rule: "'No such file or directory'", ...C('configuration', 0.45) },
   { re: /^npm ERR! missing script: |^error Command ".*" not found|\bMissing script: /i, score: 5, kind: 'error', rule: 'npm missing script', ...C('configuration', 0.9) },
   { re: /\bNo Rakefile found\b|\bNo rule to make target\b|\bno targets specified and no makefile found\b|\bCould not find (?:a )?(?:Gemfile|package\.json|pom\.xml|build\.gradle|Cargo\.toml|setup\.py|requirements\.txt)\b/i, score: 5, kind: 'error', rule: 'build file or target missing', ...C('configuration', 0.85) },
@@ -288,7 +293,7 @@ const BENIGN: RegExp[] = [
  * with none of these words and no structural marker (see `mayMatchStructure`) matches no rule.
  */
 const VOCABULARY_WORDS =
-  /[Ee]rr|ERR|[Ff]ail|FAIL|[Ff]atal|FATAL|xception|[Ww]arn|WARN|[Ee]xpect|[Aa]ssert|[Cc]annot|[Cc]an't|[Cc]ould|COULD|[Uu]nable|[Nn]ot (?:found|ok|installed|equal|recognized|satisf|defined|permitted|allowed|supported|in scope)|[Nn]o (?:such|space|module|matching|rule|package|tests|credentials|output|Rakefile|targets)|[Dd]enied|[Tt]ime(?:d ?out|out)|TIMEDOUT|[Pp]anic|[Aa]bort|[Ii]nvalid|[Mm]issing|ndefined|nknown|nrecognized|nresolved|nsupported|nsatisf|nexpected|[Kk]ill|Traceback|[Rr]efused|[Dd]ubious|[Oo]verfull|[Oo]ffens|[Vv]ulnerab|CVE-|GHSA-|reformat|[Cc]heckstyle|gofmt|goimport|[Tt]oo long|longer than|[Tt]railing whitespace|went wrong|[Cc]aused by|[Ee]xit(?:ed)? (?:with|code|status)|non-zero|[Ss]egmentation|SIG(?:SEGV|ABRT|KILL|TERM|BUS|ILL)|core dumped|[Ss]anitizer|[Ss]tack overflow|[Oo]ut of memory|llocate memory|MemoryError|heap|OOM|shutdown signal|[Cc]ancel|[Ee]xceeded|[Ll]ost comm|ENOENT|EACCES|EPERM|ENOSPC|ECONN|ENOTFOUND|EAI_AGAIN|EINTEGRITY|ERESOLVE|E40[134]|[Cc]onnection|resolve (?:host|dependenc)|ResolveException|[Hh]andshake|SSL|ertificate (?:verify|has|subject|problem)|[Uu]nreachable|[Uu]nauthori|[Ff]orbidden|[Pp]ermission|uthentication (?:failed|required)|[Cc]redential|ecret key|[Aa]ccess key|oken (?:is|not|expired)|publickey|Username|Bad Gateway|Unavailable|Too Many|[Rr]ate limit|toomanyrequests|[Ii]ncompatible|[Mm]ismatch|[Ww]rong|[Bb]roken|[Cc]onflict|yaml:|YAML|[Mm]apping values|did not|doesn't|does not|[Dd]estination match|flag provided|make target|ImportError|[Pp]ackage required|nothing provides|PackagesNotFound|MD\d{3}\/|SC\d{4}|[Vv]iolation|[Aa]ctual|[Rr]eceived|rspec \.\/|clang-format|not formatted|[Ff]ormatting|aborted|Forgot|[Cc]ode style|[Ww]ould be|[Mm]alformed|[Ss]yntax|[Uu]nmet|[Rr]eject|[Pp]roblem|Could NOT|Call Stack|Offenses|[Ff]lak/;
+  /[Ee]rr|ERR|[Ff]ail|FAIL|[Ff]atal|FATAL|xception|[Ww]arn|WARN|[Ee]xpect|[Aa]ssert|[Cc]annot|[Cc]an't|[Cc]ould|COULD|[Uu]nable|[Nn]ot (?:found|ok|installed|equal|recognized|satisf|defined|permitted|allowed|supported|in scope)|[Nn]o (?:such|space|module|matching|rule|package|tests|credentials|output|Rakefile|targets)|[Dd]enied|[Tt]ime(?:d ?out|out)|TIMEDOUT|[Pp]anic|[Aa]bort|[Ii]nvalid|[Mm]issing|ndefined|nknown|nrecognized|nresolved|nsupported|nsatisf|nexpected|[Kk]ill|Traceback|[Rr]efused|[Dd]ubious|[Oo]verfull|[Oo]ffens|[Vv]ulnerab|CVE-|GHSA-|reformat|[Cc]heckstyle|gofmt|goimport|[Tt]oo long|longer than|[Tt]railing whitespace|went wrong|[Cc]aused by|[Ee]xit(?:ed)? (?:with|code|status)|non-zero|[Ss]egmentation|SIG(?:SEGV|ABRT|KILL|TERM|BUS|ILL)|core dumped|[Ss]anitizer|[Ss]tack overflow|[Oo]ut of memory|llocate memory|MemoryError|heap|OOM|shutdown signal|[Cc]ancel|[Ee]xceeded|[Ll]ost comm|ENOENT|EACCES|EPERM|ENOSPC|ECONN|ENOTFOUND|EAI_AGAIN|EINTEGRITY|ERESOLVE|E40[134]|[Cc]onnection|resolve (?:host|dependenc)|ResolveException|[Hh]andshake|SSL|ertificate (?:verify|has|subject|problem)|[Uu]nreachable|[Uu]nauthori|[Ff]orbidden|[Pp]ermission|uthentication (?:failed|required)|[Cc]redential|ecret key|[Aa]ccess key|oken (?:is|not|expired)|publickey|Username|Bad Gateway|Unavailable|Too Many|[Rr]ate limit|toomanyrequests|[Ii]ncompatible|[Mm]ismatch|[Ww]rong|[Bb]roken|[Cc]onflict|yaml:|YAML|[Mm]apping values|did not|doesn't|does not|[Dd]estination match|flag provided|make target|ImportError|[Pp]ackage required|nothing provides|PackagesNotFound|MD\d{3}\/|SC\d{4}|[Vv]iolation|[Aa]ctual|[Rr]eceived|rspec \.\/|clang-format|not formatted|[Ff]ormatting|aborted|Forgot|[Cc]ode style|[Ww]ould be|[Mm]alformed|[Ss]yntax|[Uu]nmet|[Rr]eject|[Pp]roblem|Could NOT|Call Stack|Offenses|[Ff]lak|[Dd]isconnect|DISCONNECT|HTML-Proofer|\[L\d+\] \d{3} /;
 
 const VOCABULARY = groupByFirstCharacter(VOCABULARY_WORDS);
 

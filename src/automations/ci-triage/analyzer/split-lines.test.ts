@@ -1,7 +1,7 @@
 import { gzipSync } from 'node:zlib';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { forEachLine, isGzip, LineSplitter, splitLines } from './split-lines.js';
+import { ByteLineSplitter, forEachLine, isGzip, LineSplitter, splitLines, textChunks } from './split-lines.js';
 
 describe('splitLines', () => {
   it('breaks on \\r\\n, a lone \\r and \\n, numbering like the labelled data sets', async () => {
@@ -59,5 +59,40 @@ describe('splitLines', () => {
     expect(await splitLines('')).toEqual([]);
     expect(await splitLines(Buffer.alloc(0))).toEqual([]);
     expect(await splitLines('only')).toEqual(['only']);
+  });
+
+  it('splits bytes line by line exactly as decoding the stream and splitting the text does, however the bytes are cut', async () => {
+    const samples = [
+      Buffer.from('a\r\nb\rc\nd'),
+      Buffer.from('a\r\r\nb\n\n'),
+      Buffer.from(`${'é'.repeat(3000)}\n${'✓ renders'.repeat(700)}\r\nok 1 - plain ascii\rlast`),
+      Buffer.from(`${'😀'.repeat(2500)}\r`),
+      Buffer.from([0xe2, 0x0a, 0x41, 0xf0, 0x9f, 0x41, 0x0d, 0xc3]), // truncated and invalid UTF-8 sequences
+      Buffer.from(`${'x'.repeat(70_000)} error: end\nnext`),
+    ];
+    const cuts = (b: Buffer, sizes: number[]) => {
+      const out: Buffer[] = [];
+      for (let i = 0, k = 0; i < b.length; k++) {
+        const n = sizes[k % sizes.length]!;
+        out.push(b.subarray(i, i + n));
+        i += n;
+      }
+      return out;
+    };
+    for (const bytes of samples) {
+      for (const sizes of [[bytes.length], [1], [2, 3], [4097, 5]]) {
+        for (const max of [4096, 600, 5]) {
+          const expected: Array<[string, boolean]> = [];
+          const text = new LineSplitter((l, t) => expected.push([l, t]), max);
+          for await (const t of textChunks(cuts(bytes, sizes))) text.push(t);
+          text.end();
+          const got: Array<[string, boolean]> = [];
+          const byBytes = new ByteLineSplitter((l, t) => got.push([l, t]), max);
+          for (const c of cuts(bytes, sizes)) byBytes.push(c);
+          byBytes.end();
+          expect(got, `sizes ${sizes.join(',')} max ${max}`).toEqual(expected);
+        }
+      }
+    }
   });
 });

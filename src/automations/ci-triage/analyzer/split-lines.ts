@@ -97,6 +97,111 @@ export class LineSplitter {
   }
 }
 
+/**
+ * Splits bytes (UTF-8) pushed in arbitrary chunks into lines, with exactly the lines `LineSplitter`
+ * gives for the decoded text, faster: breaks are found on the bytes, and each line is decoded on
+ * its own — an ASCII line as a one-byte string, which the rules then match faster than a slice of
+ * a two-byte chunk (one `✓` makes a whole decoded chunk two-byte). A line break byte can never be
+ * part of a multi-byte character, so decoding line by line gives the same characters as decoding
+ * the stream. A line longer than the cap is decoded from its first `3 × cap + 12` bytes only: that
+ * is at least cap + 4 characters (a character takes at most 3 bytes per UTF-16 unit), so the first
+ * `cap` characters are the same and the line is marked truncated, as with the text splitter.
+ */
+export class ByteLineSplitter {
+  /** Bytes of the current line that arrived in earlier chunks (at most `byteCap` kept). */
+  private parts: Buffer[] = [];
+  private partsLength = 0;
+  private partsAscii = true;
+  /** The current line has more bytes than were kept. */
+  private overflow = false;
+  private afterCR = false;
+  private readonly byteCap: number;
+
+  constructor(
+    private readonly sink: LineSink,
+    private readonly maxLineLength = DEFAULT_MAX_LINE_LENGTH,
+  ) {
+    this.byteCap = 3 * maxLineLength + 12;
+  }
+
+  push(chunk: Uint8Array): void {
+    const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    const n = buf.length;
+    if (n === 0) return;
+    let pos = 0;
+    if (this.afterCR) {
+      this.afterCR = false;
+      if (buf[0] === 10) pos = 1;
+    }
+    let start = pos;
+    let ascii = true;
+    for (let i = pos; i < n; i++) {
+      const b = buf[i]!;
+      if (b > 13) {
+        if (b >= 0x80) ascii = false;
+        continue;
+      }
+      if (b !== 10 && b !== 13) continue;
+      this.emit(buf, start, i, ascii);
+      if (b === 13) {
+        if (i + 1 < n) {
+          if (buf[i + 1] === 10) i++;
+        } else this.afterCR = true;
+      }
+      start = i + 1;
+      ascii = true;
+    }
+    if (start < n) this.carry(buf, start, n, ascii);
+  }
+
+  /** Flushes the last line when the bytes do not end with a line break. */
+  end(): void {
+    if (this.parts.length > 0 || this.overflow) this.emit(Buffer.alloc(0), 0, 0, true);
+  }
+
+  private carry(buf: Buffer, from: number, to: number, ascii: boolean): void {
+    const room = this.byteCap - this.partsLength;
+    if (to - from > room) this.overflow = true;
+    const end = Math.min(to, from + Math.max(0, room));
+    if (end > from) {
+      // A copy: the chunk's buffer may be reused by the stream that produced it.
+      this.parts.push(Buffer.from(buf.subarray(from, end)));
+      this.partsLength += end - from;
+    }
+    if (!ascii) this.partsAscii = false;
+  }
+
+  private emit(buf: Buffer, from: number, to: number, ascii: boolean): void {
+    let bytes = buf;
+    let a = from;
+    let b = to;
+    let overflow = this.overflow;
+    let isAscii = ascii;
+    if (this.parts.length > 0 || this.overflow) {
+      this.carry(buf, from, to, ascii);
+      bytes = this.parts.length === 1 ? this.parts[0]! : Buffer.concat(this.parts, this.partsLength);
+      a = 0;
+      b = this.partsLength;
+      overflow = this.overflow;
+      isAscii = this.partsAscii;
+      this.parts = [];
+      this.partsLength = 0;
+      this.partsAscii = true;
+      this.overflow = false;
+    } else if (b - a > this.byteCap) {
+      b = a + this.byteCap;
+      overflow = true;
+    }
+    if (isAscii && !overflow && b - a <= this.maxLineLength) {
+      this.sink(bytes.toString('latin1', a, b), false);
+      return;
+    }
+    const text = bytes.toString(isAscii ? 'latin1' : 'utf8', a, b);
+    if (text.length > this.maxLineLength) this.sink(text.slice(0, this.maxLineLength), true);
+    else this.sink(text, overflow);
+  }
+}
+
 const GZIP_MAGIC_0 = 0x1f;
 const GZIP_MAGIC_1 = 0x8b;
 
@@ -122,22 +227,25 @@ async function* chunksOf(input: LogInput): AsyncGenerator<Uint8Array | string> {
 }
 
 /**
- * Decoded text chunks of a log: gzip is detected from the first bytes and inflated on the fly; UTF-8
- * is decoded with a streaming decoder, so a character split across chunks stays whole.
+ * A log's content: text chunks when it is given as text, otherwise its bytes, gzip detected from the
+ * first bytes and inflated on the fly.
  */
-export async function* textChunks(input: LogInput): AsyncGenerator<string> {
+async function logContent(input: LogInput): Promise<{ text: AsyncIterable<string> } | { bytes: AsyncIterable<Uint8Array> } | null> {
   const it = chunksOf(input)[Symbol.asyncIterator]();
   let first = await it.next();
   while (!first.done && first.value.length === 0) first = await it.next();
-  if (first.done) return;
+  if (first.done) return null;
   const head = first.value;
   if (typeof head === 'string') {
-    yield head;
-    for (let r = await it.next(); !r.done; r = await it.next()) {
-      const c = r.value;
-      yield typeof c === 'string' ? c : Buffer.from(c.buffer, c.byteOffset, c.byteLength).toString('utf8');
-    }
-    return;
+    return {
+      text: (async function* () {
+        yield head;
+        for (let r = await it.next(); !r.done; r = await it.next()) {
+          const c = r.value;
+          yield typeof c === 'string' ? c : Buffer.from(c.buffer, c.byteOffset, c.byteLength).toString('utf8');
+        }
+      })(),
+    };
   }
   async function* rest(): AsyncGenerator<Uint8Array> {
     yield head as Uint8Array;
@@ -145,9 +253,22 @@ export async function* textChunks(input: LogInput): AsyncGenerator<string> {
       yield typeof r.value === 'string' ? Buffer.from(r.value, 'utf8') : r.value;
     }
   }
-  const bytes: AsyncIterable<Uint8Array> = isGzip(head) ? Readable.from(rest(), { objectMode: false }).pipe(createGunzip()) : rest();
+  return { bytes: isGzip(head) ? Readable.from(rest(), { objectMode: false }).pipe(createGunzip()) : rest() };
+}
+
+/**
+ * Decoded text chunks of a log: gzip is detected from the first bytes and inflated on the fly; UTF-8
+ * is decoded with a streaming decoder, so a character split across chunks stays whole.
+ */
+export async function* textChunks(input: LogInput): AsyncGenerator<string> {
+  const content = await logContent(input);
+  if (!content) return;
+  if ('text' in content) {
+    yield* content.text;
+    return;
+  }
   const decoder = new StringDecoder('utf8');
-  for await (const b of bytes) {
+  for await (const b of content.bytes) {
     const text = decoder.write(Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength));
     if (text) yield text;
   }
@@ -158,12 +279,21 @@ export async function* textChunks(input: LogInput): AsyncGenerator<string> {
 /** Calls `sink` for every line of the log, in order. Resolves with the number of lines. */
 export async function forEachLine(input: LogInput, sink: LineSink, maxLineLength = DEFAULT_MAX_LINE_LENGTH): Promise<number> {
   let count = 0;
-  const splitter = new LineSplitter((line, truncated) => {
+  const counted: LineSink = (line, truncated) => {
     count++;
     sink(line, truncated);
-  }, maxLineLength);
-  for await (const text of textChunks(input)) splitter.push(text);
-  splitter.end();
+  };
+  const content = await logContent(input);
+  if (!content) return 0;
+  if ('text' in content) {
+    const splitter = new LineSplitter(counted, maxLineLength);
+    for await (const text of content.text) splitter.push(text);
+    splitter.end();
+  } else {
+    const splitter = new ByteLineSplitter(counted, maxLineLength);
+    for await (const bytes of content.bytes) splitter.push(bytes);
+    splitter.end();
+  }
   return count;
 }
 

@@ -108,6 +108,12 @@ const CASES: Case[] = [
   { name: 'SSH key refused', cmd: 'git push deploy main', category: 'credentials_permissions', body: ['»git@github.com: Permission denied (publickey).', '»fatal: Could not read from remote repository.', '', 'Please make sure you have the correct access rights'] },
   { name: 'npm audit', cmd: 'npm audit --audit-level=high', category: 'security_scan', body: ['# npm audit report', '', 'lodash  <4.17.21', 'Severity: high', 'Prototype Pollution - https://github.com/advisories/GHSA-p6mc-m468-83gw', '»found 3 vulnerabilities (1 moderate, 2 high)', '  run `npm audit fix` to fix them, or `npm audit` for details'] },
   { name: 'invalid workflow file', cmd: 'echo', actions: true, category: 'configuration', body: ['»Invalid workflow file: .github/workflows/ci.yml#L12: Unexpected value \'runs_on\''] },
+  // ── added with the category labels (bench/triage-categories): formats the development repositories' logs showed ──
+  { name: 'CMake missing package', cmd: './scripts/configure.sh', category: 'dependency_resolution', body: ['-- Found PythonInterp: /usr/bin/python2.7', '»CMake Error at /usr/share/cmake-3.2/Modules/FindPackageHandleStandardArgs.cmake:138 (message):', '»  Could NOT find Foo (missing: FOO_ROOT_DIR FOO_LIBRARIES)', '-- Configuring incomplete, errors occurred!'] },
+  { name: 'shared library missing', cmd: '$EMACS --batch -l check.el', category: 'dependency_resolution', body: ['»/tmp/emacs/bin/emacs: error while loading shared libraries: libgnutls.so.26: cannot open shared object file: No such file or directory'] },
+  { name: 'html-proofer dead links', cmd: 'bash cibuild.sh', category: 'lint_format', body: ['Checking 120 external links...', 'Ran on 40 files!', '', '- ./_site/guide/index.html', '»  *  External link https://example.org/old-page failed: 404 No error', '»htmlproofer 3.0.6 | Error:  HTML-Proofer found 1 failure!'] },
+  { name: 'Sass', cmd: 'npm run build-css', category: 'compilation', body: ['> app@1.0.0 build-css', '> node-sass sass/app.sass css/app.css', '»Error: Invalid CSS after "2.3em": expected expression (e.g. 1px, bold), was ";"', '»        on line 86 of sass/components/dropdown.sass'] },
+  { name: 'Karma browser disconnected', cmd: 'npm run test:browsers', category: 'network_timeout', body: ['Chrome 75.0.3770 (Mac OS X 10.13.6): Executed 0 of 120 SUCCESS (0 secs / 0 secs)', '»Chrome 75.0.3770 (Mac OS X 10.13.6) ERROR', '»  Disconnected, because no message in 30000 ms.'] },
 ];
 
 describe('the analyzer on one synthetic build per tool family', () => {
