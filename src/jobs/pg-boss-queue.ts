@@ -273,6 +273,28 @@ export function createPgBossQueue(options: PgBossQueueOptions): Queue {
       wake(name);
     },
 
+    async enqueueMany(exec: Executor, name: string, jobs: Array<{ payload: object; options?: EnqueueOptions }>) {
+      assertJobName(name);
+      if (jobs.length === 0) return;
+      const { boss: b, pool: p } = started();
+      await ensureQueue(p, name);
+      const rows: PgBoss.JobInsert[] = jobs.map(({ payload, options: opts }) => {
+        const o = normalizeEnqueueOptions(opts);
+        return {
+          name,
+          data: payload ?? {},
+          retryLimit: o.maxAttempts - 1,
+          retryDelay,
+          retryBackoff: true,
+          expireInSeconds: claimSeconds,
+          ...(o.runAt ? { startAfter: o.runAt } : {}),
+          ...(o.key !== undefined ? { singletonKey: o.key } : {}),
+        };
+      });
+      await b.insert(rows, { db: kyselyBossDb(exec) });
+      wake(name);
+    },
+
     register<P>(name: string, handler: JobHandler<P>, opts?: { concurrency?: number }) {
       if (state !== 'new') throw new Error('register must be called before start()');
       assertJobName(name);
