@@ -42,6 +42,7 @@ const DRAIN_TIMEOUT_S = Number(process.env.BENCH_DRAIN_TIMEOUT ?? 120);
 const SCENARIOS = (process.env.BENCH_SCENARIOS ?? 'sqlite,pg-start,pg-web1,pg-web2').split(',').map((s) => s.trim()).filter(Boolean);
 /** Extra environment for every Switchyard process (e.g. BENCH_SWITCHYARD_ENV='DATABASE_POOL_SIZE=20'). */
 const EXTRA_ENV = Object.fromEntries((process.env.BENCH_SWITCHYARD_ENV ?? '').split(/\s+/).filter(Boolean).map((kv) => kv.split('=')));
+const live = [];
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 const LAYOUTS = {
@@ -71,14 +72,17 @@ function loadAverage() {
   return os.loadavg().map((v) => Number(v.toFixed(2)));
 }
 
+/** A scenario is a layout, optionally with environment for its processes: `pg-start+WORKER_CONCURRENCY=16`. */
 async function startScenario(name, runDir) {
-  const layout = LAYOUTS[name];
+  const [layoutName, ...envPairs] = name.split('+');
+  const scenarioEnv = Object.fromEntries(envPairs.map((kv) => kv.split('=')));
+  const layout = LAYOUTS[layoutName];
   if (!layout) throw new Error(`unknown scenario ${name} (known: ${Object.keys(LAYOUTS).join(', ')})`);
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `switchyard-pg-ingest-${name}-`));
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `switchyard-pg-ingest-${layoutName}-`));
   let url = null;
   let dbName = null;
   if (layout.db === 'postgres') {
-    dbName = `switchyard_bench_ingest_${process.pid}_${name.replace(/\W/g, '_')}`;
+    dbName = `switchyard_bench_ingest_${process.pid}_${live.length}`;
     url = urlFor(dbName);
     await admin(`drop database if exists ${dbName} with (force)`);
     await admin(`create database ${dbName}`);
@@ -90,11 +94,11 @@ async function startScenario(name, runDir) {
   for (const [i, role] of layout.roles.entries()) {
     const port = role === 'worker' ? null : await freePort();
     const handle = startProcess({
-      name: `${name}-${role}-${i}`,
+      name: `${layoutName}-${role}-${i}`,
       cmd: process.execPath,
       args: [path.join(REPO_ROOT, 'bin/switchyard.js'), role],
       cwd: dataDir,
-      logFile: path.join(runDir, `${name}-${role}-${i}.log`),
+      logFile: path.join(runDir, `${live.length}-${layoutName}-${role}-${i}.log`),
       env: {
         PATH: process.env.PATH,
         HOME: process.env.HOME,
@@ -106,6 +110,7 @@ async function startScenario(name, runDir) {
         ...(url ? { DATABASE_URL: url } : {}),
         ...(port ? { PORT: String(port), HOST: '127.0.0.1' } : {}),
         ...EXTRA_ENV,
+        ...scenarioEnv,
       },
     });
     procs.push(handle);
@@ -178,7 +183,6 @@ async function main() {
   const ex = exampleDeliveries(SECRET, { repos: REPOS });
   console.log(`pg-ingest: ${machineLine(machine)}`);
   console.log(`  ${ex.deliveries.length} deliveries (${ex.templates} examples × ${REPOS} repositories, mean ${ex.meanBytes} bytes), ${CONNECTIONS} connections, ${DURATION} s × ${ROUNDS} rounds`);
-  const live = [];
   let sent2xx = new Map();
   try {
     for (const name of SCENARIOS) {
@@ -200,7 +204,7 @@ async function main() {
         const d = await waitForDrain(s);
         s.runs.push({ round, loadAverage: load, ...r, drainedAfterS: d.drainedAfterS });
         console.log(
-          `  round ${round} ${s.name.padEnd(8)} ${r.okPerSec.toFixed(1)} acknowledged/s, p50 ${r.latencyMs.p50} / p99 ${r.latencyMs.p99} ms, non-2xx ${r.non2xx}, errors ${r.errors}, drained ${d.drainedAfterS === null ? 'NOT' : `${d.drainedAfterS.toFixed(1)} s`} after; load ${load.join(' ')}`,
+          `  round ${round} ${s.name.padEnd(8)} ${r.okPerSec.toFixed(1)} acknowledged/s, p50 ${r.latencyMs.p50} / p99 ${r.latencyMs.p99} ms, non-2xx ${r.non2xx}, errors ${r.errors}, drained ${d.drainedAfterS === null ? 'NOT' : `${d.drainedAfterS.toFixed(1)} s after (processed ≥ ${(r.ok2xx / (r.durationS + d.drainedAfterS)).toFixed(0)}/s)`}; load ${load.join(' ')}`,
         );
       }
     }
