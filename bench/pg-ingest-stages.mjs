@@ -4,12 +4,14 @@
 // The time of a delivery not spent in any statement is the wait for a pool connection.
 //
 //   npm run build && node bench/pg-ingest-stages.mjs
-//   BENCH_STAGE_VARIANTS=as-is,async-commit,no-indexes node bench/pg-ingest-stages.mjs
+//   BENCH_STAGE_VARIANTS=per-delivery,grouped node bench/pg-ingest-stages.mjs
 //
-// Variants, each on a fresh database: `as-is`; `async-commit` (synchronous_commit=off for the
-// database: what the commit's WAL flush costs; not a setting Switchyard would use, since 202 must
-// mean durable); `no-indexes` (event_receipts without its secondary indexes: what the filter
-// indexes cost at ingestion). No HTTP, no signature check, no processing: only the store.
+// Variants, each on a fresh database, in one run: `per-delivery` (a transaction per delivery, up
+// to the pool's size at once: how the store worked before group commit), `grouped` (the store as
+// it is: group commit); `+async-commit` (synchronous_commit=off for the database: what the
+// commit's WAL flush costs; not a setting Switchyard would use, since 202 must mean durable) and
+// `+no-indexes` (event_receipts without its secondary indexes: what the filter indexes cost at
+// ingestion) modify either. No HTTP, no signature check, no processing: only the store.
 import crypto from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
@@ -21,7 +23,7 @@ import { exampleDeliveries } from './lib/example-deliveries.mjs';
 const dist = (p) => import(path.join(REPO_ROOT, 'dist', p));
 const { openPostgres, migrateToLatest, nowIso } = await dist('db/index.js');
 const { createPgBossQueue } = await dist('jobs/index.js');
-const { createReceiptStore } = await dist('webhooks/store-receipt.js');
+const { createPostgresReceiptStore } = await dist('webhooks/postgres-receipt-store.js');
 const { extractReceiptFields } = await dist('webhooks/extract-receipt-fields.js');
 const { createLogger } = await dist('log/index.js');
 
@@ -29,7 +31,7 @@ const ADMIN = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/po
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const POOL = Number(process.env.BENCH_POOL ?? 10);
-const VARIANTS = (process.env.BENCH_STAGE_VARIANTS ?? 'as-is,async-commit,no-indexes').split(',');
+const VARIANTS = (process.env.BENCH_STAGE_VARIANTS ?? 'per-delivery,per-delivery+async-commit,per-delivery+no-indexes,grouped,grouped+async-commit').split(',');
 
 // Time every statement by its first words.
 const stages = new Map();
@@ -81,13 +83,13 @@ async function runVariant(variant, deliveries) {
   const url = u.toString();
   await admin(`drop database if exists ${dbName} with (force)`);
   await admin(`create database ${dbName}`);
-  if (variant === 'async-commit') await admin(`alter database ${dbName} set synchronous_commit = off`);
+  if (variant.includes('+async-commit')) await admin(`alter database ${dbName} set synchronous_commit = off`);
   const db = openPostgres(url, POOL);
   const log = createLogger('warn');
   const queue = createPgBossQueue({ db, log, concurrency: 1, leaseSeconds: 300, retryBaseMs: 1000, poolSize: 2 });
   try {
     await migrateToLatest(db);
-    if (variant === 'no-indexes') {
+    if (variant.includes('+no-indexes')) {
       const c = new pg.Client({ connectionString: url });
       await c.connect();
       const idx = await c.query(`select indexname from pg_indexes where tablename = 'event_receipts' and indexname not in ('event_receipts_pkey', 'event_receipts_delivery_id_key')`);
@@ -95,7 +97,8 @@ async function runVariant(variant, deliveries) {
       await c.end();
     }
     await queue.start({ work: false, schedule: false });
-    const store = createReceiptStore({ db, queue, payloads: { put: () => Promise.reject(new Error('no files')), remove: async () => undefined }, inlineLimit: Infinity, maxRetries: 5 });
+    const perDelivery = variant.startsWith('per-delivery');
+    const store = createPostgresReceiptStore({ db, queue, maxRetries: 5, ...(perDelivery ? { maxBatch: 1, batchesInFlight: POOL } : {}) });
     let next = 0;
     const one = () => {
       const d = deliveries[next++ % deliveries.length];

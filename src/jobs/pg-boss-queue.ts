@@ -145,7 +145,8 @@ export function createPgBossQueue(options: PgBossQueueOptions): Queue {
   let fetchDb: PgBoss.Db | undefined;
   let poolClosed = false;
 
-  const sendOptions = (o: NormalizedEnqueueOptions): PgBoss.SendOptions => ({
+  /** The options of one job (for `send` and for `insert`'s rows). */
+  const sendOptions = (o: NormalizedEnqueueOptions): Pick<PgBoss.JobInsert, 'retryLimit' | 'retryDelay' | 'retryBackoff' | 'expireInSeconds' | 'startAfter' | 'singletonKey'> => ({
     retryLimit: o.maxAttempts - 1,
     retryDelay,
     retryBackoff: true,
@@ -278,19 +279,8 @@ export function createPgBossQueue(options: PgBossQueueOptions): Queue {
       if (jobs.length === 0) return;
       const { boss: b, pool: p } = started();
       await ensureQueue(p, name);
-      const rows: PgBoss.JobInsert[] = jobs.map(({ payload, options: opts }) => {
-        const o = normalizeEnqueueOptions(opts);
-        return {
-          name,
-          data: payload ?? {},
-          retryLimit: o.maxAttempts - 1,
-          retryDelay,
-          retryBackoff: true,
-          expireInSeconds: claimSeconds,
-          ...(o.runAt ? { startAfter: o.runAt } : {}),
-          ...(o.key !== undefined ? { singletonKey: o.key } : {}),
-        };
-      });
+      const rows = jobs.map(({ payload, options: opts }): PgBoss.JobInsert => ({ name, data: payload ?? {}, ...sendOptions(normalizeEnqueueOptions(opts)) }));
+      // One statement for every job (pg-boss's `insert`: keys de-duplicate as with `send`).
       await b.insert(rows, { db: kyselyBossDb(exec) });
       wake(name);
     },

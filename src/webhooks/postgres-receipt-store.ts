@@ -42,6 +42,10 @@ export interface PostgresReceiptStoreDeps {
   maxRetries: number;
   /** Called after receipts (and their jobs) commit. */
   afterCommit?: () => void;
+  /** The most deliveries in one transaction (default 256; 1 = a transaction per delivery, for comparisons). */
+  maxBatch?: number;
+  /** Batches written at once (default 2). */
+  batchesInFlight?: number;
 }
 
 interface Pending {
@@ -53,6 +57,8 @@ interface Pending {
 
 export function createPostgresReceiptStore(deps: PostgresReceiptStoreDeps) {
   const { db, queue, maxRetries } = deps;
+  const maxBatch = Math.max(1, deps.maxBatch ?? MAX_BATCH);
+  const batchesInFlight = Math.max(1, deps.batchesInFlight ?? BATCHES_IN_FLIGHT);
   let pending: Pending[] = [];
   let inFlight = 0;
   let scheduled = false;
@@ -60,8 +66,8 @@ export function createPostgresReceiptStore(deps: PostgresReceiptStoreDeps) {
 
   const startBatches = () => {
     scheduled = false;
-    while (pending.length > 0 && inFlight < BATCHES_IN_FLIGHT) {
-      const batch = pending.slice(0, MAX_BATCH);
+    while (pending.length > 0 && inFlight < batchesInFlight) {
+      const batch = pending.slice(0, maxBatch);
       pending = pending.slice(batch.length);
       inFlight++;
       const p = writeBatch(batch).finally(() => {
@@ -74,7 +80,7 @@ export function createPostgresReceiptStore(deps: PostgresReceiptStoreDeps) {
   };
   /** Starts batches on the next turn of the event loop, so deliveries parsed in this turn join. */
   const schedule = () => {
-    if (scheduled || pending.length === 0 || inFlight >= BATCHES_IN_FLIGHT) return;
+    if (scheduled || pending.length === 0 || inFlight >= batchesInFlight) return;
     scheduled = true;
     setImmediate(startBatches);
   };
