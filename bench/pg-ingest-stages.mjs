@@ -123,13 +123,13 @@ async function runVariant(variant, deliveries) {
     );
     timing = false;
     const wall = (performance.now() - t0) / 1000;
-    const perDelivery = totalMs / done;
+    const msPerDelivery = totalMs / done;
     const rows = [...stages].map(([name, s]) => ({ name, perDelivery: s.ms / done, perCall: s.ms / s.n, calls: s.n / done }));
     const inStatements = rows.reduce((a, r) => a + r.perDelivery, 0);
-    console.log(`\n${variant}: ${(done / wall).toFixed(0)} stored/s, ${perDelivery.toFixed(1)} ms per delivery (load ${os.loadavg()[0].toFixed(1)})`);
+    console.log(`\n${variant}: ${(done / wall).toFixed(0)} stored/s, ${msPerDelivery.toFixed(1)} ms per delivery (load ${os.loadavg()[0].toFixed(1)})`);
     console.log('| stage | calls per delivery | ms per call | ms per delivery |\n|---|---:|---:|---:|');
     for (const r of rows.sort((a, b) => b.perDelivery - a.perDelivery)) console.log(`| ${r.name} | ${r.calls.toFixed(2)} | ${r.perCall.toFixed(2)} | ${r.perDelivery.toFixed(2)} |`);
-    console.log(`| waiting for a connection (the rest) | | | ${(perDelivery - inStatements).toFixed(2)} |`);
+    console.log(`| waiting for a connection (the rest) | | | ${(msPerDelivery - inStatements).toFixed(2)} |`);
     return { variant, perSecond: done / wall };
   } finally {
     await queue.stop().catch(() => undefined);

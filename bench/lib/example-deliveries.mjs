@@ -23,7 +23,7 @@ export function exampleDeliveries(secret, { repos = 50, installationId = 2311213
   const out = [];
   for (let r = 0; r < repos; r++) {
     for (const t of templates) {
-      const p = structuredClone(t.payload);
+      const p = JSON.parse(JSON.stringify(t.payload));
       p.repository.id = 900_000_000 + r;
       p.repository.node_id = `R_bench${r}`;
       p.repository.name = `repo-${r}`;

@@ -10,7 +10,7 @@
 import type { Database } from '../db/index.js';
 import { newId, SQLITE_BUSY_TIMEOUT_MS, withSqlite } from '../db/index.js';
 import type { Queue } from '../jobs/index.js';
-import { PROCESS_RECEIPT_JOB, receiptParams, repoParams, type IncomingDelivery, type StoreResult } from './receipt-rows.js';
+import type { IncomingDelivery, StoreResult } from './receipt-rows.js';
 import type { PayloadStore } from './payload-store.js';
 import { createPostgresReceiptStore } from './postgres-receipt-store.js';
 import { writeReceiptBatch, type BatchItem, type BatchOutcome } from './sqlite-receipt-batch.js';
