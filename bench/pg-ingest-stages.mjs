@@ -18,6 +18,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { REPO_ROOT } from './lib/config.mjs';
+import { adminQuery as admin, databaseUrl } from './lib/postgres-admin.mjs';
 import { exampleDeliveries } from './lib/example-deliveries.mjs';
 
 const dist = (p) => import(path.join(REPO_ROOT, 'dist', p));
@@ -27,7 +28,6 @@ const { createPostgresReceiptStore } = await dist('webhooks/postgres-receipt-sto
 const { extractReceiptFields } = await dist('webhooks/extract-receipt-fields.js');
 const { createLogger } = await dist('log/index.js');
 
-const ADMIN = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const POOL = Number(process.env.BENCH_POOL ?? 10);
@@ -66,21 +66,10 @@ pg.Client.prototype.query = function (...args) {
   return ret;
 };
 
-async function admin(text) {
-  const c = new pg.Client({ connectionString: ADMIN });
-  await c.connect();
-  try {
-    await c.query(text);
-  } finally {
-    await c.end();
-  }
-}
 
 async function runVariant(variant, deliveries) {
   const dbName = `switchyard_bench_stages_${process.pid}`;
-  const u = new URL(ADMIN);
-  u.pathname = `/${dbName}`;
-  const url = u.toString();
+  const url = databaseUrl(dbName);
   await admin(`drop database if exists ${dbName} with (force)`);
   await admin(`create database ${dbName}`);
   if (variant.includes('+async-commit')) await admin(`alter database ${dbName} set synchronous_commit = off`);

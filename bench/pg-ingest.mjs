@@ -25,13 +25,13 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { BENCH_DIR, REPO_ROOT } from './lib/config.mjs';
+import { adminQuery as admin, databaseUrl } from './lib/postgres-admin.mjs';
 import { exampleDeliveries } from './lib/example-deliveries.mjs';
 import { describeMachine, machineLine } from './lib/machine.mjs';
 import { freePort, killAllChildren, startProcess, stopProcess, waitForPort } from './lib/processes.mjs';
 import { table, writeResult } from './lib/report.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const ADMIN = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const SECRET = 'bench-secret';
 const DURATION = Number(process.env.BENCH_DURATION ?? 15);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 3);
@@ -52,21 +52,7 @@ const LAYOUTS = {
   'pg-web2': { db: 'postgres', roles: ['web', 'web', 'worker'] },
 };
 
-function urlFor(db) {
-  const u = new URL(ADMIN);
-  u.pathname = `/${db}`;
-  return u.toString();
-}
 
-async function admin(text) {
-  const c = new pg.Client({ connectionString: ADMIN });
-  await c.connect();
-  try {
-    await c.query(text);
-  } finally {
-    await c.end();
-  }
-}
 
 function loadAverage() {
   return os.loadavg().map((v) => Number(v.toFixed(2)));
@@ -83,7 +69,7 @@ async function startScenario(name, runDir) {
   let dbName = null;
   if (layout.db === 'postgres') {
     dbName = `switchyard_bench_ingest_${process.pid}_${live.length}`;
-    url = urlFor(dbName);
+    url = databaseUrl(dbName);
     await admin(`drop database if exists ${dbName} with (force)`);
     await admin(`create database ${dbName}`);
   }
