@@ -145,7 +145,8 @@ export function createPgBossQueue(options: PgBossQueueOptions): Queue {
   let fetchDb: PgBoss.Db | undefined;
   let poolClosed = false;
 
-  const sendOptions = (o: NormalizedEnqueueOptions): PgBoss.SendOptions => ({
+  /** The options of one job (for `send` and for `insert`'s rows). */
+  const sendOptions = (o: NormalizedEnqueueOptions): Pick<PgBoss.JobInsert, 'retryLimit' | 'retryDelay' | 'retryBackoff' | 'expireInSeconds' | 'startAfter' | 'singletonKey'> => ({
     retryLimit: o.maxAttempts - 1,
     retryDelay,
     retryBackoff: true,
@@ -270,6 +271,17 @@ export function createPgBossQueue(options: PgBossQueueOptions): Queue {
       const { boss: b, pool: p } = started();
       await ensureQueue(p, name);
       await b.send(name, payload ?? {}, { ...sendOptions(o), db: kyselyBossDb(exec) });
+      wake(name);
+    },
+
+    async enqueueMany(exec: Executor, name: string, jobs: Array<{ payload: object; options?: EnqueueOptions }>) {
+      assertJobName(name);
+      if (jobs.length === 0) return;
+      const { boss: b, pool: p } = started();
+      await ensureQueue(p, name);
+      const rows = jobs.map(({ payload, options: opts }): PgBoss.JobInsert => ({ name, data: payload ?? {}, ...sendOptions(normalizeEnqueueOptions(opts)) }));
+      // One statement for every job (pg-boss's `insert`: keys de-duplicate as with `send`).
+      await b.insert(rows, { db: kyselyBossDb(exec) });
       wake(name);
     },
 

@@ -76,6 +76,11 @@ export interface Queue {
    * transaction commits.
    */
   enqueue(exec: Executor, name: string, payload: object, options?: EnqueueOptions): Promise<void>;
+  /**
+   * Adds many jobs of one name in one statement, in the caller's transaction like `enqueue`
+   * (PostgreSQL's group commit of receipts). Optional: callers fall back to `enqueue` per job.
+   */
+  enqueueMany?(exec: Executor, name: string, jobs: Array<{ payload: object; options?: EnqueueOptions }>): Promise<void>;
   /** Registers the handler for a job name (before start). */
   register<P>(name: string, handler: JobHandler<P>, options?: { concurrency?: number }): void;
   /** Declares a cron schedule (UTC) that enqueues `name` with `payload` (before start). */

@@ -5,14 +5,14 @@
  * Embedded SQLite uses group commit: deliveries that arrive while a batch is being written are
  * committed together in the next transaction (one WAL commit for many receipts; see
  * sqlite-receipt-batch.ts). The batch is written on this thread, or by the embedded writer thread
- * when one runs. PostgreSQL runs one short transaction per delivery; concurrency there comes from
- * the connection pool.
+ * when one runs. PostgreSQL groups concurrent deliveries the same way (postgres-receipt-store.ts).
  */
 import type { Database } from '../db/index.js';
 import { newId, SQLITE_BUSY_TIMEOUT_MS, withSqlite } from '../db/index.js';
 import type { Queue } from '../jobs/index.js';
-import { PROCESS_RECEIPT_JOB, receiptParams, repoParams, type IncomingDelivery, type StoreResult } from './receipt-rows.js';
+import type { IncomingDelivery, StoreResult } from './receipt-rows.js';
 import type { PayloadStore } from './payload-store.js';
+import { createPostgresReceiptStore } from './postgres-receipt-store.js';
 import { writeReceiptBatch, type BatchItem, type BatchOutcome } from './sqlite-receipt-batch.js';
 
 export { PROCESS_RECEIPT_JOB } from './receipt-rows.js';
@@ -121,91 +121,4 @@ function createSqliteReceiptStore(deps: ReceiptStoreDeps): ReceiptStore {
       });
     },
   };
-}
-
-class DuplicateDelivery extends Error {}
-
-/**
- * PostgreSQL keeps every payload in the database (`event_payloads.body`, bytea; PostgreSQL moves
- * large values out of line and compresses them itself), whatever its size: `switchyard web` and
- * `switchyard worker` processes then share nothing but DATABASE_URL, no disk. Payload files written
- * by earlier versions (`payload_storage`) stay readable.
- */
-function createPostgresReceiptStore(deps: ReceiptStoreDeps): ReceiptStore {
-  const { db, queue, payloads, maxRetries } = deps;
-  const inlineLimit = Number.POSITIVE_INFINITY;
-  const inFlight = new Set<Promise<unknown>>();
-  return {
-    async drain() {
-      await Promise.allSettled([...inFlight]);
-    },
-    store(d) {
-      const p = storeOne(d);
-      inFlight.add(p);
-      void p.finally(() => inFlight.delete(p)).catch(() => undefined);
-      return p;
-    },
-  };
-
-  async function storeOne(d: IncomingDelivery): Promise<StoreResult> {
-    const id = newId();
-    const storage = d.body.length > inlineLimit ? await payloads.put(id, d.receivedAt, d.body) : null;
-    try {
-      await db.kysely.transaction().execute(async (trx) => {
-        const repo = repoParams(d);
-        let repositoryId: string | null = null;
-        if (repo) {
-          // Find or create the repository without updating it: an update here would make every
-          // delivery of a busy repository wait for that one row lock until the previous delivery's
-          // commit (97 vs 315 acknowledged/s at 32 connections). Processing counts the delivery
-          // (event_count, last_event_at, installation) once, through `counted`.
-          const found = await trx.selectFrom('repositories').select('id').where('github_id', '=', repo.github_id).executeTakeFirst();
-          repositoryId = found?.id ?? null;
-          if (!repositoryId) {
-            const created = await trx
-              .insertInto('repositories')
-              .values({
-                id: repo.id,
-                github_id: repo.github_id,
-                owner: repo.owner,
-                name: repo.name,
-                full_name: repo.full_name,
-                installation_id: repo.installation_id,
-                is_private: repo.is_private === 1,
-                default_branch: repo.default_branch,
-                html_url: repo.html_url,
-                event_count: 0,
-                last_event_at: null,
-                status: 'active',
-                failure_count: 0,
-                created_at: repo.at,
-                updated_at: repo.at,
-              })
-              .onConflict((oc) => oc.column('github_id').doNothing())
-              .returning('id')
-              .executeTakeFirst();
-            repositoryId = created?.id ?? (await trx.selectFrom('repositories').select('id').where('github_id', '=', repo.github_id).executeTakeFirstOrThrow()).id;
-          }
-        }
-        const inserted = await trx
-          .insertInto('event_receipts')
-          .values({ ...receiptParams(d, id, repositoryId, storage, maxRetries), processing_status: 'received', retry_count: 0, counted: false, created_at: d.receivedAt, updated_at: d.receivedAt })
-          .onConflict((oc) => oc.column('delivery_id').doNothing())
-          .returning('id')
-          .executeTakeFirst();
-        if (!inserted) throw new DuplicateDelivery();
-        if (!storage) await trx.insertInto('event_payloads').values({ receipt_id: id, body: d.body }).execute();
-        await queue.enqueue(trx, PROCESS_RECEIPT_JOB, { receiptId: id }, { key: `receipt:${id}`, maxAttempts: 5 });
-      });
-      deps.afterCommit?.();
-      return { status: 'received', id };
-    } catch (e) {
-      if (storage) await payloads.remove(storage).catch(() => undefined);
-      if (e instanceof DuplicateDelivery) {
-        const row = await db.kysely.selectFrom('event_receipts').select('id').where('delivery_id', '=', d.deliveryId).executeTakeFirst();
-        return { status: 'duplicate', id: row?.id ?? null };
-      }
-      throw e;
-    }
-  }
 }

@@ -52,7 +52,8 @@ export async function spawnSwitchyard(command: 'start' | 'web' | 'worker', env: 
     },
   };
   if (port) {
-    const deadline = Date.now() + 30_000;
+    // Generous: at load average 20 on 2 cores one process took 37 s to answer /readyz (four start at once in scale-out).
+    const deadline = Date.now() + 120_000;
     for (;;) {
       if (child.exitCode !== null) throw new Error(`switchyard ${command} exited early:\n${output.join('')}`);
       try {
