@@ -30,10 +30,10 @@ export interface ServerProcess {
   kill(signal?: NodeJS.Signals): Promise<void>;
 }
 
-/** Spawns `switchyard <command>` with env; for web roles, waits until /healthz answers. */
-export async function spawnSwitchyard(command: 'start' | 'web' | 'worker', env: Record<string, string>, port: number | null): Promise<ServerProcess> {
+/** Spawns `switchyard <command> [args]` with env; for web roles, waits until /healthz answers. */
+export async function spawnSwitchyard(command: 'start' | 'web' | 'worker', env: Record<string, string>, port: number | null, args: string[] = []): Promise<ServerProcess> {
   ensureBuilt();
-  const child = spawn(process.execPath, [BIN, command], {
+  const child = spawn(process.execPath, [BIN, command, ...args], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', HOST: '127.0.0.1', ...env, ...(port ? { PORT: String(port) } : {}) },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -52,7 +52,7 @@ export async function spawnSwitchyard(command: 'start' | 'web' | 'worker', env: 
     },
   };
   if (port) {
-    const deadline = Date.now() + 30_000;
+    const deadline = Date.now() + 150_000; // a busy machine starts slowly (three threads each load the app)
     for (;;) {
       if (child.exitCode !== null) throw new Error(`switchyard ${command} exited early:\n${output.join('')}`);
       try {

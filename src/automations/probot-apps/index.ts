@@ -105,7 +105,7 @@ export async function createProbotAppsSlice(deps: ProbotAppsDeps): Promise<Probo
     registry.on(automationName(a.name), a.events, (ctx) => runApp(runDeps, { app: a.name, receiptId: ctx.receiptId, seq: 0 }, ctx));
     log.info({ app: a.name, events: a.events }, 'Probot app loaded');
   }
-  queue.register<RunJobPayload>(RUN_JOB, (p) => runApp(runDeps, p));
+  queue.register<RunJobPayload>(RUN_JOB, (p, job) => runApp(runDeps, p, undefined, job));
 
   const info = (): LoadedAppInfo[] => apps.map((a) => ({ name: a.name, spec: a.source.spec, events: a.events, routes: handlers.get(a.name)?.length ?? 0 }));
   return {
