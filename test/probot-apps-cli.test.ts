@@ -40,9 +40,11 @@ describe.each(dialects)('switchyard apps CLI (%s)', (dialect) => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'switchyard-apps-cli-'));
     fs.writeFileSync(path.join(dir, 'labeler.mjs'), "export default (app) => { app.on('issues.opened', async (context) => { context.log.info('about to fail'); throw new Error('labels are missing'); }); };");
     fs.writeFileSync(path.join(dir, 'broken.mjs'), "export default () => { throw new Error('needs a config file'); };");
+    fs.writeFileSync(path.join(dir, 'nofn.mjs'), 'export const answer = 42;');
+    fs.writeFileSync(path.join(dir, 'badname.mjs'), "export default (app) => { app.on('pull_request.opend', async () => {}); };");
     const good = path.join(dir, 'labeler.mjs');
     t = await startTestApp(dialect, { SWITCHYARD_APPS: good });
-    env = { SWITCHYARD_DATA_DIR: t.config.dataDir, WEBHOOK_SECRET: 'x', LOG_LEVEL: 'silent', SWITCHYARD_APPS: `${good},${path.join(dir, 'broken.mjs')}` };
+    env = { SWITCHYARD_DATA_DIR: t.config.dataDir, WEBHOOK_SECRET: 'x', LOG_LEVEL: 'silent', SWITCHYARD_APPS: [good, 'broken.mjs', 'nofn.mjs', 'badname.mjs'].map((f) => path.resolve(dir, f)).join(',') };
     if (t.config.database.kind === 'postgres') env.DATABASE_URL = t.config.database.url;
     const body = JSON.stringify({ action: 'opened', issue: { id: 1, number: 1, title: 'x', state: 'open', updated_at: '2026-01-01T00:00:00Z' }, repository: { id: 5, name: 'cli', full_name: 'acme/cli', owner: { login: 'acme' } }, sender: { login: 'me' } });
     expect((await fetch(`${t.url}/api/github/webhooks`, { method: 'POST', headers: deliveryHeaders('issues', body, id), body })).status).toBe(202);
@@ -89,6 +91,8 @@ describe.each(dialects)('switchyard apps CLI (%s)', (dialect) => {
     const doctor = await cli(['doctor'], env);
     expect(doctor.stdout).toMatch(/ok\s+Probot app labeler/);
     expect(doctor.stdout).toMatch(/FAIL\s+Probot app .*broken\.mjs does not load.*needs a config file/);
+    expect(doctor.stdout).toMatch(/FAIL\s+Probot app .*nofn\.mjs does not load.*exports no function/);
+    expect(doctor.stdout).toMatch(/FAIL\s+Probot app .*badname\.mjs does not load.*"pull_request\.opend"/);
     const strict = await cli(['start', '--strict'], { ...env, PORT: '0', LOG_LEVEL: 'error' });
     expect(strict.code).toBe(1);
     expect(strict.stdout + strict.stderr).toContain('Refusing to start (--strict)');

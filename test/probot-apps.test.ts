@@ -33,6 +33,9 @@ const APPS: Record<string, string> = {
     await context.octokit.rest.issues.get(context.issue());
   });
 };`,
+  'hangs.mjs': `export default (app) => {
+  app.on('issues.opened', () => new Promise(() => {}));
+};`,
   'bugged.cjs': `module.exports = (app) => {
   app.on('issues', async () => { throw new Error('a bug in the handler'); });
 };`,
@@ -69,6 +72,9 @@ describe.each(dialects)('hosted Probot apps (%s)', (dialect) => {
       SWITCHYARD_APPS: Object.keys(APPS).map((f) => path.join(dir, f)).join(','),
       SWITCHYARD_APP_REQUEST_RETRIES: '0',
       SWITCHYARD_APP_MAX_ATTEMPTS: '3',
+      // Short enough for the hanging app's run to fail during the file; long enough for the others'
+      // on a loaded machine (the first delivery signs JWTs and mints a token on a cold process).
+      SWITCHYARD_APP_TIMEOUT_MS: '30000',
     });
     fake.setWebhookTarget(`${t.url}/api/github/webhooks`, ghApp.webhookSecret);
     installationId = fake.addInstallation({ account: { login: 'acme', type: 'Organization' } }).id;
@@ -86,7 +92,7 @@ describe.each(dialects)('hosted Probot apps (%s)', (dialect) => {
 
   it('loads the good apps and leaves out the bad ones, saying why', async () => {
     const body = await json(t.api('/api/apps'));
-    expect(body.items.map((a: { name: string }) => a.name).sort()).toEqual(['bugged', 'commenter', 'flaky']);
+    expect(body.items.map((a: { name: string }) => a.name).sort()).toEqual(['bugged', 'commenter', 'flaky', 'hangs']);
     expect(body.items.find((a: { name: string }) => a.name === 'commenter')).toMatchObject({ events: ['issues.opened'], routes: 1 });
     expect(body.items.find((a: { name: string }) => a.name === 'bugged').events).toEqual(['issues']);
     const reasons = Object.fromEntries(body.failures.map((f: { name: string; reason: string }) => [f.name, f.reason]));
@@ -151,6 +157,21 @@ describe.each(dialects)('hosted Probot apps (%s)', (dialect) => {
     expect(apps.items.find((a: { name: string }) => a.name === 'flaky').stats.last_error.error).toContain('502');
   });
 
+  it('a handler that never settles is stopped after SWITCHYARD_APP_TIMEOUT_MS and its run failed with that reason', async () => {
+    const deliveryId = fake.deliveries.find((d) => d.event === 'issues')!.guid;
+    const hangs = await until(
+      'hangs failed',
+      async () => {
+        const r = await runFor('hangs', deliveryId);
+        return r?.status === 'failed' ? r : null;
+      },
+      120_000,
+    );
+    expect(hangs.attempts).toBe(1);
+    expect(hangs.error).toContain('did not settle within 30000 ms');
+    expect(hangs.duration_ms).toBeGreaterThanOrEqual(30000);
+  });
+
   it('replay runs one app again for one delivery (GitHub is back)', async () => {
     const deliveryId = fake.deliveries.find((d) => d.event === 'issues')!.guid;
     const res = await t.api('/api/apps/flaky/replay', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ delivery_id: deliveryId }) });
@@ -163,7 +184,7 @@ describe.each(dialects)('hosted Probot apps (%s)', (dialect) => {
     // Only that app ran again.
     expect(commentsPosted(1)).toBe(1);
     const ran = await json(t.api(`/api/events/${deliveryId}/apps`));
-    expect(ran.items.map((x: { app: string; status: string }) => `${x.app}:${x.status}`).sort()).toEqual(['bugged:failed', 'commenter:succeeded', 'flaky:succeeded']);
+    expect(ran.items.map((x: { app: string; status: string }) => `${x.app}:${x.status}`).sort()).toEqual(['bugged:failed', 'commenter:succeeded', 'flaky:succeeded', 'hangs:failed']);
     // Bad input: an unknown app, an unknown delivery, an app that does not handle the event.
     expect((await t.api('/api/apps/nope/replay', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ delivery_id: deliveryId }) })).status).toBe(404);
     expect((await t.api('/api/apps/flaky/replay', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ delivery_id: 'missing' }) })).status).toBe(404);
@@ -188,7 +209,7 @@ describe.each(dialects)('hosted Probot apps (%s)', (dialect) => {
     expect(outApps.items.find((a: { name: string }) => a.name === 'commenter').stats.runs).toBe(0);
     expect(outApps.failures).toEqual([]);
     expect((await json(inn.fetch('/api/apps/commenter/runs'))).items.map((r: { delivery_id: string }) => r.delivery_id)).toContain(deliveryId);
-    expect((await json(inn.fetch(`/api/events/${deliveryId}/apps`))).items).toHaveLength(3);
+    expect((await json(inn.fetch(`/api/events/${deliveryId}/apps`))).items).toHaveLength(4);
   });
 
   it("serves an app's addHandler routes under /apps/<app>/", async () => {

@@ -27,6 +27,8 @@ export interface EventContext {
   repositoryId: string | null;
   installationId: number | null;
   log: Logger;
+  /** The job running an automation's handler (absent for projectors). */
+  job?: { id: string; attempt: number };
 }
 
 export type ProjectorHandler = (ctx: EventContext, tx: Executor) => Promise<void>;

@@ -21,6 +21,7 @@ import * as m0013 from './migrations/0013_access_follows_github.js';
 import * as m0014 from './migrations/0014_triage_learning.js';
 import * as m0015 from './migrations/0015_probot_apps.js';
 import * as m0016 from './migrations/0016_event_filter_indexes.js';
+import * as m0017 from './migrations/0017_probot_ops.js';
 
 const MIGRATIONS = {
   '0001_core': m0001,
@@ -39,6 +40,7 @@ const MIGRATIONS = {
   '0014_triage_learning': m0014,
   '0015_probot_apps': m0015,
   '0016_event_filter_indexes': m0016,
+  '0017_probot_ops': m0017,
 } as const;
 
 /** Names of every migration this build knows, in order. */

@@ -339,6 +339,15 @@ export interface AppCredentialsTable {
   updated_at: string;
 }
 
+/** Until when GitHub asked every process to stop calling one bucket (migration 0017). */
+export interface GithubRateLimitsTable {
+  /** `installation:<id>` or `app:<id>`. */
+  bucket: string;
+  limited_until: string;
+  reason: string;
+  updated_at: string;
+}
+
 export interface RateLimitsTable {
   key: string;
   window_start: string;
@@ -389,6 +398,7 @@ export interface Schema {
   user_installations: UserInstallationsTable;
   app_credentials: AppCredentialsTable;
   rate_limits: RateLimitsTable;
+  github_rate_limits: GithubRateLimitsTable;
   setup_codes: SetupCodesTable;
   delivery_recovery_runs: DeliveryRecoveryRunsTable;
   delivery_redeliveries: DeliveryRedeliveriesTable;

@@ -6,6 +6,9 @@
  *   retries twice, then gives up and logs);
  * - @octokit/plugin-retry: retries 5xx and network errors;
  * - @octokit/plugin-paginate-rest: `paginate()` follows Link headers;
+ * - shared rate limits (rate-limit-gate.ts): each attempt to an installation or the App first
+ *   waits while another process (or this one) recorded a limit for it, and records the limits
+ *   GitHub reports, so every process respects them (innermost: retries pass through it too);
  * - conditional requests: GETs remember their ETag; a `304 Not Modified` (free of rate limit)
  *   answers from the remembered response.
  * GITHUB_API_URL points every client at GitHub Enterprise Server when set.
@@ -17,8 +20,31 @@ import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
 import type { Logger } from '../log/index.js';
 import type { AppCredentials } from './app-credentials.js';
+import { appBucket, installationBucket, type RateLimitGate } from './rate-limit-gate.js';
 
-export const SwitchyardOctokit = Octokit.plugin(paginateRest, retry, throttling);
+interface SharedRateLimitsOption {
+  gate: RateLimitGate;
+  /** The client's bucket. */
+  bucket: string;
+  /** The App's bucket: an installation's token is minted with the App's JWT, on the App's limit. */
+  appBucket: string;
+}
+
+const MINT_TOKEN = /\/app\/installations\/[^/]+\/access_tokens$/;
+
+/** Sends every request of a client through the shared gate of its bucket (first plugin: innermost hook, under retry and throttling). */
+function sharedRateLimits(octokit: Octokit, options: Record<string, unknown>) {
+  const shared = options.rateLimits as SharedRateLimitsOption | undefined;
+  if (shared) {
+    octokit.hook.wrap('request', (request, o) => {
+      const bucket = MINT_TOKEN.test(String(o.url)) ? shared.appBucket : shared.bucket;
+      return shared.gate.send(bucket, async () => request(o));
+    });
+  }
+  return {};
+}
+
+export const SwitchyardOctokit = Octokit.plugin(sharedRateLimits, paginateRest, retry, throttling);
 export type GitHubClient = InstanceType<typeof SwitchyardOctokit>;
 
 const USER_AGENT = 'Switchyard (+https://github.com/switchyard)';
@@ -37,6 +63,8 @@ export interface GitHubClients {
   readonly tokensFetched: number;
   /** False when no GitHub App is configured (app() and installation() would throw). */
   readonly configured: boolean;
+  /** The rate limits shared by every process (null: this process's clients only throttle themselves). */
+  readonly rateLimits: RateLimitGate | null;
 }
 
 interface CachedResponse {
@@ -86,8 +114,10 @@ function withConditionalRequests(octokit: GitHubClient, cache: BoundedMap<Cached
   return octokit;
 }
 
-export function createGitHubClients(deps: { credentials: AppCredentials | null; apiUrl: string; log: Logger }): GitHubClients {
+export function createGitHubClients(deps: { credentials: AppCredentials | null; apiUrl: string; log: Logger; rateLimits?: RateLimitGate }): GitHubClients {
   const { credentials, apiUrl } = deps;
+  const gate = deps.rateLimits ?? null;
+  const shared = (bucket: string) => (gate && credentials ? { rateLimits: { gate, bucket, appBucket: appBucket(credentials.appId) } satisfies SharedRateLimitsOption } : {});
   const log = deps.log.child({ component: 'github-client' });
   const etags = new BoundedMap<CachedResponse>(1000);
   const tokenCache = new BoundedMap<{ value: string; at: number }>(5000);
@@ -137,12 +167,12 @@ export function createGitHubClients(deps: { credentials: AppCredentials | null; 
   return {
     app() {
       const c = requireCredentials();
-      return withConditionalRequests(new SwitchyardOctokit({ ...base, authStrategy: createAppAuth, auth: { appId: c.appId, privateKey: c.privateKey, cache } }), etags, `app:${c.appId}`);
+      return withConditionalRequests(new SwitchyardOctokit({ ...base, ...shared(appBucket(c.appId)), authStrategy: createAppAuth, auth: { appId: c.appId, privateKey: c.privateKey, cache } }), etags, `app:${c.appId}`);
     },
     installation(installationId) {
       const c = requireCredentials();
       return withConditionalRequests(
-        new SwitchyardOctokit({ ...base, authStrategy: createAppAuth, auth: { appId: c.appId, privateKey: c.privateKey, installationId, cache } }),
+        new SwitchyardOctokit({ ...base, ...shared(installationBucket(installationId)), authStrategy: createAppAuth, auth: { appId: c.appId, privateKey: c.privateKey, installationId, cache } }),
         etags,
         `installation:${installationId}`,
       );
@@ -157,5 +187,6 @@ export function createGitHubClients(deps: { credentials: AppCredentials | null; 
       return tokensFetched;
     },
     configured: credentials !== null,
+    rateLimits: gate,
   };
 }

@@ -12,6 +12,7 @@ import type { Logger } from '../log/index.js';
 import type { AppCredentialsStore } from './app-credentials.js';
 import { githubAdminRoutes } from './admin-routes.js';
 import { createGitHubClients, type GitHubClients } from './client.js';
+import { createRateLimitGate } from './rate-limit-gate.js';
 import { oauthRoutes } from './oauth-routes.js';
 import { countRecovered, RECOVER_DELIVERIES_JOB, recoverDeliveries } from './recover-deliveries.js';
 import { RECONCILE_JOB, reconcileInstallations } from './reconcile-installations.js';
@@ -22,6 +23,8 @@ export type { Obj } from '../payload-readers/index.js';
 export { createAppCredentialsStore } from './app-credentials.js';
 export type { AppCredentials, AppCredentialsStore, ManifestConversion } from './app-credentials.js';
 export { createGitHubClients, SwitchyardOctokit } from './client.js';
+export { createRateLimitGate, installationBucket, appBucket, rateLimitWaitMs, SharedRateLimited } from './rate-limit-gate.js';
+export type { RateLimitGate } from './rate-limit-gate.js';
 export type { GitHubClients, GitHubClient } from './client.js';
 export { RECONCILE_JOB, reconcileInstallations } from './reconcile-installations.js';
 export { RECOVER_DELIVERIES_JOB, recoverDeliveries, countRecovered } from './recover-deliveries.js';
@@ -49,11 +52,12 @@ export interface GitHubSlice {
 export function createGitHubSlice(deps: GitHubSliceDeps): GitHubSlice {
   const { config, db, queue, credentials } = deps;
   const log = deps.log.child({ slice: 'github' });
+  const rateLimits = createRateLimitGate({ db, log });
   let built: { key: string; clients: GitHubClients } | null = null;
   const clients = (): GitHubClients => {
     const c = credentials.current();
     const key = c ? `${c.appId}:${c.privateKey.length}:${c.privateKey.slice(-64)}` : 'none';
-    if (!built || built.key !== key) built = { key, clients: createGitHubClients({ credentials: c, apiUrl: config.github.apiUrl, log }) };
+    if (!built || built.key !== key) built = { key, clients: createGitHubClients({ credentials: c, apiUrl: config.github.apiUrl, log, rateLimits }) };
     return built.clients;
   };
 

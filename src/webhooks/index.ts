@@ -79,7 +79,7 @@ export function createWebhooksSlice(deps: WebhooksDeps): WebhooksSlice {
     secrets: [config.webhookSecret, config.apiToken],
   };
   queue.register<{ receiptId: string }>(PROCESS_RECEIPT_JOB, (p, ctx) => processReceipt(processDeps, p.receiptId, ctx));
-  queue.register<{ automation: string; receiptId: string }>(AUTOMATION_JOB, (p) => runAutomation(processDeps, p));
+  queue.register<{ automation: string; receiptId: string }>(AUTOMATION_JOB, (p, ctx) => runAutomation(processDeps, p, { id: ctx.id, attempt: ctx.attempt }));
   queue.register(RETENTION_JOB, async () => {
     await runRetention({ db, payloads, log: processDeps.log, days: config.retentionProcessedDays });
   });

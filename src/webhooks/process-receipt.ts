@@ -161,13 +161,13 @@ async function recordFailure(deps: ProcessDeps, receiptId: string, eventType: st
 }
 
 /** The automation job: runs one automation's handler for one receipt. */
-export async function runAutomation(deps: ProcessDeps, payload: { automation: string; receiptId: string }): Promise<void> {
+export async function runAutomation(deps: ProcessDeps, payload: { automation: string; receiptId: string }, job?: { id: string; attempt: number }): Promise<void> {
   const handler = deps.registry.automation(payload.automation);
   if (!handler) throw new Error(`No automation named ${payload.automation} is registered in this build`);
   const ctx = await eventContextFor(deps, payload.receiptId);
   if (!ctx) return; // the receipt was deleted by retention: nothing left to act on
   try {
-    await handler({ ...ctx, log: ctx.log.child({ automation: payload.automation }) });
+    await handler({ ...ctx, log: ctx.log.child({ automation: payload.automation }), ...(job ? { job } : {}) });
   } catch (err) {
     // Every automation shares the `automation.run` job name: say which one failed, where a person
     // sees the error (the queue page's last error, the delivery's page).

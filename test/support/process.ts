@@ -30,10 +30,10 @@ export interface ServerProcess {
   kill(signal?: NodeJS.Signals): Promise<void>;
 }
 
-/** Spawns `switchyard <command>` with env; for web roles, waits until /healthz answers. */
-export async function spawnSwitchyard(command: 'start' | 'web' | 'worker', env: Record<string, string>, port: number | null): Promise<ServerProcess> {
+/** Spawns `switchyard <command> [args]` with env; for web roles, waits until /healthz answers. */
+export async function spawnSwitchyard(command: 'start' | 'web' | 'worker', env: Record<string, string>, port: number | null, args: string[] = []): Promise<ServerProcess> {
   ensureBuilt();
-  const child = spawn(process.execPath, [BIN, command], {
+  const child = spawn(process.execPath, [BIN, command, ...args], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', HOST: '127.0.0.1', ...env, ...(port ? { PORT: String(port) } : {}) },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -52,8 +52,9 @@ export async function spawnSwitchyard(command: 'start' | 'web' | 'worker', env: 
     },
   };
   if (port) {
-    // Generous: at load average 20 on 2 cores one process took 37 s to answer /readyz (four start at once in scale-out).
-    const deadline = Date.now() + 120_000;
+    // Generous: at load average 20 on 2 cores one process took 37 s to answer /readyz (four start at once in
+    // scale-out; three threads each load the app).
+    const deadline = Date.now() + 150_000;
     for (;;) {
       if (child.exitCode !== null) throw new Error(`switchyard ${command} exited early:\n${output.join('')}`);
       try {

@@ -7,7 +7,10 @@
  *   unauthenticated one with Probot's own reason when the event has no installation or revoked it;
  * - `auth({ type: 'installation', installationId, factory })`: what `app.auth(id)` calls;
  * - requests: `token <installation token>` for an installation client, `bearer <app JWT>` for the
- *   App client and for the App-only routes (as @octokit/auth-app does).
+ *   App client and for the App-only routes (as @octokit/auth-app does);
+ * - rate limits: when the host shares them, each request (each attempt: the auth hook is the
+ *   innermost) goes through `limits.send`, which waits while GitHub limits that installation (or
+ *   the App) in any of the host's processes and records the limits GitHub reports.
  */
 import { createUnauthenticatedAuth } from '@octokit/auth-unauthenticated';
 
@@ -42,8 +45,14 @@ function needsAppAuth(url: string): boolean {
   return APP_ROUTES.some((r) => r.test(path));
 }
 
+/** The host's rate limits, shared across its processes. */
+export interface HostRateLimits {
+  /** Sends one request for an installation (null: as the App), waiting first while it is limited. */
+  send<T>(installationId: number | null, send: () => Promise<T>): Promise<T>;
+}
+
 /** Builds the strategy (pass as `authStrategy` to `ProbotOctokit.defaults`). */
-export function createHostAuth(tokens: HostTokens) {
+export function createHostAuth(tokens: HostTokens, limits?: HostRateLimits) {
   return function hostAuth(options: StrategyOptions) {
     const Octokit = options.octokit.constructor as new (o: Record<string, unknown>) => unknown;
     const unauthenticated = (reason: string) => {
@@ -78,12 +87,13 @@ export function createHostAuth(tokens: HostTokens) {
     };
     const hook = async (request: Request, route: unknown, parameters?: unknown) => {
       const endpoint = request.endpoint.merge(route, parameters);
-      if (options.installationId && !needsAppAuth(endpoint.url)) {
-        endpoint.headers.authorization = `token ${await tokens.installationToken(options.installationId)}`;
+      const installationId = options.installationId && !needsAppAuth(endpoint.url) ? options.installationId : null;
+      if (installationId) {
+        endpoint.headers.authorization = `token ${await tokens.installationToken(installationId)}`;
       } else {
         endpoint.headers.authorization = `bearer ${await tokens.appToken()}`;
       }
-      return request(endpoint);
+      return limits ? limits.send(installationId, () => request(endpoint)) : request(endpoint);
     };
     return Object.assign(auth, { hook });
   };

@@ -12,10 +12,10 @@
 import { emitterEventNames } from '@octokit/webhooks';
 import type { Logger } from 'pino';
 import { ProbotOctokit, type ApplicationFunction, type ApplicationFunctionOptions } from 'probot';
-import { createHostAuth, type HostTokens } from './host-auth.js';
+import { createHostAuth, type HostRateLimits, type HostTokens } from './host-auth.js';
 import { HOST, Probot } from './probot.js';
 
-export { createHostAuth, type HostTokens } from './host-auth.js';
+export { createHostAuth, type HostRateLimits, type HostTokens } from './host-auth.js';
 export { HOST, type HostHooks } from './probot.js';
 
 /** Why an app could not be loaded (the server starts without it and says this). */
@@ -45,6 +45,8 @@ export interface HostedAppOptions {
   /** GitHub's REST API (GITHUB_API_URL). */
   baseUrl: string;
   tokens: HostTokens;
+  /** GitHub's rate limits shared by the host's processes (without it: Probot's own, per process). */
+  rateLimits?: HostRateLimits;
   /** The app's pino logger (the host tags it with the app's name). */
   log: Logger;
   /** Receives the app's `addHandler` handlers. */
@@ -72,7 +74,7 @@ export async function loadHostedApp(o: HostedAppOptions): Promise<HostedApp> {
   const invalid: string[] = [];
   const retries = o.requestRetries ?? 3;
   const Octokit = ProbotOctokit.defaults({
-    authStrategy: createHostAuth(o.tokens),
+    authStrategy: createHostAuth(o.tokens, o.rateLimits),
     retry: { enabled: retries > 0, retries },
     throttle: {
       // Wait once for a short reset; past that the handler's error reaches the host, which retries

@@ -4,6 +4,8 @@
  * would fail again). `receive` rejects with an AggregateError of every failing handler; the run is
  * retried only when every one of them failed for a retryable reason.
  */
+import { rateLimitWaitMs } from '../../github/index.js';
+
 export type Verdict = { retry: true; retryAfterMs: number | null; reason: string } | { retry: false; reason: string };
 
 const NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT']);
@@ -16,17 +18,8 @@ interface HttpLike {
   response?: { headers?: Record<string, unknown> };
 }
 
-/** Seconds GitHub asked us to wait (retry-after, or the rate limit's reset), in ms. */
-function waitMs(e: HttpLike, now: number): number | null {
-  const h = e.response?.headers ?? {};
-  const after = Number(h['retry-after']);
-  if (Number.isFinite(after) && after >= 0) return after * 1000;
-  if (String(h['x-ratelimit-remaining']) === '0') {
-    const reset = Number(h['x-ratelimit-reset']);
-    if (Number.isFinite(reset)) return Math.max(0, reset * 1000 - now);
-  }
-  return null;
-}
+/** How long GitHub asked us to wait (retry-after, or the rate limit's reset), in ms. */
+const waitMs = (e: HttpLike, now: number): number | null => rateLimitWaitMs(e.response?.headers ?? {}, now);
 
 function one(err: unknown, now: number): Verdict {
   const e = (err ?? {}) as HttpLike;

@@ -7,9 +7,10 @@
  * cache. Routes: routes.ts. See README.md beside this file.
  */
 import type { FastifyInstance } from 'fastify';
+import type { HostRateLimits } from '@switchyard/probot/host';
 import type { Config } from '../../config/index.js';
 import type { Database } from '../../db/index.js';
-import type { GitHubClients } from '../../github/index.js';
+import { appBucket, installationBucket, type GitHubClients } from '../../github/index.js';
 import type { Queue } from '../../jobs/index.js';
 import type { Logger } from '../../log/index.js';
 import type { AutomationRegistry, EventContext } from '../registry.js';
@@ -44,6 +45,17 @@ export interface ProbotAppsSlice {
   routes(app: FastifyInstance): Promise<void>;
 }
 
+/** Hosted apps' requests pass the same gate as Switchyard's own clients: GitHub's limits, shared by every process (github/rate-limit-gate.ts). */
+export function sharedRateLimits(clients: () => GitHubClients, appId: () => number | null): HostRateLimits {
+  return {
+    send(installationId, send) {
+      const gate = clients().rateLimits;
+      if (!gate) return send();
+      return gate.send(installationId ? installationBucket(installationId) : appBucket(appId() ?? 0), send);
+    },
+  };
+}
+
 /** The registry name of an app's subscription. */
 export const automationName = (app: string) => `probot:${app}`;
 
@@ -65,6 +77,7 @@ export async function createProbotAppsSlice(deps: ProbotAppsDeps): Promise<Probo
       installationToken: async (installationId) => ((await deps.clients().installation(installationId).auth({ type: 'installation' })) as { token: string }).token,
       appToken: async () => ((await deps.clients().app().auth({ type: 'app' })) as { token: string }).token,
     },
+    rateLimits: sharedRateLimits(deps.clients, deps.appId),
     appLog: (name) => logs.logger(name),
     addHandler: (app, h) => handlers.set(app, [...(handlers.get(app) ?? []), h as unknown as AppHandler]),
   });
@@ -92,7 +105,7 @@ export async function createProbotAppsSlice(deps: ProbotAppsDeps): Promise<Probo
     registry.on(automationName(a.name), a.events, (ctx) => runApp(runDeps, { app: a.name, receiptId: ctx.receiptId, seq: 0 }, ctx));
     log.info({ app: a.name, events: a.events }, 'Probot app loaded');
   }
-  queue.register<RunJobPayload>(RUN_JOB, (p) => runApp(runDeps, p));
+  queue.register<RunJobPayload>(RUN_JOB, (p, job) => runApp(runDeps, p, undefined, job));
 
   const info = (): LoadedAppInfo[] => apps.map((a) => ({ name: a.name, spec: a.source.spec, events: a.events, routes: handlers.get(a.name)?.length ?? 0 }));
   return {

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import type { Logger as PinoLogger } from 'pino';
-import { AppLoadError, loadHostedApp, type HostedApp, type HostTokens } from '@switchyard/probot/host';
+import { AppLoadError, loadHostedApp, type HostedApp, type HostRateLimits, type HostTokens } from '@switchyard/probot/host';
 
 export interface AppSource {
   /** As configured. */
@@ -83,6 +83,7 @@ export interface LoadAppsDeps {
   appId: number;
   baseUrl: string;
   tokens: HostTokens;
+  rateLimits?: HostRateLimits;
   requestRetries: number;
   /** The app's pino logger (tagged with its name by the caller). */
   appLog(name: string): PinoLogger;
@@ -107,6 +108,7 @@ export async function loadApps(deps: LoadAppsDeps): Promise<{ apps: Array<Hosted
         appId: deps.appId,
         baseUrl: deps.baseUrl,
         tokens: deps.tokens,
+        rateLimits: deps.rateLimits,
         log: deps.appLog(name),
         requestRetries: deps.requestRetries,
         addHandler: (handler) => deps.addHandler(name, handler as never),

@@ -3,8 +3,10 @@
  * retry or a replay) both end here. The run's row is claimed under a row lock and says whether
  * there is anything to do, so a delivery runs each app once: a redelivered or replayed receipt, a
  * job enqueued twice, a second process — none runs a handler that already succeeded. A process
- * killed mid-handler leaves the row `running`; its job comes back after the lease and runs the
- * handler again (handlers are at-least-once, as with any queue).
+ * killed mid-handler leaves the row `running`, claimed by its job; when the queue runs that job
+ * again (it does once the process is gone: at once on SQLite, after the missed heartbeats on
+ * PostgreSQL) the job takes its row back and runs the handler again (handlers are at-least-once,
+ * as with any queue). Another job takes a `running` row only once the row's lease is over.
  */
 import type { Database } from '../../db/index.js';
 import { forUpdate, newId, nowIso } from '../../db/index.js';
@@ -50,8 +52,8 @@ export class HandlerTimeout extends Error {
   readonly code = 'PROBOT_HANDLER_TIMEOUT';
 }
 
-/** Runs `p.app` for `p.receiptId` if its run still needs it; records the outcome. */
-export async function runApp(deps: RunDeps, p: RunJobPayload, given?: EventContext): Promise<void> {
+/** Runs `p.app` for `p.receiptId` if its run still needs it; records the outcome. `job`: the queue job running this. */
+export async function runApp(deps: RunDeps, p: RunJobPayload, given?: EventContext, job?: { id: string }): Promise<void> {
   const app = deps.apps.get(p.app);
   // Thrown: the job is retried, and a process that has the app loaded can take it.
   if (!app) throw new Error(`Probot app ${p.app} is not loaded in this process`);
@@ -79,16 +81,18 @@ export async function runApp(deps: RunDeps, p: RunJobPayload, given?: EventConte
       })
       .onConflict((oc) => oc.columns(['app', 'receipt_id']).doNothing())
       .execute();
-    const row = await forUpdate(tx.selectFrom('probot_app_runs').select(['id', 'status', 'attempts', 'run_seq', 'started_at']).where('app', '=', p.app).where('receipt_id', '=', p.receiptId), db.dialect).executeTakeFirstOrThrow();
+    const row = await forUpdate(tx.selectFrom('probot_app_runs').select(['id', 'status', 'attempts', 'run_seq', 'started_at', 'claimed_by']).where('app', '=', p.app).where('receipt_id', '=', p.receiptId), db.dialect).executeTakeFirstOrThrow();
     if (row.run_seq !== p.seq) return null;
-    // queued: a first run or a replay; running: only once its lease is over (the job of a process
-    // that died mid-handler came back), never beside a live run; retrying: only the retry that
-    // attempt scheduled (not the job of a reprocessed receipt).
-    const lost = row.status === 'running' && (row.started_at === null || Date.parse(row.started_at) < Date.now() - deps.leaseMs);
+    // queued: a first run or a replay; running: by the job that claimed it, run again by the queue
+    // (its previous run is over: the process died), or by another once the row's lease is over,
+    // never beside a live run; retrying: only the retry that attempt scheduled (not the job of a
+    // reprocessed receipt).
+    const jobId = job?.id ?? given?.job?.id ?? null;
+    const lost = row.status === 'running' && ((jobId !== null && row.claimed_by === jobId) || row.started_at === null || Date.parse(row.started_at) < Date.now() - deps.leaseMs);
     const mine = row.status === 'queued' || lost || (row.status === 'retrying' && p.after === row.attempts);
     if (!mine) return null;
     const attempt = row.attempts + 1;
-    await tx.updateTable('probot_app_runs').set({ status: 'running', attempts: attempt, started_at: now, finished_at: null, next_attempt_at: null, updated_at: now }).where('id', '=', row.id).execute();
+    await tx.updateTable('probot_app_runs').set({ status: 'running', attempts: attempt, claimed_by: jobId, started_at: now, finished_at: null, next_attempt_at: null, updated_at: now }).where('id', '=', row.id).execute();
     return { id: row.id, attempt, startedAt: Date.now() };
   });
   if (!claim) return;

@@ -26,6 +26,8 @@ export interface ProbotAppRunsTable {
   status: RunStatus;
   attempts: number;
   run_seq: number;
+  /** The job (queue id) whose run this `running` row is (migration 0017). */
+  claimed_by: string | null;
   started_at: string | null;
   finished_at: string | null;
   duration_ms: number | null;

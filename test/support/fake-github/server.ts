@@ -96,6 +96,8 @@ export interface RequestLogEntry {
   auth: AuthKind;
   /** The OpenAPI operationId for REST requests (e.g. `apps/create-installation-access-token`). */
   operation?: string;
+  /** When the request arrived (epoch ms). */
+  at: number;
 }
 
 /** An injected failure (see `failNext`). */
@@ -618,6 +620,7 @@ export class FakeGitHub {
 
   /** @internal the node:http request listener. */
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const at = Date.now();
     if (!this.blobServer && (req.url ?? '').startsWith('/_logs/')) {
       this.handleBlob(req, res);
       return;
@@ -684,7 +687,7 @@ export class FakeGitHub {
       delete headers['content-type'];
       body = undefined;
     }
-    this.requests.push({ method, path: url.pathname, query: url.search, status, auth: credentials.kind, operation: op.operationId });
+    this.requests.push({ method, path: url.pathname, query: url.search, status, auth: credentials.kind, operation: op.operationId, at });
     res.writeHead(status, headers);
     res.end(body);
   }
