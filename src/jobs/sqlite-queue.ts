@@ -48,6 +48,12 @@ export interface SqliteQueueOptions {
    * once instead of after its lease (JOB_LEASE_SECONDS, 300 s by default).
    */
   takeBackAtStart?: boolean;
+  /**
+   * Job names that run in a pool of their own, outside `concurrency` (name → how many at once):
+   * receipt processing, whose jobs that run together are processed in one transaction, so a larger
+   * pool makes larger batches without taking slots from other jobs.
+   */
+  ownPools?: Record<string, number>;
 }
 
 interface ClaimedRow {
@@ -72,6 +78,8 @@ export function createSqliteQueue(options: SqliteQueueOptions): Queue {
   const nameLimits = new Map<string, number>();
   const schedules: CronSchedule[] = [];
   const slots = new Slots(Math.max(1, concurrency), nameLimits);
+  const pools = new Map(Object.entries(options.ownPools ?? {}).map(([name, n]) => [name, new Slots(Math.max(1, Math.floor(n)), new Map())]));
+  const slotsFor = (name: string): Slots => pools.get(name) ?? slots;
   let state: 'new' | 'started' | 'stopped' = 'new';
   let working = false;
   let poller: Poller | undefined;
@@ -100,9 +108,16 @@ export function createSqliteQueue(options: SqliteQueueOptions): Queue {
   /** Claims due jobs for the names with free slots; `requested` is how many it asked for. */
   const claim = async (names: Iterable<string>): Promise<{ rows: ClaimedRow[]; requested: number; wants: Array<[string, number]> }> => {
     const wants: Array<[string, number]> = [];
-    for (const name of names) if (slots.worthFetching(name)) wants.push([name, slots.free(name)]);
+    for (const name of names) if (slotsFor(name).worthFetching(name)) wants.push([name, slotsFor(name).free(name)]);
     if (wants.length === 0) return { rows: [], requested: 0, wants };
-    const requested = Math.min(slots.limit - slots.active, wants.reduce((sum, [, n]) => sum + n, 0));
+    const sharedWants = wants.filter(([name]) => !pools.has(name));
+    const sharedLimit = Math.min(slots.limit - slots.active, sharedWants.reduce((sum, [, n]) => sum + n, 0));
+    // One group per pool: the names sharing the process limit, and each name with a pool of its own.
+    const groups: Array<{ wants: Array<[string, number]>; limit: number }> = [];
+    if (sharedWants.length > 0 && sharedLimit > 0) groups.push({ wants: sharedWants, limit: sharedLimit });
+    for (const w of wants) if (pools.has(w[0])) groups.push({ wants: [w], limit: w[1] });
+    const requested = groups.reduce((sum, g) => sum + g.limit, 0);
+    if (requested === 0) return { rows: [], requested: 0, wants };
     const now = new Date();
     const nowText = now.toISOString();
     if (now.getTime() - lastReap >= 1000) {
@@ -111,16 +126,18 @@ export function createSqliteQueue(options: SqliteQueueOptions): Queue {
     }
     const until = new Date(now.getTime() + leaseMs).toISOString();
     // One ordered index range per (name, state): `state in (…)` would make SQLite read and sort
-    // every due job of the backlog on each claim.
-    const candidates = wants.flatMap(([name, n]) =>
-      (['queued', 'retry'] as const).map(
-        (state) =>
-          sql`select id, run_at from (select id, run_at from jobs where name = ${name} and state = ${state} and run_at <= ${nowText} order by run_at, id limit ${n})`,
-      ),
-    );
-    const { rows } = await sql<ClaimedRow>`with candidates as (${sql.join(candidates, sql` union all `)})
-      update jobs set state = 'running', attempts = attempts + 1, locked_by = ${runnerId}, locked_until = ${until}, updated_at = ${nowText}
-      where id in (select id from candidates order by run_at, id limit ${requested})
+    // every due job of the backlog on each claim. The oldest of each group, up to its limit.
+    const picks = groups.map((g) => {
+      const ranges = g.wants.flatMap(([name, n]) =>
+        (['queued', 'retry'] as const).map(
+          (state) =>
+            sql`select id, run_at from (select id, run_at from jobs where name = ${name} and state = ${state} and run_at <= ${nowText} order by run_at, id limit ${n})`,
+        ),
+      );
+      return sql`select id from (select id, run_at from (${sql.join(ranges, sql` union all `)}) order by run_at, id limit ${g.limit})`;
+    });
+    const { rows } = await sql<ClaimedRow>`update jobs set state = 'running', attempts = attempts + 1, locked_by = ${runnerId}, locked_until = ${until}, updated_at = ${nowText}
+      where id in (${sql.join(picks, sql` union all `)})
       returning id, name, payload, attempts, max_attempts`.execute(db.kysely);
     return { rows, requested, wants };
   };
@@ -175,11 +192,11 @@ export function createSqliteQueue(options: SqliteQueueOptions): Queue {
   };
 
   const launch = (job: ClaimedRow): void => {
-    slots.take(job.name);
+    slotsFor(job.name).take(job.name);
     void execute(job)
       .catch((err: unknown) => log.error({ err, job: job.name, jobId: job.id }, 'could not record the outcome of a job; its lease will release it'))
       .finally(() => {
-        slots.release(job.name);
+        slotsFor(job.name).release(job.name);
         poller?.wake();
       });
   };
@@ -275,7 +292,7 @@ export function createSqliteQueue(options: SqliteQueueOptions): Queue {
       unregisterWake?.();
       await scheduler?.stop();
       await poller?.stop();
-      await slots.whenIdle();
+      await Promise.all([slots, ...pools.values()].map((p) => p.whenIdle()));
       await completer.drain();
       if (working) log.info('job queue stopped');
     },

@@ -52,7 +52,8 @@ export async function spawnSwitchyard(command: 'start' | 'web' | 'worker', env: 
     },
   };
   if (port) {
-    const deadline = Date.now() + 30_000;
+    // Generous: at load average 25+ on two cores a start (migrations, four threads) took 35 s.
+    const deadline = Date.now() + 120_000;
     for (;;) {
       if (child.exitCode !== null) throw new Error(`switchyard ${command} exited early:\n${output.join('')}`);
       try {
