@@ -86,7 +86,7 @@ export function createSqliteQueue(options: SqliteQueueOptions): Queue {
   let scheduler: SqliteScheduler | undefined;
   let unregisterWake: (() => void) | undefined;
   let lastReap = 0;
-  let busy = new Set<string>();
+  const busy = new Set<string>();
   let lastFullClaim = 0;
 
   const enqueue = async (exec: Executor, name: string, payload: object, opts?: EnqueueOptions): Promise<void> => {
