@@ -19,7 +19,7 @@ import { startMetricsListener, type MetricsListener } from './http/metrics-liste
 import { AutomationRegistry } from './automations/registry.js';
 import { overviewRoutes, registerStateProjection, stateRoutes } from './state/index.js';
 import { dashboardRoutes } from './dashboard/index.js';
-import { createWebhooksSlice, eventContextFor, type BatchWriter, type WebhooksSlice } from './webhooks/index.js';
+import { createWebhooksSlice, eventContextFor, PROCESS_RECEIPT_JOB, type BatchWriter, type WebhooksSlice } from './webhooks/index.js';
 import { announceSetupCode, createIdentitySlice, loadSecretBox, type IdentitySlice, type SecretBox } from './identity/index.js';
 import { createAppCredentialsStore, createGitHubSlice, type AppCredentialsStore, type GitHubSlice } from './github/index.js';
 import { createMirrorSlice, type MirrorSlice } from './automations/mirror/index.js';
@@ -114,7 +114,9 @@ export async function createSwitchyard(config: Config, log: Logger, options: Cre
     throw err;
   }
   const metrics = createMetrics({ processMetrics: options.processMetrics });
-  const queue = createQueue({ db, log: log.child({ slice: 'jobs' }), config, ownsDatabase: options.ownsDatabase });
+  // SQLite processes the receipts whose jobs run together in one transaction: up to 32 at once, in a
+  // pool of their own (webhooks/sqlite-receipt-processing.ts).
+  const queue = createQueue({ db, log: log.child({ slice: 'jobs' }), config, ownsDatabase: options.ownsDatabase, ownPools: { [PROCESS_RECEIPT_JOB]: 32 } });
   const registry = new AutomationRegistry();
   const appCredentials = await createAppCredentialsStore({ db, box, config, log: log.child({ slice: 'github' }) });
   const identity = createIdentitySlice({ config, db, box, queue, log });

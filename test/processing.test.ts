@@ -182,6 +182,27 @@ describe.each(dialects)('processing (%s)', (dialect) => {
     expect(r.status).toBe(404);
     expect(await r.json()).toMatchObject({ error: 'EVENT_NOT_FOUND' });
   });
+
+  it('processes many receipts at once, each exactly once, and rolls back only the one that fails', async () => {
+    // On SQLite the receipts whose jobs run together share one transaction (a savepoint each).
+    const numbers = Array.from({ length: 24 }, (_, i) => 300 + i);
+    const calls = new Map<number, number>();
+    t.app.registry.project('test.one-bad-in-a-batch', 'pull_request', async (ctx) => {
+      const n = Number((ctx.payload.pull_request as { number: number }).number);
+      if (n < 300 || n >= 400) return;
+      calls.set(n, (calls.get(n) ?? 0) + 1);
+      if (n === 311) throw new Error('pull request 311 is poison');
+    });
+    const ids = await Promise.all(numbers.map((n) => deliver('pull_request', pullRequest('opened', { number: n, updatedAt: '2026-02-01T00:00:00Z' }))));
+    await t.settle();
+    const prs = await t.app.db.kysely.selectFrom('pull_requests').select('number').where('number', '>=', 300).where('number', '<', 400).orderBy('number').execute();
+    // The poison receipt's pull request row was rolled back with it; every other one committed.
+    expect(prs.map((p) => p.number)).toEqual(numbers.filter((n) => n !== 311));
+    const statuses = await t.app.db.kysely.selectFrom('event_receipts').select(['delivery_id', 'processing_status']).where('delivery_id', 'in', ids).execute();
+    const byId = new Map(statuses.map((r) => [r.delivery_id, r.processing_status]));
+    numbers.forEach((n, i) => expect(byId.get(ids[i]!)).toBe(n === 311 ? 'dead' : 'processed'));
+    for (const n of numbers) expect(calls.get(n)).toBe(n === 311 ? 3 : 1);
+  });
 });
 
 describe.each(dialects)('installation links (%s)', (dialect) => {

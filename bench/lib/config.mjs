@@ -43,7 +43,7 @@ export function loadConfig() {
     // steady
     steadyRate: num('BENCH_STEADY_RATE', 1000, { min: 1 }),
     steadyDuration: num('BENCH_STEADY_DURATION', 60, { min: 1 }),
-    steadyConnections: num('BENCH_STEADY_CONNECTIONS', 32, { min: 1, int: true }),
+    steadyConnections: num('BENCH_STEADY_CONNECTIONS', 256, { min: 1, int: true }),
     steadyWarmup: num('BENCH_STEADY_WARMUP', 5, { min: 0 }),
     steadyP99TargetMs: num('BENCH_STEADY_P99_TARGET_MS', 25, { min: 0 }),
     steadyLagTargetMs: num('BENCH_STEADY_LAG_TARGET_MS', 1000, { min: 0 }),

@@ -57,6 +57,19 @@ export const TARGETS = {
       return null;
     },
   },
+  // Same-run A/B: another build of Switchyard (e.g. a copy of the previous commit's dist/), started
+  // the same way. BENCH_BASE_CMD="node /tmp/sy-base/bin/switchyard.js start".
+  'switchyard-base': {
+    label: 'Switchyard (SQLite), base build',
+    short: 'Switchyard base',
+    describe: 'BENCH_BASE_CMD (another build of switchyard start), SQLite in a fresh temp dir',
+    usesDatabase: true,
+    command: () => {
+      const [cmd, ...args] = (process.env.BENCH_BASE_CMD ?? '').split(' ').filter(Boolean);
+      return { cmd, args };
+    },
+    preflight: () => (process.env.BENCH_BASE_CMD ? null : 'BENCH_BASE_CMD is not set'),
+  },
 };
 
 /**

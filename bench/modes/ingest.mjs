@@ -244,6 +244,7 @@ function summarize(result, cfg) {
   return {
     switchyardOverProbot: ratio(sy, pr),
     switchyardOverBare: ratio(sy, bare),
+    baseOverProbot: ratio(a('switchyard-base'), pr),
     p99Ms: Object.fromEntries(Object.entries(result.targets).map(([n, t]) => [n, t.aggregate?.latencyMs.p99 ?? null])),
     clientCeilingReqPerSec: cal ? round(cal.reqPerSec, 1) : null,
     clientBound,
@@ -302,6 +303,7 @@ function markdown(result, ctx) {
   const sm = result.summary;
   const ratioRows = [];
   if (sm.switchyardOverProbot !== null) ratioRows.push(['Switchyard / Probot (2xx/s)', `${fmt(sm.switchyardOverProbot, 2)}×`]);
+  if (sm.baseOverProbot !== null) ratioRows.push(['Switchyard base build / Probot (2xx/s)', `${fmt(sm.baseOverProbot, 2)}×`]);
   if (sm.switchyardOverBare !== null) ratioRows.push(['Switchyard / bare (2xx/s)', `${fmt(sm.switchyardOverBare, 2)}×`]);
   for (const [n, p] of Object.entries(sm.p99Ms)) ratioRows.push([`p99 ${result.targets[n].label}`, `${ms(p)} ms`]);
   if (ratioRows.length) {

@@ -1,4 +1,4 @@
-// Mode `steady`: Switchyard at a fixed delivery rate (default 1,000/s for 60 s, 32 connections).
+// Mode `steady`: Switchyard at a fixed delivery rate (default 1,000/s for 60 s, up to 256 keep-alive sockets).
 //
 // The rate is held by an open-loop sender (bench/lib/paced-child.mjs): request i is scheduled at
 // start + i/rate regardless of earlier answers, and its latency is counted from that scheduled time

@@ -17,6 +17,7 @@ import { eventsRoutes } from './events-routes.js';
 import { eventsStreamRoutes } from './events-stream.js';
 import { processReceipt, runAutomation, type ProcessDeps } from './process-receipt.js';
 import { RETENTION_JOB, runRetention } from './retention.js';
+import { createSqliteReceiptProcessor } from './sqlite-receipt-processing.js';
 
 export { replayReceipt } from './replay-receipt.js';
 export { getEvent, listEvents } from './events-repo.js';
@@ -78,7 +79,11 @@ export function createWebhooksSlice(deps: WebhooksDeps): WebhooksSlice {
     retryBaseMs: config.retryBaseMs,
     secrets: [config.webhookSecret, config.apiToken],
   };
-  queue.register<{ receiptId: string }>(PROCESS_RECEIPT_JOB, (p, ctx) => processReceipt(processDeps, p.receiptId, ctx));
+  // SQLite: receipts whose jobs run at the same time are processed in one transaction.
+  const sqliteProcessor = db.dialect === 'sqlite' ? createSqliteReceiptProcessor(processDeps) : null;
+  queue.register<{ receiptId: string }>(PROCESS_RECEIPT_JOB, (p, ctx) =>
+    sqliteProcessor ? sqliteProcessor.process(p.receiptId, ctx) : processReceipt(processDeps, p.receiptId, ctx),
+  );
   queue.register<{ automation: string; receiptId: string }>(AUTOMATION_JOB, (p, ctx) => runAutomation(processDeps, p, { id: ctx.id, attempt: ctx.attempt }));
   queue.register(RETENTION_JOB, async () => {
     await runRetention({ db, payloads, log: processDeps.log, days: config.retentionProcessedDays });

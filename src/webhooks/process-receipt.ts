@@ -51,8 +51,13 @@ export async function eventContextFor(deps: Pick<ProcessDeps, 'db' | 'payloads' 
 
 /** Builds the handler context from a receipt row (loads and parses its payload). */
 async function contextFromRow(deps: Pick<ProcessDeps, 'db' | 'payloads' | 'log'>, row: Selectable<EventReceiptsTable>): Promise<EventContext> {
+  return contextFromBytes(deps, row, await loadPayload(deps.db, deps.payloads, row));
+}
+
+/** Builds the handler context from a receipt row and its payload bytes. */
+export function contextFromBytes(deps: Pick<ProcessDeps, 'log'>, row: Selectable<EventReceiptsTable>, bytes: Buffer): EventContext {
   const headers = JSON.parse(row.headers) as Record<string, string>;
-  const payload = parseStoredPayload(await loadPayload(deps.db, deps.payloads, row), headers['content-type']);
+  const payload = parseStoredPayload(bytes, headers['content-type']);
   return {
     id: row.delivery_id,
     name: row.event_type,
@@ -107,7 +112,7 @@ export async function processReceipt(deps: ProcessDeps, receiptId: string, job?:
  * store-receipt.ts; SQLite counts at ingest and stores them counted). Call inside the transaction
  * that marks the receipt processed or dead, with `counted` read under its row lock.
  */
-async function countDelivery(
+export async function countDelivery(
   tx: Executor,
   row: { counted: boolean | number; repository_id: string | null; installation_id: number | null; received_at: string },
 ): Promise<void> {
@@ -124,7 +129,7 @@ async function countDelivery(
 }
 
 /** Records a failed attempt on the receipt and schedules the retry, or marks it dead. */
-async function recordFailure(deps: ProcessDeps, receiptId: string, eventType: string, err: unknown, job?: JobContext): Promise<void> {
+export async function recordFailure(deps: ProcessDeps, receiptId: string, eventType: string, err: unknown, job?: JobContext): Promise<void> {
   const { db, queue, metrics } = deps;
   const message = scrubSecrets(err instanceof Error ? err.message : String(err), deps.secrets).slice(0, 2000);
   const outcome = await db.kysely.transaction().execute(async (tx) => {
