@@ -180,7 +180,7 @@ function RunsTable({ runs, canRunAgain }: { runs: AppRun[]; canRunAgain: boolean
               <td data-label="Error">{r.error ? <pre className="error-text run-error">{r.error}</pre> : <span className="muted">—</span>}</td>
               {canRunAgain && (
                 <td data-label="Actions">
-                  {UNSETTLED_RUN.has(r.status) ? <span className="muted small">in progress</span> : <RunAgainButton app={r.app} deliveryId={r.delivery_id} label={`Run ${r.app} again for ${eventName(r.event, r.action)} ${r.delivery_id}`} />}
+                  {UNSETTLED_RUN.has(r.status) ? <span className="muted small">in progress</span> : <RunAgainButton app={r.app} deliveryId={r.delivery_id} label={`Run again: ${r.app}, for ${eventName(r.event, r.action)} ${r.delivery_id}`} />}
                 </td>
               )}
             </tr>

@@ -22,7 +22,7 @@ export const appPath = (name: string) => `/probot-apps/${encodeURIComponent(name
 export function successRate(s: AppStats): string {
   if (s.success_rate === null) return '—';
   const pct = s.success_rate * 100;
-  return `${pct === 100 || pct === 0 ? pct.toFixed(0) : pct.toFixed(1)}%`;
+  return `${Number.isInteger(pct) ? pct : pct.toFixed(1)}%`;
 }
 
 /** A duration in milliseconds, as people read it. */

@@ -369,7 +369,7 @@ function AppRunRow({ run: r, canRunAgain }: { run: AppRun; canRunAgain: boolean 
       </td>
       {canRunAgain && (
         <td data-label="Actions">
-          {UNSETTLED_RUN.has(r.status) ? <span className="muted small">in progress</span> : <RunAgainButton app={r.app} deliveryId={r.delivery_id} label={`Run ${r.app} again for this delivery`} />}
+          {UNSETTLED_RUN.has(r.status) ? <span className="muted small">in progress</span> : <RunAgainButton app={r.app} deliveryId={r.delivery_id} label={`Run again: ${r.app}, for this delivery`} />}
         </td>
       )}
     </tr>
