@@ -216,6 +216,8 @@ describe.each(dialects)('hosted Probot apps (%s)', (dialect) => {
     const out = sessionClient(t, await signIn(t, outsider));
     const inn = sessionClient(t, await signIn(t, insider));
     expect((await json(out.fetch('/api/apps/commenter/runs'))).items).toEqual([]);
+    // Naming the repository or the event does not reach past the scope either.
+    expect((await json(out.fetch('/api/apps/commenter/runs?repository=acme/widgets&event=issues.opened'))).items).toEqual([]);
     expect((await out.fetch(`/api/events/${deliveryId}/apps`)).status).toBe(404);
     const replay = { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ delivery_id: deliveryId }) };
     expect((await out.fetch('/api/apps/commenter/replay', replay)).status).toBe(404);
