@@ -137,7 +137,9 @@ describe.skipIf(!chromiumPath).each(dialects)('hosted Probot apps in the dashboa
 
     await page.getByRole('combobox', { name: 'Status', exact: true }).selectOption('failed');
     await page.waitForURL((u) => u.searchParams.get('status') === 'failed');
+    // The filtered page replaces the whole table (a moment of loading in between): wait for it.
     await passed.waitFor({ state: 'detached' });
+    await failed.waitFor();
     await expect(runs.locator('tbody tr').count()).resolves.toBe(1);
     await page.getByLabel('Event', { exact: true }).fill('issues.labeled');
     await page.getByRole('button', { name: 'Apply' }).click();
