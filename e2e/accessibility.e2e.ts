@@ -2,12 +2,15 @@
  * Accessibility of every dashboard page: axe-core (e2e/support/axe.ts) finds nothing serious or
  * critical and there is one `main` landmark, in light and in dark, on a 1280 px and a 360 px screen.
  * The data is seeded once (the installations, pull requests, checks and issues of seed.ts, a failed
- * mirror, a pet, a diagnosed check run, an agents' conversation, LLM usage, a notification), then
+ * mirror, a pet, a diagnosed check run, an agents' conversation, LLM usage, a notification, a hosted
+ * Probot app that ran for the seeded issues), then
  * each route of web/src/app.tsx is visited as an administrator — plus the states only others see:
  * the sign-in page signed out, the admin page of someone who is not an administrator, the menu
  * open on a narrow screen. /setup is the setup wizard's own test's to check.
  */
 import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { notify } from '../src/notify/index.js';
@@ -15,6 +18,7 @@ import { startTestApp, type TestApp } from '../test/support/app.js';
 import { dialects } from '../test/support/databases.js';
 import { startFakeLlm, type FakeLlm } from '../test/support/fake-llm/index.js';
 import { createUser, grantInstallation, type CreatedUser } from '../test/support/users.js';
+import { until } from '../test/support/wait.js';
 import { a11yProblemsInBothSchemes, expectAccessible } from './support/axe.js';
 import { chromiumPath, launchBrowser, openPerson, signIn, type Person } from './support/browser.js';
 import { CHECK_RUN, seedConversation, seedFailedCheck, seedLlm, seedMirror, seedPet } from './support/seed-automations.js';
@@ -25,6 +29,8 @@ const WIDTHS = [1280, 360] as const;
 /** Ids known only once the data is seeded. */
 interface Seeded {
   delivery: string;
+  /** An issues delivery: the hosted Probot app ran for it. */
+  issueDelivery: string;
   conversation: string;
   project: string;
   alice: string;
@@ -35,6 +41,7 @@ const ROUTES: Array<{ path: string | ((ids: Seeded) => string); heading: string 
   { path: '/', heading: 'Overview' },
   { path: '/events', heading: 'Events' },
   { path: (ids) => `/events/${ids.delivery}`, heading: /pull_request/ },
+  { path: (ids) => `/events/${ids.issueDelivery}#apps`, heading: /issues\.opened/ },
   { path: '/repositories/acme/widgets', heading: /widgets/ },
   { path: '/repositories/acme/widgets?tab=issues', heading: /widgets/ },
   { path: '/repositories/acme/widgets?tab=events', heading: /widgets/ },
@@ -43,6 +50,8 @@ const ROUTES: Array<{ path: string | ((ids: Seeded) => string); heading: string 
   { path: `/checks/${CHECK_RUN}`, heading: 'unit-tests' },
   { path: '/mirrors', heading: 'Mirrors' },
   { path: '/mirrors/acme/widgets/logs', heading: 'Sync log' },
+  { path: '/probot-apps', heading: 'Apps' },
+  { path: '/probot-apps/watcher', heading: 'watcher' },
   { path: '/pets', heading: 'Pets' },
   { path: '/pets/acme/widgets', heading: 'Brave Pixel' },
   { path: '/notifications', heading: 'Notifications' },
@@ -62,7 +71,7 @@ const ROUTES: Array<{ path: string | ((ids: Seeded) => string); heading: string 
 ];
 /** Pages checked outside ROUTES: the sign-in page (signed out, below) and the setup wizard (for e2e/setup-wizard.e2e.ts to check with expectAccessibleInBothSchemes). */
 const CHECKED_ELSEWHERE = ['/sign-in', '/setup'];
-const routeName = (path: string | ((ids: Seeded) => string)) => (typeof path === 'string' ? path : path({ delivery: ':deliveryId', conversation: ':id', project: ':id', alice: ':id' }));
+const routeName = (path: string | ((ids: Seeded) => string)) => (typeof path === 'string' ? path : path({ delivery: ':deliveryId', issueDelivery: ':deliveryId', conversation: ':id', project: ':id', alice: ':id' }));
 
 /** The route patterns of the dashboard's routers (web/src/app.tsx, and the admin page's own), as full paths. */
 function dashboardRoutes(): string[] {
@@ -72,7 +81,7 @@ function dashboardRoutes(): string[] {
 }
 
 it('the list of pages below holds every route of the dashboard', () => {
-  const checked = [...ROUTES.map((r) => routeName(r.path).split('?')[0]!), ...CHECKED_ELSEWHERE];
+  const checked = [...ROUTES.map((r) => routeName(r.path).split(/[?#]/)[0]!), ...CHECKED_ELSEWHERE];
   const routes = dashboardRoutes();
   expect(routes.length).toBeGreaterThan(20);
   const missing = routes.filter((route) => !checked.some((c) => new RegExp(`^${route.replace(/:[^/]+/g, '[^/]+')}$`).test(c)));
@@ -92,10 +101,14 @@ describe.skipIf(!chromiumPath).each(dialects)('accessibility of every page (%s)'
   let root: CreatedUser;
   let alice: CreatedUser;
   let ids: Seeded;
+  let appsDir: string;
   const admins = new Map<number, Person>();
 
   beforeAll(async () => {
-    [t, browser, fake] = await Promise.all([startTestApp(dialect), launchBrowser(), startFakeLlm()]);
+    // A hosted Probot app (it only logs), so the Apps pages and a delivery's page have its runs.
+    appsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'switchyard-a11y-apps-'));
+    fs.writeFileSync(path.join(appsDir, 'watcher.mjs'), `export default (app) => { app.on('issues.opened', async (context) => { context.log.info('an issue was opened'); }); };`);
+    [t, browser, fake] = await Promise.all([startTestApp(dialect, { SWITCHYARD_APPS: path.join(appsDir, 'watcher.mjs') }), launchBrowser(), startFakeLlm()]);
     await seed(t);
     await Promise.all([seedMirror(t), seedPet(t), seedFailedCheck(t), seedLlm(t, fake)]);
     const conversationId = await seedConversation(t, 'acme/widgets', ACME, 41, 'Greeting');
@@ -107,8 +120,9 @@ describe.skipIf(!chromiumPath).each(dialects)('accessibility of every page (%s)'
     await grantInstallation(t, root.id, GLOBEX);
     await grantInstallation(t, alice.id, ACME);
     const delivery = await t.app.db.kysely.selectFrom('event_receipts').select('delivery_id').where('event_type', '=', 'pull_request').orderBy('id', 'desc').executeTakeFirstOrThrow();
+    const issueRun = await until('the hosted app ran', () => t.app.db.kysely.selectFrom('probot_app_runs').select('delivery_id').where('app', '=', 'watcher').where('status', '=', 'succeeded').orderBy('id', 'desc').executeTakeFirst());
     const project = await t.app.db.kysely.selectFrom('conversations').select('project_id').where('id', '=', conversationId).executeTakeFirstOrThrow();
-    ids = { delivery: delivery.delivery_id, conversation: conversationId, project: project.project_id, alice: alice.id };
+    ids = { delivery: delivery.delivery_id, issueDelivery: issueRun.delivery_id, conversation: conversationId, project: project.project_id, alice: alice.id };
     for (const width of WIDTHS) {
       const person = await openPerson(browser, t.url, { width, height: width === 360 ? 780 : 800 });
       await signIn(person.page, root);
@@ -120,6 +134,7 @@ describe.skipIf(!chromiumPath).each(dialects)('accessibility of every page (%s)'
     await browser?.close();
     await t?.close();
     await fake?.close();
+    if (appsDir) fs.rmSync(appsDir, { recursive: true, force: true });
   });
 
   it('the sign-in page, signed out', async () => {

@@ -328,12 +328,21 @@ describe.skipIf(!chromiumPath).each(dialects)('the dashboard in a browser (%s)',
     const users = page.getByRole('table', { name: 'Users' });
     await users.getByRole('link', { name: 'alice' }).waitFor();
     await expect(users.getByRole('row').filter({ hasText: 'alice' }).getByText('on').count()).resolves.toBe(1);
-    // Let bob see acme too, from his page, then take it back.
+    // Let bob see acme too, from his page, then take it back. His page draws the checkboxes once
+    // two answers have arrived — his account and the installations — which on a loaded machine can
+    // take longer than an action's 10 s: the test waits for those answers (generously), not a clock.
+    const answered = (path: string) => page.waitForResponse((r) => new URL(r.url()).pathname === path && r.request().method() === 'GET' && r.ok(), { timeout: 60_000 });
+    const bobsPage = Promise.all([answered(`/api/users/${bob.id}`), answered('/api/installations')]);
     await users.getByRole('link', { name: 'bob' }).click();
+    await bobsPage;
     const acme = page.getByRole('checkbox', { name: /acme/ });
+    await acme.waitFor();
     await expect(acme.isChecked()).resolves.toBe(false);
+    // The grant answered and his account read again: the checkbox is enabled once more.
+    const granted = answered(`/api/users/${bob.id}`);
     await acme.check();
     await page.getByText('Access updated.').waitFor();
+    await granted;
     expect((await t.getJson(`/api/users/${bob.id}`)).installation_ids.sort()).toEqual([ACME, GLOBEX]);
     await acme.uncheck();
     await expect.poll(async () => (await t.getJson(`/api/users/${bob.id}`)).installation_ids).toEqual([GLOBEX]);

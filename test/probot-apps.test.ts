@@ -194,6 +194,41 @@ describe.each(dialects)('hosted Probot apps (%s)', (dialect) => {
     expect(((await refused.json()) as { error: string }).error).toBe('PROBOT_APP_DOES_NOT_HANDLE');
   });
 
+  it("an app's runs filter by status, event, repository and time, and page with a cursor", async () => {
+    const opened = fake.deliveries.find((d) => d.event === 'issues')!.guid;
+    const edited = await fake.deliver('issues', issuesPayload(fake, installationId, repoId, 1, 'edited'));
+    await until('bugged failed on the edited issue', async () => (await runFor('bugged', edited.guid))?.status === 'failed');
+    const ids = async (query: string) => {
+      const res = await t.api(`/api/apps/bugged/runs?${query}`);
+      expect(res.status, `${query}: ${await res.clone().text()}`).toBe(200);
+      return ((await res.json()) as { items: Array<{ delivery_id: string }> }).items.map((r) => r.delivery_id);
+    };
+    expect(await ids('')).toEqual([edited.guid, opened]);
+    expect((await runFor('bugged', edited.guid))!.repository).toBe('acme/widgets');
+    expect(await ids('event=issues.opened')).toEqual([opened]);
+    expect(await ids('event=issues.edited&status=failed')).toEqual([edited.guid]);
+    expect(await ids('event=issues')).toEqual([edited.guid, opened]);
+    expect(await ids('event=pull_request')).toEqual([]);
+    expect(await ids('repository=acme/widgets')).toEqual([edited.guid, opened]);
+    expect(await ids('repository=acme/gizmos')).toEqual([]);
+    const createdOpened = new Date((await runFor('bugged', opened))!.created_at);
+    expect(await ids(`since=${encodeURIComponent(new Date(createdOpened.getTime() + 1).toISOString())}`)).toEqual([edited.guid]);
+    expect(await ids(`until=${encodeURIComponent(createdOpened.toISOString())}`)).toEqual([opened]);
+    expect(await ids(`since=${encodeURIComponent(new Date(Date.now() + 3_600_000).toISOString())}`)).toEqual([]);
+    // One run a page: the cursor leads to the older run, and the last page has none.
+    const first = await json(t.api('/api/apps/bugged/runs?limit=1'));
+    expect(first.items.map((r: { delivery_id: string }) => r.delivery_id)).toEqual([edited.guid]);
+    const second = await json(t.api(`/api/apps/bugged/runs?limit=1&cursor=${first.next_cursor}`));
+    expect(second.items.map((r: { delivery_id: string }) => r.delivery_id)).toEqual([opened]);
+    expect(second.next_cursor).toBeNull();
+    // Bad input answers 400 and says which parameter.
+    for (const bad of ['repository=widgets', 'since=yesterday', 'event=Issues!', 'status=broken', 'cursor=nope']) {
+      const res = await t.api(`/api/apps/bugged/runs?${bad}`);
+      expect(res.status, bad).toBe(400);
+    }
+    expect(((await (await t.api('/api/apps/bugged/runs?repository=widgets')).json()) as { message: string }).message).toContain('owner/name');
+  });
+
   it('a user sees only the runs of installations they can see', async () => {
     const deliveryId = fake.deliveries.find((d) => d.event === 'issues')!.guid;
     const outsider = await createUser(t, { username: `out-${dialect}` });
@@ -202,6 +237,8 @@ describe.each(dialects)('hosted Probot apps (%s)', (dialect) => {
     const out = sessionClient(t, await signIn(t, outsider));
     const inn = sessionClient(t, await signIn(t, insider));
     expect((await json(out.fetch('/api/apps/commenter/runs'))).items).toEqual([]);
+    // Naming the repository or the event does not reach past the scope either.
+    expect((await json(out.fetch('/api/apps/commenter/runs?repository=acme/widgets&event=issues.opened'))).items).toEqual([]);
     expect((await out.fetch(`/api/events/${deliveryId}/apps`)).status).toBe(404);
     const replay = { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ delivery_id: deliveryId }) };
     expect((await out.fetch('/api/apps/commenter/replay', replay)).status).toBe(404);

@@ -18,6 +18,8 @@ const FailingChecksPage = lazy(() => import('./pages/checks').then((m) => ({ def
 const CheckRunPage = lazy(() => import('./pages/check-run').then((m) => ({ default: m.CheckRunPage })));
 const MirrorsPage = lazy(() => import('./pages/mirrors').then((m) => ({ default: m.MirrorsPage })));
 const MirrorLogPage = lazy(() => import('./pages/mirror-log').then((m) => ({ default: m.MirrorLogPage })));
+const AppsPage = lazy(() => import('./pages/apps').then((m) => ({ default: m.AppsPage })));
+const AppRunsPage = lazy(() => import('./pages/app-runs').then((m) => ({ default: m.AppRunsPage })));
 const PetsPage = lazy(() => import('./pages/pets').then((m) => ({ default: m.PetsPage })));
 const PetPage = lazy(() => import('./pages/pet').then((m) => ({ default: m.PetPage })));
 const NotificationsPage = lazy(() => import('./pages/notifications').then((m) => ({ default: m.NotificationsPage })));
@@ -46,6 +48,8 @@ function SignedIn() {
               <Route path="checks/:checkRunId" element={<CheckRunPage />} />
               <Route path="mirrors" element={<MirrorsPage />} />
               <Route path="mirrors/:owner/:name/logs" element={<MirrorLogPage />} />
+              <Route path="probot-apps" element={<AppsPage />} />
+              <Route path="probot-apps/:app" element={<AppRunsPage />} />
               <Route path="pets" element={<PetsPage />} />
               <Route path="pets/:owner/:name" element={<PetPage />} />
               <Route path="notifications" element={<NotificationsPage />} />

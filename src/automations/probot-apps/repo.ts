@@ -23,30 +23,64 @@ export interface RunRow {
   error: string | null;
   log_lines: string | null;
   created_at: string;
+  /** The delivery's repository (owner/name), when it has one. */
+  repository: string | null;
 }
 
 const COLUMNS = ['id', 'app', 'delivery_id', 'event', 'action', 'installation_id', 'status', 'attempts', 'started_at', 'finished_at', 'duration_ms', 'next_attempt_at', 'error', 'log_lines', 'created_at'] as const;
+const RUN_COLUMNS = COLUMNS.map((c) => `run.${c}` as const);
 
-function scoped<Q extends { where: (...a: never[]) => Q }>(q: Q, scope: Scope): Q | null {
+/** Runs with the repository of their delivery (runs.receipt_id → event_receipts → repositories). */
+function runsWithRepository(db: Executor) {
+  return db
+    .selectFrom('probot_app_runs as run')
+    .innerJoin('event_receipts as e', 'e.id', 'run.receipt_id')
+    .leftJoin('repositories as repo', 'repo.id', 'e.repository_id')
+    .select([...RUN_COLUMNS, 'repo.full_name as repository']);
+}
+
+export interface RunFilters {
+  app: string;
+  status?: RunStatus;
+  /** The event's name (`issues`), and optionally its action (`opened`). */
+  event?: string;
+  action?: string;
+  /** owner/name */
+  repository?: string;
+  /** Runs created at or after / at or before. */
+  since?: Date;
+  until?: Date;
+  scope: Scope;
+  /** Exclusive upper bound on id (keyset cursor). */
+  beforeId?: string;
+  limit: number;
+}
+
+function scoped<Q extends { where: (...a: never[]) => Q }>(q: Q, scope: Scope, column = 'installation_id'): Q | null {
   if (scope.all) return q;
   const ids = [...new Set(scope.installationIds)];
   if (ids.length === 0) return null;
-  return (q as unknown as { where(c: string, op: string, v: unknown): Q }).where('installation_id', 'in', ids);
+  return (q as unknown as { where(c: string, op: string, v: unknown): Q }).where(column, 'in', ids);
 }
 
-/** An app's runs, newest first, keyset-paged by id (uuid v7: time-ordered). */
-export async function listRuns(db: Database, f: { app: string; status?: RunStatus; scope: Scope; beforeId?: string; limit: number }): Promise<RunRow[]> {
-  let q = db.kysely.selectFrom('probot_app_runs').select(COLUMNS).where('app', '=', f.app);
-  if (f.status) q = q.where('status', '=', f.status);
-  if (f.beforeId) q = q.where('id', '<', f.beforeId);
-  const s = scoped(q, f.scope);
+/** An app's runs, newest first, keyset-paged by id (uuid v7: time-ordered), filtered as the event log is. */
+export async function listRuns(db: Database, f: RunFilters): Promise<RunRow[]> {
+  let q = runsWithRepository(db.kysely).where('run.app', '=', f.app);
+  if (f.status) q = q.where('run.status', '=', f.status);
+  if (f.event) q = q.where('run.event', '=', f.event);
+  if (f.action) q = q.where('run.action', '=', f.action);
+  if (f.repository) q = q.where('repo.full_name', '=', f.repository);
+  if (f.since) q = q.where('run.created_at', '>=', f.since.toISOString());
+  if (f.until) q = q.where('run.created_at', '<=', f.until.toISOString());
+  if (f.beforeId) q = q.where('run.id', '<', f.beforeId);
+  const s = scoped(q, f.scope, 'run.installation_id');
   if (!s) return [];
-  return (await s.orderBy('id', 'desc').limit(f.limit + 1).execute()) as RunRow[];
+  return (await s.orderBy('run.id', 'desc').limit(f.limit + 1).execute()) as RunRow[];
 }
 
 /** Every app's run of one delivery. */
 export async function runsForReceipt(db: Database, receiptId: string): Promise<RunRow[]> {
-  return (await db.kysely.selectFrom('probot_app_runs').select(COLUMNS).where('receipt_id', '=', receiptId).orderBy('app').execute()) as RunRow[];
+  return (await runsWithRepository(db.kysely).where('run.receipt_id', '=', receiptId).orderBy('run.app').execute()) as RunRow[];
 }
 
 export interface AppStats {

@@ -55,6 +55,7 @@ const run = z.object({
   error: z.string().nullable(),
   log_lines: z.array(logLine),
   created_at: z.string(),
+  repository: z.string().nullable().describe('the delivery’s repository (owner/name)'),
 });
 const stats = z.object({
   runs_per_day: z.array(z.object({ day: z.string(), runs: z.number(), failed: z.number() })),
@@ -65,6 +66,21 @@ const stats = z.object({
   last_error: z.object({ delivery_id: z.string(), error: z.string(), at: z.string() }).nullable(),
 });
 const appName = z.object({ app: z.string().min(1).max(100) });
+const isoDate = z.iso.datetime({ offset: true }).transform((s) => new Date(s));
+const runsQuery = z.object({
+  status: z.enum(RUN_STATUSES as [string, ...string[]]).optional(),
+  event: z
+    .string()
+    .max(100)
+    .regex(/^[a-z_]+(\.[a-z_]+)?$/, 'must be an event name, e.g. issues or issues.opened')
+    .optional()
+    .describe('the delivery’s event, with or without its action: issues, issues.opened'),
+  repository: z.string().regex(/^[\w.-]+\/[\w.-]+$/, 'must be owner/name').optional().describe('owner/name'),
+  since: isoDate.optional().describe('runs created at or after (ISO-8601)'),
+  until: isoDate.optional().describe('runs created at or before (ISO-8601)'),
+  limit: limitSchema,
+  cursor: cursorSchema,
+});
 
 const iso = (v: string | null) => (v === null ? null : new Date(v).toISOString());
 function present(r: RunRow) {
@@ -132,9 +148,9 @@ export async function probotAppsRoutes(app: FastifyInstance, deps: RoutesDeps): 
     {
       schema: {
         tags: ['apps'],
-        summary: "An app's runs, newest first",
+        summary: "An app's runs, newest first, filtered by status, event, repository and time",
         params: appName,
-        querystring: z.object({ status: z.enum(RUN_STATUSES as [string, ...string[]]).optional(), limit: limitSchema, cursor: cursorSchema }),
+        querystring: runsQuery,
         response: { 200: z.object({ items: z.array(run), next_cursor: z.string().nullable() }), 400: errorResponse, 404: errorResponse },
       },
     },
@@ -142,7 +158,19 @@ export async function probotAppsRoutes(app: FastifyInstance, deps: RoutesDeps): 
       loaded(req.params.app);
       const q = req.query;
       const beforeId = q.cursor ? decodeCursor(q.cursor, 'string', isUuid) : undefined;
-      const rows = await listRuns(deps.db, { app: req.params.app, status: q.status as RunRow['status'] | undefined, scope: authOf(req).scope, beforeId, limit: q.limit });
+      const [event, action] = q.event ? q.event.split('.') : [];
+      const rows = await listRuns(deps.db, {
+        app: req.params.app,
+        status: q.status as RunRow['status'] | undefined,
+        event,
+        action,
+        repository: q.repository,
+        since: q.since,
+        until: q.until,
+        scope: authOf(req).scope,
+        beforeId,
+        limit: q.limit,
+      });
       const page = pageOf(rows, q.limit, (last) => last.id);
       return { items: page.items.map(present), next_cursor: page.next_cursor };
     },

@@ -9475,11 +9475,19 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** An app's runs, newest first */
+        /** An app's runs, newest first, filtered by status, event, repository and time */
         get: {
             parameters: {
                 query?: {
                     status?: "queued" | "running" | "succeeded" | "retrying" | "failed" | "dead";
+                    /** @description the delivery’s event, with or without its action: issues, issues.opened */
+                    event?: string;
+                    /** @description owner/name */
+                    repository?: string;
+                    /** @description runs created at or after (ISO-8601) */
+                    since?: string;
+                    /** @description runs created at or before (ISO-8601) */
+                    until?: string;
                     /** @description Page size (1–200, default 50) */
                     limit?: number;
                     /** @description Opaque cursor from the previous page’s next_cursor */
@@ -9523,6 +9531,8 @@ export interface paths {
                                     [key: string]: unknown;
                                 })[];
                                 created_at: string;
+                                /** @description the delivery’s repository (owner/name) */
+                                repository: string | null;
                             }[];
                             next_cursor: string | null;
                         };
@@ -9684,6 +9694,8 @@ export interface paths {
                                     [key: string]: unknown;
                                 })[];
                                 created_at: string;
+                                /** @description the delivery’s repository (owner/name) */
+                                repository: string | null;
                             }[];
                         };
                     };

@@ -52,3 +52,11 @@ export type NewMirrorTarget = RequestBody<'/api/mirror/targets', 'post'>;
 export type MirrorTargetKind = MirrorTarget['kind'];
 export type MirrorRule = Answer<'/api/mirror/targets/{target}/rules'>['items'][number];
 export type NewMirrorRule = RequestBody<'/api/mirror/targets/{target}/rules', 'post'>;
+
+export type AppsPage = Answer<'/api/apps'>;
+export type HostedApp = AppsPage['items'][number];
+export type AppStats = HostedApp['stats'];
+export type AppRun = Answer<'/api/apps/{app}/runs'>['items'][number];
+export type AppRunFilters = NonNullable<QueryParams<'/api/apps/{app}/runs'>>;
+export type AppRunStatus = NonNullable<AppRunFilters['status']>;
+export const APP_RUN_STATUSES: AppRunStatus[] = ['queued', 'running', 'succeeded', 'retrying', 'failed', 'dead'];

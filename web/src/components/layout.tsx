@@ -6,7 +6,7 @@ import { useEffect, useState, type ReactNode } from 'react';
 import { Link, NavLink, useLocation, useNavigate } from 'react-router';
 import { useSetupStatus, useSignOut, useViewer } from '../auth/session';
 import { useUnreadNotifications } from '../lib/use-unread-notifications';
-import { ActivityIcon, BellIcon, CloseIcon, ErrorIcon, GridIcon, IssueIcon, LockIcon, LogoMark, MenuIcon, PawIcon, ReplayIcon, ShieldIcon, SignOutIcon, UserIcon } from './icons';
+import { ActivityIcon, BellIcon, CloseIcon, ErrorIcon, GridIcon, IssueIcon, LockIcon, LogoMark, MenuIcon, PawIcon, PlayIcon, ReplayIcon, ShieldIcon, SignOutIcon, UserIcon } from './icons';
 
 function NavItem({ to, icon, children, end, count }: { to: string; icon: ReactNode; children: ReactNode; end?: boolean; count?: ReactNode }) {
   return (
@@ -79,6 +79,9 @@ export function AppShell({ children }: { children: ReactNode }) {
           </NavItem>
           <NavItem to="/mirrors" icon={<ReplayIcon size={18} />}>
             Mirrors
+          </NavItem>
+          <NavItem to="/probot-apps" icon={<PlayIcon size={18} />}>
+            Apps
           </NavItem>
           <NavItem to="/pets" icon={<PawIcon size={18} />}>
             Pets

@@ -70,3 +70,22 @@ export function SyncStatusBadge({ status }: { status: string }) {
     </Badge>
   );
 }
+
+const RUN_TONES: Record<string, Tone> = { queued: 'info', running: 'progress', succeeded: 'success', retrying: 'warning', failed: 'danger', dead: 'danger' };
+const RUN_HELP: Record<string, string> = {
+  queued: 'Waiting for a worker to run it',
+  running: 'The app’s handlers are running now',
+  succeeded: 'Every handler finished without an error',
+  retrying: 'GitHub or the network failed; it will be retried',
+  failed: 'A handler threw: not retried (run it again once fixed)',
+  dead: 'Failed every retry; run it again once the cause is fixed',
+};
+
+/** What became of one hosted Probot app for one delivery. */
+export function RunStatusBadge({ status }: { status: string }) {
+  return (
+    <Badge tone={RUN_TONES[status] ?? 'neutral'} title={RUN_HELP[status]} dot>
+      {status}
+    </Badge>
+  );
+}

@@ -6,15 +6,18 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { api } from '../api/client';
-import type { EventDetail } from '../api/types';
+import type { AppRun, EventDetail } from '../api/types';
+import { useViewer } from '../auth/session';
 import { CopyButton } from '../components/copy-button';
 import { ReplayIcon } from '../components/icons';
+import { RunAgainButton, UNSETTLED_RUN } from '../components/run-again';
 import { JsonViewer } from '../components/json-tree';
 import { PageHeader, Section } from '../components/page';
-import { StatusBadge } from '../components/status-badge';
+import { RunStatusBadge, StatusBadge } from '../components/status-badge';
 import { Callout, EmptyState, ErrorState, Loading, Spinner, errorMessage } from '../components/states';
 import { RelativeTime } from '../components/time';
-import { absoluteTime, bytes, eventName } from '../lib/format';
+import { absoluteTime, bytes, eventName, plural } from '../lib/format';
+import { appPath, ms } from './apps';
 
 const SETTLED = new Set(['processed', 'dead']);
 
@@ -245,6 +248,8 @@ export function EventDetailPage() {
         </dl>
       </div>
 
+      <AppRunsSection deliveryId={e.delivery_id} />
+
       <Section title="Payload" id="payload">
         {e.raw_payload === null || e.raw_payload === undefined ? (
           <EmptyState title="The payload is not available">
@@ -280,5 +285,93 @@ export function EventDetailPage() {
         </details>
       </Section>
     </>
+  );
+}
+
+/** The hosted Probot apps that ran (or will run) for this delivery: none shows nothing. */
+function AppRunsSection({ deliveryId }: { deliveryId: string }) {
+  const me = useViewer();
+  const runs = useQuery({
+    queryKey: ['event-apps', deliveryId],
+    queryFn: ({ signal }) => api.get('/api/events/{delivery_id}/apps', { path: { delivery_id: deliveryId }, signal }),
+    // Follow runs that are still moving (a first run, a retry, a run again).
+    refetchInterval: (q) => (q.state.data?.items.some((r) => UNSETTLED_RUN.has(r.status)) ? 1_500 : false),
+  });
+  if (runs.isPending) return <Loading rows={2} label="Loading the apps that ran…" />;
+  if (runs.isError) return <ErrorState error={runs.error} retry={() => void runs.refetch()} title="The apps that ran could not be read" />;
+  if (runs.data.items.length === 0) return null;
+  return (
+    <Section title="Probot apps" id="apps" description="The hosted Probot apps this delivery ran, each once; what each logged is kept with its run.">
+      <div className="table-wrap">
+        <table className="table responsive">
+          <caption className="visually-hidden">Probot apps that ran for this delivery</caption>
+          <thead>
+            <tr>
+              <th scope="col">App</th>
+              <th scope="col">Status</th>
+              <th scope="col">Attempts</th>
+              <th scope="col">Duration</th>
+              <th scope="col">Error and log</th>
+              {me.is_admin && <th scope="col">Actions</th>}
+            </tr>
+          </thead>
+          <tbody>
+            {runs.data.items.map((r) => (
+              <AppRunRow key={r.id} run={r} canRunAgain={me.is_admin} />
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </Section>
+  );
+}
+
+function AppRunRow({ run: r, canRunAgain }: { run: AppRun; canRunAgain: boolean }) {
+  return (
+    <tr data-app={r.app}>
+      <td data-label="App" className="cell-primary">
+        <Link to={appPath(r.app)}>{r.app}</Link>
+        {r.finished_at && (
+          <div className="small muted">
+            finished <RelativeTime iso={r.finished_at} />
+          </div>
+        )}
+      </td>
+      <td data-label="Status">
+        <RunStatusBadge status={r.status} />
+        {r.status === 'retrying' && r.next_attempt_at && (
+          <div className="small muted">
+            next <RelativeTime iso={r.next_attempt_at} />
+          </div>
+        )}
+      </td>
+      <td data-label="Attempts">{r.attempts}</td>
+      <td data-label="Duration">{ms(r.duration_ms)}</td>
+      <td data-label="Error and log">
+        {r.error && <pre className="error-text run-error">{r.error}</pre>}
+        {r.log_lines.length > 0 ? (
+          <details className="disclosure">
+            <summary>{`${plural(r.log_lines.length, 'logged line')} of ${r.app}`}</summary>
+            <div className="log-excerpt" role="region" aria-label={`What ${r.app} logged`} tabIndex={0}>
+              <div className="log-lines">
+                {r.log_lines.map((l, i) => (
+                  <div key={i} className="log-line">
+                    <span className="log-no">{l.level}</span>
+                    <span className="log-text">{l.msg}</span>
+                  </div>
+                ))}
+              </div>
+            </div>
+          </details>
+        ) : (
+          !r.error && <span className="muted">nothing logged</span>
+        )}
+      </td>
+      {canRunAgain && (
+        <td data-label="Actions">
+          {UNSETTLED_RUN.has(r.status) ? <span className="muted small">in progress</span> : <RunAgainButton app={r.app} deliveryId={r.delivery_id} label={`Run again: ${r.app}, for this delivery`} />}
+        </td>
+      )}
+    </tr>
   );
 }

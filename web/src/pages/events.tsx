@@ -34,7 +34,7 @@ export const COMMON_EVENT_TYPES = [
   'ping',
 ];
 
-const RANGES: Record<string, { label: string; ms?: number }> = {
+export const RANGES: Record<string, { label: string; ms?: number }> = {
   '': { label: 'Any time' },
   '1h': { label: 'Last hour', ms: 3_600_000 },
   '24h': { label: 'Last 24 hours', ms: 86_400_000 },
@@ -44,13 +44,13 @@ const RANGES: Record<string, { label: string; ms?: number }> = {
 };
 
 /** ISO → the value of a datetime-local input (local time), and back. */
-const toLocalInput = (iso: string | null) => {
+export const toLocalInput = (iso: string | null) => {
   if (!iso) return '';
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return '';
   return new Date(d.getTime() - d.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
 };
-const fromLocalInput = (v: string) => (v ? new Date(v).toISOString() : '');
+export const fromLocalInput = (v: string) => (v ? new Date(v).toISOString() : '');
 
 /** The filters in the URL, as the API takes them. */
 function filtersFrom(params: URLSearchParams): FeedFilters {
