@@ -14,31 +14,25 @@ import { PageHeader } from '../components/page';
 import { RunAgainButton, UNSETTLED_RUN } from '../components/run-again';
 import { Sparkline } from '../components/sparkline';
 import { Stat } from '../components/stat';
+import { TimeRangeFields, useTimeRangeInputs } from '../components/time-range-fields';
 import { RunStatusBadge } from '../components/status-badge';
 import { EmptyState, ErrorState, Loading } from '../components/states';
 import { RelativeTime } from '../components/time';
 import { eventName, plural } from '../lib/format';
+import { timeBoundsFrom, withFilters } from '../lib/url-filters';
 import { appPath, ms, successRate, useHostedApps } from './apps';
-import { fromLocalInput, RANGES, toLocalInput } from './events';
 
 const FILTER_KEYS = ['status', 'event', 'repository', 'range', 'since', 'until'] as const;
 
 /** The filters in the URL, as the API takes them. */
 function filtersFrom(params: URLSearchParams): Omit<AppRunFilters, 'limit' | 'cursor'> {
   const status = params.get('status');
-  const range = params.get('range') ?? '';
   const f: Omit<AppRunFilters, 'limit' | 'cursor'> = {
     status: status && (APP_RUN_STATUSES as string[]).includes(status) ? (status as AppRunStatus) : undefined,
     event: params.get('event') || undefined,
     repository: params.get('repository') || undefined,
   };
-  const preset = RANGES[range]?.ms;
-  if (preset) f.since = new Date(Date.now() - preset).toISOString();
-  else if (range === 'custom' || params.get('since') || params.get('until')) {
-    f.since = params.get('since') || undefined;
-    f.until = params.get('until') || undefined;
-  }
-  return f;
+  return { ...f, ...timeBoundsFrom(params) };
 }
 
 export function AppRunsPage() {
@@ -194,11 +188,8 @@ function RunsTable({ runs, canRunAgain }: { runs: AppRun[]; canRunAgain: boolean
 function FilterBar({ app, params, setParams }: { app: HostedApp; params: URLSearchParams; setParams: ReturnType<typeof useSearchParams>[1] }) {
   const [event, setEvent] = useState(params.get('event') ?? '');
   const [repository, setRepository] = useState(params.get('repository') ?? '');
-  const [since, setSince] = useState(toLocalInput(params.get('since')));
-  const [until, setUntil] = useState(toLocalInput(params.get('until')));
   const status = params.get('status') ?? '';
-  const range = params.get('range') ?? (params.get('since') || params.get('until') ? 'custom' : '');
-  const [customOpen, setCustomOpen] = useState(range === 'custom');
+  const time = useTimeRangeInputs(params);
   const [shown, setShown] = useState(false);
 
   // Keep the inputs in step when the URL changes (Back, a shared link, "Clear"), while rendering.
@@ -208,27 +199,17 @@ function FilterBar({ app, params, setParams }: { app: HostedApp; params: URLSear
     setSyncedKey(paramsKey);
     setEvent(params.get('event') ?? '');
     setRepository(params.get('repository') ?? '');
-    setSince(toLocalInput(params.get('since')));
-    setUntil(toLocalInput(params.get('until')));
-    setCustomOpen((params.get('range') ?? '') === 'custom' || !!params.get('since') || !!params.get('until'));
+    time.syncFrom(params);
   }
 
   const repos = useQuery({ queryKey: ['repository-names'], queryFn: () => api.get('/api/repositories', { query: { limit: 200 } }), staleTime: 60_000 });
   // The app's subscriptions, and the bare event names they belong to.
   const events = [...new Set(app.events.flatMap((e) => (e.includes('.') ? [e.split('.')[0]!, e] : [e])))].filter((e) => e !== '*');
 
-  const apply = (changes: Record<string, string>) => {
-    const next = new URLSearchParams(params);
-    for (const [k, v] of Object.entries(changes)) {
-      if (v) next.set(k, v);
-      else next.delete(k);
-    }
-    next.delete('cursor');
-    setParams(next);
-  };
+  const apply = (changes: Record<string, string>) => setParams(withFilters(params, changes));
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    apply({ event: event.trim(), repository: repository.trim(), ...(customOpen ? { range: 'custom', since: fromLocalInput(since), until: fromLocalInput(until) } : {}) });
+    apply({ event: event.trim(), repository: repository.trim(), ...time.submitted() });
   };
   const active = FILTER_KEYS.filter((k) => params.get(k)).length;
 
@@ -268,39 +249,7 @@ function FilterBar({ app, params, setParams }: { app: HostedApp; params: URLSear
             ))}
           </datalist>
         </div>
-        <div className="field narrow">
-          <label htmlFor="r-range">Run</label>
-          <select
-            id="r-range"
-            value={customOpen ? 'custom' : range}
-            onChange={(e) => {
-              const v = e.target.value;
-              if (v === 'custom') setCustomOpen(true);
-              else {
-                setCustomOpen(false);
-                apply({ range: v, since: '', until: '' });
-              }
-            }}
-          >
-            {Object.entries(RANGES).map(([k, r]) => (
-              <option key={k} value={k}>
-                {r.label}
-              </option>
-            ))}
-          </select>
-        </div>
-        {customOpen && (
-          <>
-            <div className="field">
-              <label htmlFor="r-since">From</label>
-              <input id="r-since" type="datetime-local" value={since} onChange={(e) => setSince(e.target.value)} />
-            </div>
-            <div className="field">
-              <label htmlFor="r-until">To</label>
-              <input id="r-until" type="datetime-local" value={until} onChange={(e) => setUntil(e.target.value)} />
-            </div>
-          </>
-        )}
+        <TimeRangeFields idPrefix="r" label="Run" inputs={time} apply={apply} />
         <div className="filter-actions">
           <button type="submit" className="button primary">
             Apply

@@ -11,6 +11,8 @@ import { EventTable, LiveIndicator } from '../components/event-table';
 import { ActivityIcon, SearchIcon } from '../components/icons';
 import { PageHeader } from '../components/page';
 import { Callout, EmptyState, ErrorState, Loading } from '../components/states';
+import { TimeRangeFields, useTimeRangeInputs } from '../components/time-range-fields';
+import { timeBoundsFrom, withFilters } from '../lib/url-filters';
 import { useEventFeed, type FeedFilters } from '../lib/use-event-feed';
 
 export const COMMON_EVENT_TYPES = [
@@ -34,28 +36,9 @@ export const COMMON_EVENT_TYPES = [
   'ping',
 ];
 
-export const RANGES: Record<string, { label: string; ms?: number }> = {
-  '': { label: 'Any time' },
-  '1h': { label: 'Last hour', ms: 3_600_000 },
-  '24h': { label: 'Last 24 hours', ms: 86_400_000 },
-  '7d': { label: 'Last 7 days', ms: 7 * 86_400_000 },
-  '30d': { label: 'Last 30 days', ms: 30 * 86_400_000 },
-  custom: { label: 'Custom range…' },
-};
-
-/** ISO → the value of a datetime-local input (local time), and back. */
-export const toLocalInput = (iso: string | null) => {
-  if (!iso) return '';
-  const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) return '';
-  return new Date(d.getTime() - d.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
-};
-export const fromLocalInput = (v: string) => (v ? new Date(v).toISOString() : '');
-
 /** The filters in the URL, as the API takes them. */
 function filtersFrom(params: URLSearchParams): FeedFilters {
   const status = params.get('status');
-  const range = params.get('range') ?? '';
   const f: FeedFilters = {
     repository: params.get('repository') || undefined,
     installation: /^\d+$/.test(params.get('installation') ?? '') ? Number(params.get('installation')) : undefined,
@@ -63,13 +46,7 @@ function filtersFrom(params: URLSearchParams): FeedFilters {
     action: params.get('action') || undefined,
     status: status && (RECEIPT_STATUSES as string[]).includes(status) ? (status as ReceiptStatus) : undefined,
   };
-  const preset = RANGES[range]?.ms;
-  if (preset) f.since = new Date(Date.now() - preset).toISOString();
-  else if (range === 'custom' || params.get('since') || params.get('until')) {
-    f.since = params.get('since') || undefined;
-    f.until = params.get('until') || undefined;
-  }
-  return f;
+  return { ...f, ...timeBoundsFrom(params) };
 }
 
 export function EventsPage() {
@@ -162,11 +139,8 @@ function FilterBar({ params, setParams }: { params: URLSearchParams; setParams: 
   const [repository, setRepository] = useState(params.get('repository') ?? '');
   const [type, setType] = useState(params.get('type') ?? '');
   const [action, setAction] = useState(params.get('action') ?? '');
-  const [since, setSince] = useState(toLocalInput(params.get('since')));
-  const [until, setUntil] = useState(toLocalInput(params.get('until')));
   const status = params.get('status') ?? '';
-  const range = params.get('range') ?? (params.get('since') || params.get('until') ? 'custom' : '');
-  const [customOpen, setCustomOpen] = useState(range === 'custom');
+  const time = useTimeRangeInputs(params);
   // On a phone the filters fold away behind a button (they are always shown on wider screens).
   const [shown, setShown] = useState(false);
 
@@ -179,29 +153,19 @@ function FilterBar({ params, setParams }: { params: URLSearchParams; setParams: 
     setRepository(params.get('repository') ?? '');
     setType(params.get('type') ?? '');
     setAction(params.get('action') ?? '');
-    setSince(toLocalInput(params.get('since')));
-    setUntil(toLocalInput(params.get('until')));
-    setCustomOpen((params.get('range') ?? '') === 'custom' || !!params.get('since') || !!params.get('until'));
+    time.syncFrom(params);
   }
 
   const repos = useQuery({ queryKey: ['repository-names'], queryFn: () => api.get('/api/repositories', { query: { limit: 200 } }), staleTime: 60_000 });
 
-  const apply = (changes: Record<string, string>) => {
-    const next = new URLSearchParams(params);
-    for (const [k, v] of Object.entries(changes)) {
-      if (v) next.set(k, v);
-      else next.delete(k);
-    }
-    next.delete('cursor');
-    setParams(next);
-  };
+  const apply = (changes: Record<string, string>) => setParams(withFilters(params, changes));
   const submit = (e: FormEvent) => {
     e.preventDefault();
     apply({
       repository: repository.trim(),
       type: type.trim(),
       action: action.trim(),
-      ...(customOpen ? { range: 'custom', since: fromLocalInput(since), until: fromLocalInput(until) } : {}),
+      ...time.submitted(),
     });
   };
   const active = ['repository', 'installation', 'type', 'action', 'status', 'range', 'since', 'until'].filter((k) => params.get(k)).length;
@@ -247,39 +211,7 @@ function FilterBar({ params, setParams }: { params: URLSearchParams; setParams: 
           ))}
         </select>
       </div>
-      <div className="field narrow">
-        <label htmlFor="f-range">Received</label>
-        <select
-          id="f-range"
-          value={customOpen ? 'custom' : range}
-          onChange={(e) => {
-            const v = e.target.value;
-            if (v === 'custom') setCustomOpen(true);
-            else {
-              setCustomOpen(false);
-              apply({ range: v, since: '', until: '' });
-            }
-          }}
-        >
-          {Object.entries(RANGES).map(([k, r]) => (
-            <option key={k} value={k}>
-              {r.label}
-            </option>
-          ))}
-        </select>
-      </div>
-      {customOpen && (
-        <>
-          <div className="field">
-            <label htmlFor="f-since">From</label>
-            <input id="f-since" type="datetime-local" value={since} onChange={(e) => setSince(e.target.value)} />
-          </div>
-          <div className="field">
-            <label htmlFor="f-until">To</label>
-            <input id="f-until" type="datetime-local" value={until} onChange={(e) => setUntil(e.target.value)} />
-          </div>
-        </>
-      )}
+      <TimeRangeFields idPrefix="f" label="Received" inputs={time} apply={apply} />
       {params.get('installation') && (
         <div className="field narrow">
           <span className="field-label">Installation</span>
