@@ -1,5 +1,6 @@
 /** Coloured badges for processing statuses, pull request states and check conclusions (colour plus text, never colour alone). */
 import type { ReactNode } from 'react';
+import { RelativeTime } from './time';
 
 export type Tone = 'neutral' | 'info' | 'success' | 'warning' | 'danger' | 'merged' | 'progress';
 
@@ -87,5 +88,19 @@ export function RunStatusBadge({ status }: { status: string }) {
     <Badge tone={RUN_TONES[status] ?? 'neutral'} title={RUN_HELP[status]} dot>
       {status}
     </Badge>
+  );
+}
+
+/** A run's status and, while it waits to retry, when the next attempt is due. */
+export function RunStatus({ status, nextAttemptAt }: { status: string; nextAttemptAt: string | null }) {
+  return (
+    <>
+      <RunStatusBadge status={status} />
+      {status === 'retrying' && nextAttemptAt && (
+        <div className="small muted">
+          next <RelativeTime iso={nextAttemptAt} />
+        </div>
+      )}
+    </>
   );
 }

@@ -15,7 +15,7 @@ import { RunAgainButton, UNSETTLED_RUN } from '../components/run-again';
 import { Sparkline } from '../components/sparkline';
 import { Stat } from '../components/stat';
 import { TimeRangeFields, useTimeRangeInputs } from '../components/time-range-fields';
-import { RunStatusBadge } from '../components/status-badge';
+import { RunStatus } from '../components/status-badge';
 import { EmptyState, ErrorState, Loading } from '../components/states';
 import { RelativeTime } from '../components/time';
 import { eventName, plural } from '../lib/format';
@@ -162,12 +162,7 @@ function RunsTable({ runs, canRunAgain }: { runs: AppRun[]; canRunAgain: boolean
               </td>
               <td data-label="Repository">{r.repository ?? <span className="muted">none</span>}</td>
               <td data-label="Status">
-                <RunStatusBadge status={r.status} />
-                {r.status === 'retrying' && r.next_attempt_at && (
-                  <div className="small muted">
-                    next <RelativeTime iso={r.next_attempt_at} />
-                  </div>
-                )}
+                <RunStatus status={r.status} nextAttemptAt={r.next_attempt_at} />
               </td>
               <td data-label="Attempts">{r.attempts}</td>
               <td data-label="Duration">{ms(r.duration_ms)}</td>

@@ -13,7 +13,7 @@ import { ReplayIcon } from '../components/icons';
 import { RunAgainButton, UNSETTLED_RUN } from '../components/run-again';
 import { JsonViewer } from '../components/json-tree';
 import { PageHeader, Section } from '../components/page';
-import { RunStatusBadge, StatusBadge } from '../components/status-badge';
+import { RunStatus, StatusBadge } from '../components/status-badge';
 import { Callout, EmptyState, ErrorState, Loading, Spinner, errorMessage } from '../components/states';
 import { RelativeTime } from '../components/time';
 import { absoluteTime, bytes, eventName, plural } from '../lib/format';
@@ -338,12 +338,7 @@ function AppRunRow({ run: r, canRunAgain }: { run: AppRun; canRunAgain: boolean 
         )}
       </td>
       <td data-label="Status">
-        <RunStatusBadge status={r.status} />
-        {r.status === 'retrying' && r.next_attempt_at && (
-          <div className="small muted">
-            next <RelativeTime iso={r.next_attempt_at} />
-          </div>
-        )}
+        <RunStatus status={r.status} nextAttemptAt={r.next_attempt_at} />
       </td>
       <td data-label="Attempts">{r.attempts}</td>
       <td data-label="Duration">{ms(r.duration_ms)}</td>
