@@ -191,6 +191,14 @@ describe.skipIf(!chromiumPath).each(dialects)('the dashboard in a browser (%s)',
     await page.goto('about:blank');
     await page.goto(shared);
     await expect(page.getByLabel('Event type').inputValue()).resolves.toBe('issues');
+    // The time range: a preset applies at once; a custom range opens two inputs that apply with the form.
+    await page.getByRole('combobox', { name: 'Received' }).selectOption('24h');
+    await page.waitForURL((u) => u.searchParams.get('range') === '24h' && u.searchParams.get('type') === 'issues');
+    await page.getByRole('combobox', { name: 'Received' }).selectOption('custom');
+    await page.getByLabel('From').fill('2020-01-01T00:00');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await page.waitForURL((u) => u.searchParams.get('range') === 'custom' && (u.searchParams.get('since') ?? '').startsWith('20'));
+    await page.locator(`tr[data-delivery="${liveDelivery}"]`).waitFor();
     await page.getByRole('combobox', { name: 'Status' }).selectOption('dead');
     await page.getByText('No events match these filters').waitFor();
     await page.goBack();
