@@ -17,32 +17,16 @@ import path from 'node:path';
 import pg from 'pg';
 import { BENCH_DIR, REPO_ROOT } from './lib/config.mjs';
 import { loadFixture } from './lib/fixture.mjs';
+import { adminQuery as admin, databaseUrl as urlFor } from './lib/postgres-admin.mjs';
 import { sendDelivery } from './lib/http.mjs';
 import { describeMachine, machineLine } from './lib/machine.mjs';
 import { freePort, killAllChildren, startProcess, stopProcess, waitForPort } from './lib/processes.mjs';
 import { table, writeResult } from './lib/report.mjs';
 
-const ADMIN = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const SIZES = (process.env.BENCH_BACKLOGS ?? '2000,200000').split(',').map((s) => Number(s.trim())).filter((n) => n > 0);
 const SECRET = 'bench-secret';
 const TIMEOUT_S = Number(process.env.BENCH_BACKLOG_TIMEOUT ?? 3600);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-function urlFor(db) {
-  const u = new URL(ADMIN);
-  u.pathname = `/${db}`;
-  return u.toString();
-}
-
-async function admin(sql) {
-  const c = new pg.Client({ connectionString: ADMIN });
-  await c.connect();
-  try {
-    await c.query(sql);
-  } finally {
-    await c.end();
-  }
-}
 
 function switchyard(role, url, dataDir, logFile, extraEnv = {}) {
   return startProcess({
