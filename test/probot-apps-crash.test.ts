@@ -16,6 +16,7 @@ import { freePort, spawnSwitchyard, type ServerProcess } from './support/process
 import { deliveryHeaders, TEST_SECRET } from './support/sign.js';
 import { issuesPayload, startFakeGitHub, type FakeGitHub } from './support/fake-github/index.js';
 import { openPostgres, openSqlite, type Database } from '../src/db/index.js';
+import { sql } from 'kysely';
 
 // Reads the issue (the side effect the fake counts), then keeps the handler running a while.
 const APP = `export default (app) => {
@@ -113,19 +114,26 @@ describe.each(dialects)('a hosted Probot app killed mid-handler (%s)', (dialect)
     expect(interrupted.length).toBeGreaterThan(0);
 
     const restartedAt = Date.now();
+    const first = server;
     server = await spawnSwitchyard('start', env, port);
     const deadline = Date.now() + 240_000; // 67 s measured at load average 10
-    let done = 0;
+    // Wait for the acknowledged deliveries' runs themselves: deliveries in flight at the kill were
+    // stored too (not acknowledged), so a count of all succeeded runs can be reached too early.
+    const ackIds = [...acknowledged.keys()];
     for (;;) {
-      const r = await db.kysely.selectFrom('probot_app_runs').select((eb) => eb.fn.countAll<number>().as('n')).where('status', '=', 'succeeded').executeTakeFirstOrThrow();
-      done = Number(r.n);
-      if (done >= acknowledged.size) break;
+      const r = await db.kysely.selectFrom('probot_app_runs').select((eb) => eb.fn.countAll<number>().as('n')).where('status', '=', 'succeeded').where('delivery_id', 'in', ackIds).executeTakeFirstOrThrow();
+      if (Number(r.n) >= ackIds.length) break;
       if (Date.now() > deadline) break;
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
     const runs = await db.kysely.selectFrom('probot_app_runs').select(['delivery_id', 'status', 'attempts']).execute();
     const byDelivery = new Map(runs.map((r) => [r.delivery_id, r]));
     const missing = [...acknowledged.keys()].filter((id) => byDelivery.get(id)?.status !== 'succeeded');
+    if (missing.length > 0) {
+      console.error(await diagnose(db, dialect, missing, [first, server]).catch((err: unknown) => `diagnosis failed: ${String(err)}`));
+      for (const id of missing) console.error(`GitHub requests for issue ${acknowledged.get(id)}:`, JSON.stringify(fake.requests.filter((r) => r.path.endsWith(`/issues/${acknowledged.get(id)}`))));
+      for (const [i, s] of [first, server].entries()) console.error(`process ${i + 1} warnings and errors:\n` + s.output.join('').split('\n').filter((l) => /"level":[456]0/.test(l)).slice(-50).join('\n'));
+    }
     expect(missing, `runs not completed: ${missing.map((id) => `${id}=${byDelivery.get(id)?.status ?? 'no run'}`).slice(0, 10).join(', ')}`).toEqual([]);
     // At least once: each acknowledged delivery's handler reached GitHub; the interrupted ones ran again.
     for (const [id, n] of acknowledged) expect(reads(n), `issue ${n} (delivery ${id})`).toBeGreaterThanOrEqual(1);
@@ -134,3 +142,18 @@ describe.each(dialects)('a hosted Probot app killed mid-handler (%s)', (dialect)
     console.log(`probot apps kill -9 (${dialect}): ${acknowledged.size} acknowledged, ${interrupted.length} handlers interrupted, ${twice} ran twice, all completed ${((Date.now() - restartedAt) / 1000).toFixed(1)} s after the restart began`);
   }, 420_000);
 });
+
+/** What became of the runs that did not complete: their rows, their jobs, and what both processes logged about them. */
+async function diagnose(db: Database, dialect: string, deliveries: string[], servers: ServerProcess[]): Promise<string> {
+  const runs = await db.kysely.selectFrom('probot_app_runs').selectAll().where('delivery_id', 'in', deliveries).execute();
+  const receiptIds = runs.map((r) => r.receipt_id);
+  const jobs =
+    receiptIds.length === 0
+      ? []
+      : dialect === 'postgres'
+        ? (await sql<Record<string, unknown>>`select name, id, state, retry_count, retry_limit, started_on, completed_on, start_after, expire_in::text, output, data from pgboss.job where ${sql.join(receiptIds.map((id) => sql`data::text like ${'%' + id + '%'}`), sql` or `)} union all select name, id, state, retry_count, retry_limit, started_on, completed_on, start_after, expire_in::text, output, data from pgboss.archive where ${sql.join(receiptIds.map((id) => sql`data::text like ${'%' + id + '%'}`), sql` or `)}`.execute(db.kysely)).rows
+        : (await sql<Record<string, unknown>>`select * from jobs where ${sql.join(receiptIds.map((id) => sql`payload like ${'%' + id + '%'}`), sql` or `)}`.execute(db.kysely)).rows;
+  const needles = [...deliveries, ...receiptIds];
+  const logged = servers.map((s, i) => `process ${i + 1}:\n` + s.output.join('').split('\n').filter((line) => needles.some((n) => line.includes(n))).join('\n'));
+  return ['runs not completed:', JSON.stringify(runs, null, 1), 'their jobs:', JSON.stringify(jobs, null, 1), ...logged].join('\n');
+}
