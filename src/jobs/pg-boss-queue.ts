@@ -220,7 +220,11 @@ export function createPgBossQueue(options: PgBossQueueOptions): Queue {
     else await fail(job, outcome.error);
   };
 
-  /** The claims this process holds (renewed by the heartbeat). */
+  /**
+   * The claims this process holds (renewed by the heartbeat), by job id and attempt: a job whose
+   * claim ran out while its handler was still running here can be fetched again by this process, and
+   * the second claim must stay renewed when the first handler settles.
+   */
   const running = new Map<string, { name: string; id: string; retryCount: number }>();
   let heartbeat: ReturnType<typeof setInterval> | undefined;
   const beat = async (): Promise<void> => {
@@ -231,11 +235,12 @@ export function createPgBossQueue(options: PgBossQueueOptions): Queue {
 
   const launch = (job: BossJob, handler: JobHandler<unknown>): void => {
     slots.take(job.name);
-    running.set(job.id, { name: job.name, id: job.id, retryCount: job.retryCount });
+    const claimKey = `${job.id}:${job.retryCount}`;
+    running.set(claimKey, { name: job.name, id: job.id, retryCount: job.retryCount });
     void execute(job, handler)
       .catch((err: unknown) => log.error({ err, job: job.name, jobId: job.id }, 'could not record the outcome of a job; its lease will release it'))
       .finally(() => {
-        running.delete(job.id);
+        running.delete(claimKey);
         const wasFull = slots.full;
         slots.release(job.name);
         if (wasFull) for (const p of pollers.values()) p.wake();
