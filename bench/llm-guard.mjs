@@ -22,6 +22,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import pg from 'pg';
 import { calcPrice } from '@pydantic/genai-prices';
 import { summarizeSamples } from './lib/stats.mjs';
+import { queryAt } from './lib/postgres-admin.mjs';
 
 const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
 const REPO_ROOT = path.resolve(BENCH_DIR, '..');
@@ -324,7 +325,7 @@ async function report(dialect) {
     // 1,000,000 token_usage rows, and the daily roll-up built from them (as settles build it).
     if (dialect === 'postgres') {
       // 40 agents, each in one project (of 8, over 3 installations) with one type; 5 models; random per call.
-      await pg_query(t.url, `insert into token_usage (id, usage_date, provider_kind, model, requested_model, installation_id, project_id, agent_id, agent_type, input_tokens, output_tokens, cost_nano_usd, cost_status, created_at)
+      await queryAt(t.url, `insert into token_usage (id, usage_date, provider_kind, model, requested_model, installation_id, project_id, agent_id, agent_type, input_tokens, output_tokens, cost_nano_usd, cost_status, created_at)
         select gen_random_uuid(), to_char(date '2026-11-01' + (g % ${days}), 'YYYY-MM-DD'), 'openai', (array['${models.join("','")}'])[1 + floor(random() * ${models.length})::int], 'x', 1000 + (a % 8) % 3, 'p' || (a % 8), 'a' || a, (array['orchestrator','architect','coder','tester','reviewer'])[1 + a % 5], 1000 + g % 5000, 10 + g % 900, 1000 + g % 100000, 'priced', now()
         from (select g, floor(random() * ${agents})::int as a from generate_series(1, ${REPORT_ROWS}) g) s`);
     } else {
@@ -342,7 +343,7 @@ async function report(dialect) {
     }
     await pg_or_sqlite(t, `insert into token_usage_daily (usage_date, installation_id, project_id, agent_id, agent_type, model, calls, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, reasoning_tokens, cost_nano_usd, unpriced_calls, interrupted_calls, updated_at)
       select usage_date, installation_id, project_id, agent_id, agent_type, model, count(*), sum(input_tokens), sum(output_tokens), 0, 0, 0, sum(cost_nano_usd), 0, 0, '2026-12-01T00:00:00Z' from token_usage group by usage_date, installation_id, project_id, agent_id, agent_type, model`);
-    if (dialect === 'postgres') await pg_query(t.url, 'analyze');
+    if (dialect === 'postgres') await queryAt(t.url, 'analyze');
     else t.db.sqlite.exec('analyze');
     const loadSeconds = (Date.now() - t0) / 1000;
     const dailyRows = Number((await t.db.kysely.selectFrom('token_usage_daily').select((eb) => eb.fn.countAll().as('n')).executeTakeFirst()).n);
@@ -362,17 +363,8 @@ async function report(dialect) {
     await t.drop();
   }
 }
-async function pg_query(url, text) {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try {
-    await c.query(text);
-  } finally {
-    await c.end();
-  }
-}
 async function pg_or_sqlite(t, text) {
-  if (t.url) await pg_query(t.url, text);
+  if (t.url) await queryAt(t.url, text);
   else t.db.sqlite.exec(text);
 }
 

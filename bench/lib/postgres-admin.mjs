@@ -11,7 +11,12 @@ export function databaseUrl(name) {
 }
 
 export async function adminQuery(text) {
-  const c = new pg.Client({ connectionString: ADMIN_URL });
+  await queryAt(ADMIN_URL, text);
+}
+
+/** One statement on the database at `url`, on a connection of its own. */
+export async function queryAt(url, text) {
+  const c = new pg.Client({ connectionString: url });
   await c.connect();
   try {
     await c.query(text);
