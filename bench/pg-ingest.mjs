@@ -7,6 +7,9 @@
 //
 //   npm run build && node bench/pg-ingest.mjs
 //   BENCH_DURATION=10 BENCH_ROUNDS=3 BENCH_SCENARIOS=sqlite,pg-start node bench/pg-ingest.mjs
+//   BENCH_BASE_ROOT=/tmp/base BENCH_SCENARIOS=pg-start@base,pg-start node bench/pg-ingest.mjs
+//     (`@base`: the scenario runs BENCH_BASE_ROOT/bin/switchyard.js, a copy of another build's
+//     bin/, dist/ and package.json with node_modules linked: a same-run before/after pair)
 //
 // Load: BENCH_CONNECTIONS (32) closed-loop keep-alive connections from a process of their own
 // (bench/lib/example-sender.mjs), sending the real example deliveries of @octokit/webhooks-examples
@@ -60,7 +63,10 @@ function loadAverage() {
 
 /** A scenario is a layout, optionally with environment for its processes: `pg-start+WORKER_CONCURRENCY=16`. */
 async function startScenario(name, runDir) {
-  const [layoutName, ...envPairs] = name.split('+');
+  const [layoutAndBuild, ...envPairs] = name.split('+');
+  const [layoutName, build] = layoutAndBuild.split('@');
+  const root = build === 'base' ? process.env.BENCH_BASE_ROOT : REPO_ROOT;
+  if (!root) throw new Error(`${name}: set BENCH_BASE_ROOT to the base build's directory`);
   const scenarioEnv = Object.fromEntries(envPairs.map((kv) => kv.split('=')));
   const layout = LAYOUTS[layoutName];
   if (!layout) throw new Error(`unknown scenario ${name} (known: ${Object.keys(LAYOUTS).join(', ')})`);
@@ -82,9 +88,9 @@ async function startScenario(name, runDir) {
     const handle = startProcess({
       name: `${layoutName}-${role}-${i}`,
       cmd: process.execPath,
-      args: [path.join(REPO_ROOT, 'bin/switchyard.js'), role],
+      args: [path.join(root, 'bin/switchyard.js'), role],
       cwd: dataDir,
-      logFile: path.join(runDir, `${live.length}-${layoutName}-${role}-${i}.log`),
+      logFile: path.join(runDir, `${live.length}-${layoutName}${build ? `-${build}` : ''}-${role}-${i}.log`),
       env: {
         PATH: process.env.PATH,
         HOME: process.env.HOME,

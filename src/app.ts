@@ -114,9 +114,11 @@ export async function createSwitchyard(config: Config, log: Logger, options: Cre
     throw err;
   }
   const metrics = createMetrics({ processMetrics: options.processMetrics });
-  // SQLite processes the receipts whose jobs run together in one transaction: up to 32 at once, in a
-  // pool of their own (webhooks/sqlite-receipt-processing.ts).
-  const queue = createQueue({ db, log: log.child({ slice: 'jobs' }), config, ownsDatabase: options.ownsDatabase, ownPools: { [PROCESS_RECEIPT_JOB]: 32 } });
+  // Receipts whose jobs run together are processed in batches, one transaction each, in a pool of
+  // their own: up to 32 at once on SQLite (webhooks/sqlite-receipt-processing.ts), 64 on PostgreSQL
+  // (two batches of 32 in flight, webhooks/postgres-receipt-processing.ts).
+  const receiptPool = db.dialect === 'postgres' ? 64 : 32;
+  const queue = createQueue({ db, log: log.child({ slice: 'jobs' }), config, ownsDatabase: options.ownsDatabase, ownPools: { [PROCESS_RECEIPT_JOB]: receiptPool } });
   const registry = new AutomationRegistry();
   const appCredentials = await createAppCredentialsStore({ db, box, config, log: log.child({ slice: 'github' }) });
   const identity = createIdentitySlice({ config, db, box, queue, log });

@@ -23,12 +23,12 @@ export function createQueue(deps: {
   config: Pick<Config, 'workerConcurrency' | 'jobLeaseSeconds' | 'retryBaseMs' | 'database'>;
   /** SQLite: this process holds the data dir's lock, so running jobs at start are a dead process's. */
   ownsDatabase?: boolean;
-  /** SQLite: job names that run in a pool of their own, outside WORKER_CONCURRENCY (see SqliteQueueOptions). */
+  /** Job names that run in a pool of their own, outside WORKER_CONCURRENCY (see SqliteQueueOptions, PgBossQueueOptions). */
   ownPools?: Record<string, number>;
 }): Queue {
   const { db, log, config } = deps;
   const options = { db, log, concurrency: config.workerConcurrency, leaseSeconds: config.jobLeaseSeconds, retryBaseMs: config.retryBaseMs };
   if (db.dialect !== 'postgres') return createSqliteQueue({ ...options, takeBackAtStart: deps.ownsDatabase === true, ownPools: deps.ownPools });
   const poolSize = config.database.kind === 'postgres' ? Math.max(2, Math.ceil(config.database.poolSize * 0.6)) : undefined;
-  return createPgBossQueue({ ...options, poolSize });
+  return createPgBossQueue({ ...options, poolSize, ownPools: deps.ownPools });
 }

@@ -94,6 +94,13 @@ export interface PgBossQueueOptions {
   poolSize?: number;
   /** How long a claim lasts without a heartbeat (default 15 s; at most leaseSeconds). */
   claimSeconds?: number;
+  /**
+   * Job names that run in a pool of their own, outside `concurrency` (name → jobs at once), as in
+   * the SQLite queue: PostgreSQL processes the receipts whose jobs run together in batches
+   * (webhooks/postgres-receipt-processing.ts), so it claims many at once without taking the
+   * slots of slower jobs.
+   */
+  ownPools?: Record<string, number>;
 }
 
 type BossJob = PgBoss.JobWithMetadata<unknown>;
@@ -133,6 +140,8 @@ export function createPgBossQueue(options: PgBossQueueOptions): Queue {
   const nameLimits = new Map<string, number>();
   const schedules = new Map<string, { cron: string; payload: object }>();
   const slots = new Slots(Math.max(1, concurrency), nameLimits);
+  const pools = new Map(Object.entries(options.ownPools ?? {}).map(([name, n]) => [name, new Slots(Math.max(1, Math.floor(n)), new Map())]));
+  const slotsFor = (name: string): Slots => pools.get(name) ?? slots;
   const pollers = new Map<string, Poller>();
   const hotUntil = new Map<string, number>();
   const queuesReady = new Map<string, Promise<void>>();
@@ -234,6 +243,7 @@ export function createPgBossQueue(options: PgBossQueueOptions): Queue {
   };
 
   const launch = (job: BossJob, handler: JobHandler<unknown>): void => {
+    const slots = slotsFor(job.name);
     slots.take(job.name);
     const claimKey = `${job.id}:${job.retryCount}`;
     running.set(claimKey, { name: job.name, id: job.id, retryCount: job.retryCount });
@@ -254,8 +264,8 @@ export function createPgBossQueue(options: PgBossQueueOptions): Queue {
       log,
       idleDelayMs: () => ((hotUntil.get(name) ?? 0) > Date.now() ? 25 : pollIntervalMs),
       poll: async () => {
-        if (stopping || !slots.worthFetching(name)) return false;
-        const batchSize = slots.free(name);
+        if (stopping || !slotsFor(name).worthFetching(name)) return false;
+        const batchSize = slotsFor(name).free(name);
         const jobs = await started().boss.fetch<unknown>(name, { batchSize, includeMetadata: true, ...(fetchDb ? { db: fetchDb } : {}) });
         for (const job of jobs) launch(job, handler);
         return jobs.length === batchSize;
@@ -392,7 +402,7 @@ export function createPgBossQueue(options: PgBossQueueOptions): Queue {
       }
       stopping = true;
       await Promise.all([...pollers.values()].map((p) => p.stop()));
-      await slots.whenIdle();
+      await Promise.all([slots, ...pools.values()].map((p) => p.whenIdle()));
       if (heartbeat) clearInterval(heartbeat);
       await completer.drain();
       try {

@@ -15,9 +15,10 @@ import { createReceiptStore, PROCESS_RECEIPT_JOB, type BatchWriter, type Incomin
 import { receiveRoute } from './receive-route.js';
 import { eventsRoutes } from './events-routes.js';
 import { eventsStreamRoutes } from './events-stream.js';
-import { processReceipt, runAutomation, type ProcessDeps } from './process-receipt.js';
+import { runAutomation, type ProcessDeps } from './process-receipt.js';
 import { RETENTION_JOB, runRetention } from './retention.js';
 import { createSqliteReceiptProcessor } from './sqlite-receipt-processing.js';
+import { createPostgresReceiptProcessor } from './postgres-receipt-processing.js';
 
 export { replayReceipt } from './replay-receipt.js';
 export { getEvent, listEvents } from './events-repo.js';
@@ -79,11 +80,10 @@ export function createWebhooksSlice(deps: WebhooksDeps): WebhooksSlice {
     retryBaseMs: config.retryBaseMs,
     secrets: [config.webhookSecret, config.apiToken],
   };
-  // SQLite: receipts whose jobs run at the same time are processed in one transaction.
-  const sqliteProcessor = db.dialect === 'sqlite' ? createSqliteReceiptProcessor(processDeps) : null;
-  queue.register<{ receiptId: string }>(PROCESS_RECEIPT_JOB, (p, ctx) =>
-    sqliteProcessor ? sqliteProcessor.process(p.receiptId, ctx) : processReceipt(processDeps, p.receiptId, ctx),
-  );
+  // Receipts whose jobs run at the same time are processed in one transaction (per dialect: SQLite's
+  // single writer with a savepoint per receipt; PostgreSQL's batches with a per-receipt fallback).
+  const batchProcessor = db.dialect === 'sqlite' ? createSqliteReceiptProcessor(processDeps) : createPostgresReceiptProcessor(processDeps);
+  queue.register<{ receiptId: string }>(PROCESS_RECEIPT_JOB, (p, ctx) => batchProcessor.process(p.receiptId, ctx));
   queue.register<{ automation: string; receiptId: string }>(AUTOMATION_JOB, (p, ctx) => runAutomation(processDeps, p, { id: ctx.id, attempt: ctx.attempt }));
   queue.register(RETENTION_JOB, async () => {
     await runRetention({ db, payloads, log: processDeps.log, days: config.retentionProcessedDays });
