@@ -9,6 +9,8 @@ export default defineConfig({
     pool: 'forks',
     maxWorkers: 2,
     globalSetup: ['test/support/global-setup.ts'],
+    // Waits for the PostgreSQL drops a file started (test/support/databases.ts).
+    setupFiles: ['test/support/setup-file.ts'],
     projects: [
       { extends: true, test: { name: 'unit', include: ['src/**/*.test.ts', 'test/**/*.test.ts'], sequence: { groupOrder: 0 } } },
       // The dashboard in a real browser (Debian's Chromium through playwright-core): `npm run test:e2e`.

@@ -7,7 +7,7 @@ import { loadConfig, type Config } from '../../src/config/index.js';
 import { createLogger } from '../../src/log/index.js';
 import { createSwitchyard, type Switchyard } from '../../src/app.js';
 import type { Dialect } from '../../src/db/index.js';
-import { createPostgresDatabaseUrl } from './databases.js';
+import { copySqliteTemplate, createPostgresDatabaseUrl } from './databases.js';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -31,7 +31,9 @@ export interface TestApp {
 
 export async function startTestApp(dialect: Dialect, env: Record<string, string> = {}, roles = { web: true, worker: true, scheduler: false }): Promise<TestApp> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'switchyard-app-'));
-  const pgdb = dialect === 'postgres' ? await createPostgresDatabaseUrl() : null;
+  // A copy of the run's migrated template (databases.ts): the app's own migration at start finds nothing to do.
+  const pgdb = dialect === 'postgres' ? await createPostgresDatabaseUrl({ migrated: true }) : null;
+  if (dialect === 'sqlite') copySqliteTemplate(path.join(dataDir, 'switchyard.db'));
   const config = loadConfig({
     PORT: '0',
     HOST: '127.0.0.1',

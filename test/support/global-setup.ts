@@ -1,13 +1,15 @@
 /**
  * Runs once before the suite: checks whether PostgreSQL answers and tells every test file through
  * SWITCHYARD_TEST_PG. Without PostgreSQL the PostgreSQL half is skipped with a visible notice,
- * except under CI=true, where that fails the run.
+ * except under CI=true, where that fails the run. It also migrates the run's template databases
+ * (one PostgreSQL database, one SQLite file) that databases.ts copies for every migrated test database.
  */
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { openPostgres, openSqlite, migrateToLatest } from '../../src/db/index.js';
 import { ADMIN_URL } from './databases.js';
 import { findLeaks, ledgerSize } from './secret-ledger.js';
 
@@ -38,11 +40,33 @@ export default async function setup(project: TestProject): Promise<() => void> {
     );
   }
   process.env.SWITCHYARD_TEST_PG = ok ? '1' : '0';
+  // The migrated templates. A name of this run's own: the unit and e2e projects each make theirs, and
+  // another run (another worktree) may be running beside this one.
+  const templateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'switchyard-template-'));
+  const sqliteTemplate = path.join(templateDir, 'template.db');
+  const sqlite = openSqlite(sqliteTemplate);
+  await migrateToLatest(sqlite);
+  await sqlite.close();
+  project.provide('switchyardSqliteTemplate', sqliteTemplate);
+  const pgTemplate = ok ? `switchyard_template_${process.pid}_${Math.random().toString(36).slice(2, 10)}` : '';
+  if (pgTemplate) {
+    await adminQuery(`create database ${pgTemplate}`);
+    const db = openPostgres(pgUrl(pgTemplate));
+    try {
+      await migrateToLatest(db);
+    } finally {
+      // No connection may stay open on a template: CREATE DATABASE … TEMPLATE refuses then.
+      await db.close();
+    }
+  }
+  project.provide('switchyardPgTemplate', pgTemplate);
   if (!fs.existsSync('dist/cli/main.js')) {
     console.warn('*** NOTICE: dist/ is missing; tests that start the built server run `npm run build` first.');
   }
   // After the run: no captured server log may contain any secret a test used.
-  return () => {
+  return async () => {
+    if (pgTemplate) await adminQuery(`drop database if exists ${pgTemplate} with (force)`);
+    fs.rmSync(templateDir, { recursive: true, force: true });
     const size = ledgerSize(ledger);
     const leaks = findLeaks(ledger);
     fs.rmSync(ledger, { recursive: true, force: true });
@@ -53,4 +77,20 @@ export default async function setup(project: TestProject): Promise<() => void> {
       console.log(`Secret check (${project.name || 'all'}): ${size.secrets} secrets used by the tests, none in ${size.logs} captured server logs.`);
     }
   };
+}
+
+function pgUrl(dbName: string): string {
+  const u = new URL(ADMIN_URL);
+  u.pathname = `/${dbName}`;
+  return u.toString();
+}
+
+async function adminQuery(text: string): Promise<void> {
+  const client = new pg.Client({ connectionString: ADMIN_URL });
+  await client.connect();
+  try {
+    await client.query(text);
+  } finally {
+    await client.end();
+  }
 }
