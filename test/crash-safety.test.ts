@@ -94,5 +94,5 @@ describe.each(dialects)('crash safety (%s)', (dialect) => {
     expect(Number(history.n)).toBe(rows.length);
     const repo = await db.kysely.selectFrom('repositories').select('event_count').executeTakeFirstOrThrow();
     expect(Number(repo.event_count)).toBe(rows.length);
-  });
+  }, 420_000); // two process starts (up to 150 s each on a busy machine) and the 120 s wait
 });
