@@ -4,8 +4,7 @@
  * 3.5), the chat framing added per message, and a margin for vendors whose tokenizers differ
  * (Anthropic's is not public; see DEFAULT_MARGIN).
  */
-import { countTokens as countO200k } from 'gpt-tokenizer/encoding/o200k_base';
-import { countTokens as countCl100k } from 'gpt-tokenizer/encoding/cl100k_base';
+import { createRequire } from 'node:module';
 import type { LlmMessage, LlmToolDefinition } from './contract.js';
 import type { ProviderKind } from './tables.js';
 
@@ -21,8 +20,26 @@ export const DEFAULT_MARGIN: Record<ProviderKind, number> = { openai: 1.0, 'open
 const PER_MESSAGE = 4;
 const PER_REPLY = 3;
 
-function counter(model: string): (text: string) => number {
-  return /^(gpt-4(?!o|\.\d)|gpt-3\.5)/.test(model) ? countCl100k : countO200k;
+type Count = (text: string) => number;
+const requireHere = createRequire(import.meta.url);
+const encodings = new Map<string, Count>();
+
+/**
+ * An encoding's counter, loaded on first use: the two encodings take ~0.7 s to load, which every
+ * process that never counts a token (a webhook server without agents, each CLI command) would pay
+ * at start.
+ */
+function encoding(name: 'o200k_base' | 'cl100k_base'): Count {
+  let count = encodings.get(name);
+  if (!count) {
+    count = (requireHere(`gpt-tokenizer/encoding/${name}`) as { countTokens: Count }).countTokens;
+    encodings.set(name, count);
+  }
+  return count;
+}
+
+function counter(model: string): Count {
+  return encoding(/^(gpt-4(?!o|\.\d)|gpt-3\.5)/.test(model) ? 'cl100k_base' : 'o200k_base');
 }
 
 export interface InputToCount {
