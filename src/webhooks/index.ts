@@ -18,6 +18,7 @@ import { eventsStreamRoutes } from './events-stream.js';
 import { processReceipt, runAutomation, type ProcessDeps } from './process-receipt.js';
 import { RETENTION_JOB, runRetention } from './retention.js';
 import { createSqliteReceiptProcessor } from './sqlite-receipt-processing.js';
+import { createSqliteReceiptQueue } from './sqlite-receipt-queue.js';
 
 export { replayReceipt } from './replay-receipt.js';
 export { getEvent, listEvents } from './events-repo.js';
@@ -63,6 +64,15 @@ export interface WebhooksSlice {
   routes(app: FastifyInstance): Promise<void>;
   /** Waits until every delivery being stored has been written (before the database closes). */
   drain(): Promise<void>;
+  /**
+   * SQLite: starts taking stored receipts for processing (the receipt is its own queue entry,
+   * sqlite-receipt-queue.ts). Nothing to do on PostgreSQL (a pg-boss job per receipt).
+   */
+  start(opts: { work: boolean }): void;
+  /** New receipts were committed by another thread or process: take them now, not at the next poll. */
+  receiptsCommitted(): void;
+  /** Stops taking receipts and waits for the ones being processed. */
+  stop(): Promise<void>;
 }
 
 /** Registers the slice's jobs and schedules on the queue and returns its route plugins. */
@@ -81,6 +91,10 @@ export function createWebhooksSlice(deps: WebhooksDeps): WebhooksSlice {
   };
   // SQLite: receipts whose jobs run at the same time are processed in one transaction.
   const sqliteProcessor = db.dialect === 'sqlite' ? createSqliteReceiptProcessor(processDeps) : null;
+  // SQLite: new receipts get no job; the worker takes them from event_receipts (retries and replays
+  // still run as `webhooks.process-receipt` jobs).
+  const receiptQueue = sqliteProcessor ? createSqliteReceiptQueue({ db, processor: sqliteProcessor, log: processDeps.log }) : null;
+  let receiptQueueStarted = false;
   queue.register<{ receiptId: string }>(PROCESS_RECEIPT_JOB, (p, ctx) =>
     sqliteProcessor ? sqliteProcessor.process(p.receiptId, ctx) : processReceipt(processDeps, p.receiptId, ctx),
   );
@@ -106,7 +120,10 @@ export function createWebhooksSlice(deps: WebhooksDeps): WebhooksSlice {
     payloads,
     inlineLimit: config.payloadInlineLimit,
     maxRetries: config.receiptMaxRetries,
-    afterCommit: deps.afterReceiptsCommitted,
+    afterCommit: () => {
+      deps.afterReceiptsCommitted?.();
+      receiptQueue?.wake();
+    },
     batchWriter: deps.receiptBatchWriter,
   });
   return {
@@ -118,5 +135,16 @@ export function createWebhooksSlice(deps: WebhooksDeps): WebhooksSlice {
       await eventsStreamRoutes(app, { db, log, authenticate: deps.authenticate });
     },
     drain: () => store.drain(),
+    start(opts) {
+      if (!opts.work || !receiptQueue) return;
+      receiptQueueStarted = true;
+      receiptQueue.start();
+    },
+    receiptsCommitted() {
+      receiptQueue?.wake();
+    },
+    async stop() {
+      if (receiptQueueStarted) await receiptQueue?.stop();
+    },
   };
 }
