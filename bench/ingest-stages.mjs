@@ -64,10 +64,12 @@ const dataDir = fs.mkdtempSync(path.join(process.env.BENCH_DATA_ROOT || os.tmpdi
 const quiet = createLogger('warn', new Writable({ write: (_c, _e, cb) => cb() }));
 const config = loadConfig({ SWITCHYARD_DATA_DIR: dataDir, WEBHOOK_SECRET: secret, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn' });
 const fields = extractReceiptFields('pull_request', JSON.parse(text));
+const { newId } = await dist('db/ids.js');
 const item = () => {
   const deliveryId = randomUUID();
   return {
-    id: randomUUID(),
+    // Receipt ids are UUIDv7 as the server makes them (time-ordered: each index appends at its end).
+    id: newId(),
     storage: null,
     delivery: { deliveryId, eventType: 'pull_request', headers: { 'x-github-event': 'pull_request', 'x-github-delivery': deliveryId, 'content-type': 'application/json' }, body: fixture.body, fields, receivedAt: new Date().toISOString() },
   };

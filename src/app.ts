@@ -240,6 +240,7 @@ export async function createSwitchyard(config: Config, log: Logger, options: Cre
     async start(roles) {
       started = roles;
       await queue.start({ work: roles.worker, schedule: roles.scheduler });
+      webhooks.start({ work: roles.worker });
       mirror.start({ work: roles.worker });
       notify.start({ work: roles.worker });
       if (roles.scheduler) await github.kickOff();
@@ -269,6 +270,7 @@ export async function createSwitchyard(config: Config, log: Logger, options: Cre
       await mirror.stop();
       pets.stop();
       await notify.stop();
+      await webhooks.stop();
       await queue.stop();
       if (!started?.web) await http.close();
       appCredentials.close();

@@ -13,7 +13,7 @@ try {
   const app = await createSwitchyard(config, log, { sqliteAutoCheckpoint: false, processMetrics: false, ownsDatabase: true });
   await app.start({ web: false, worker: true, scheduler: true });
   port.on('message', (m: { type: string; id?: number }) => {
-    if (m.type === 'notify') app.queue.notify();
+    if (m.type === 'notify') app.webhooks.receiptsCommitted();
     else if (m.type === 'metrics') {
       void app.metrics.registry.getMetricsAsJSON().then((metrics) => port.postMessage({ type: 'metrics', id: m.id, metrics }));
     } else if (m.type === 'stop') {

@@ -19,6 +19,7 @@ import { runAutomation, type ProcessDeps } from './process-receipt.js';
 import { RETENTION_JOB, runRetention } from './retention.js';
 import { createSqliteReceiptProcessor } from './sqlite-receipt-processing.js';
 import { createPostgresReceiptProcessor } from './postgres-receipt-processing.js';
+import { createSqliteReceiptQueue } from './sqlite-receipt-queue.js';
 
 export { replayReceipt } from './replay-receipt.js';
 export { getEvent, listEvents } from './events-repo.js';
@@ -64,6 +65,15 @@ export interface WebhooksSlice {
   routes(app: FastifyInstance): Promise<void>;
   /** Waits until every delivery being stored has been written (before the database closes). */
   drain(): Promise<void>;
+  /**
+   * SQLite: starts taking stored receipts for processing (the receipt is its own queue entry,
+   * sqlite-receipt-queue.ts). Nothing to do on PostgreSQL (a pg-boss job per receipt).
+   */
+  start(opts: { work: boolean }): void;
+  /** New receipts were committed by another thread or process: take them now, not at the next poll. */
+  receiptsCommitted(): void;
+  /** Stops taking receipts and waits for the ones being processed. */
+  stop(): Promise<void>;
 }
 
 /** Registers the slice's jobs and schedules on the queue and returns its route plugins. */
@@ -82,7 +92,12 @@ export function createWebhooksSlice(deps: WebhooksDeps): WebhooksSlice {
   };
   // Receipts whose jobs run at the same time are processed in one transaction (per dialect: SQLite's
   // single writer with a savepoint per receipt; PostgreSQL's batches with a per-receipt fallback).
-  const batchProcessor = db.dialect === 'sqlite' ? createSqliteReceiptProcessor(processDeps) : createPostgresReceiptProcessor(processDeps);
+  const sqliteProcessor = db.dialect === 'sqlite' ? createSqliteReceiptProcessor(processDeps) : null;
+  const batchProcessor = sqliteProcessor ?? createPostgresReceiptProcessor(processDeps);
+  // SQLite: new receipts get no job; the worker takes them from event_receipts (retries and replays
+  // still run as `webhooks.process-receipt` jobs).
+  const receiptQueue = sqliteProcessor ? createSqliteReceiptQueue({ db, processor: sqliteProcessor, log: processDeps.log }) : null;
+  let receiptQueueStarted = false;
   queue.register<{ receiptId: string }>(PROCESS_RECEIPT_JOB, (p, ctx) => batchProcessor.process(p.receiptId, ctx));
   queue.register<{ automation: string; receiptId: string }>(AUTOMATION_JOB, (p, ctx) => runAutomation(processDeps, p, { id: ctx.id, attempt: ctx.attempt }));
   queue.register(RETENTION_JOB, async () => {
@@ -106,7 +121,10 @@ export function createWebhooksSlice(deps: WebhooksDeps): WebhooksSlice {
     payloads,
     inlineLimit: config.payloadInlineLimit,
     maxRetries: config.receiptMaxRetries,
-    afterCommit: deps.afterReceiptsCommitted,
+    afterCommit: () => {
+      deps.afterReceiptsCommitted?.();
+      receiptQueue?.wake();
+    },
     batchWriter: deps.receiptBatchWriter,
   });
   return {
@@ -118,5 +136,16 @@ export function createWebhooksSlice(deps: WebhooksDeps): WebhooksSlice {
       await eventsStreamRoutes(app, { db, log, authenticate: deps.authenticate });
     },
     drain: () => store.drain(),
+    start(opts) {
+      if (!opts.work || !receiptQueue) return;
+      receiptQueueStarted = true;
+      receiptQueue.start();
+    },
+    receiptsCommitted() {
+      receiptQueue?.wake();
+    },
+    async stop() {
+      if (receiptQueueStarted) await receiptQueue?.stop();
+    },
   };
 }

@@ -1,12 +1,12 @@
 /**
  * Writes a batch of verified deliveries to SQLite synchronously: one IMMEDIATE transaction (one
  * WAL commit for the whole batch), each delivery in its own savepoint so one bad row cannot fail
- * its neighbours. Runs on the thread that owns the connection: the main thread in-process, or the
+ * its neighbours. No job is written: the worker takes `received` receipts from the table itself
+ * (sqlite-receipt-queue.ts). Runs on the thread that owns the connection: the main thread in-process, or the
  * embedded writer thread (src/embedded/writer-thread.ts).
  */
 import type BetterSqlite3 from 'better-sqlite3';
-import { enqueueSqliteSync } from '../jobs/index.js';
-import { PROCESS_RECEIPT_JOB, receiptParams, repoParams, type IncomingDelivery, type StoreResult } from './receipt-rows.js';
+import { receiptParams, repoParams, type IncomingDelivery, type StoreResult } from './receipt-rows.js';
 
 export interface BatchItem {
   /** The receipt id to use (UUIDv7, made when the delivery arrived). */
@@ -73,7 +73,7 @@ export function writeReceiptBatch(sqlite: BetterSqlite3.Database, items: BatchIt
     const repositoryId = repo ? (st.upsertRepo.get(repo) as string) : null;
     st.insertReceipt.run(receiptParams(d, item.id, repositoryId, item.storage, maxRetries));
     if (!item.storage) st.insertPayload.run(item.id, d.body);
-    enqueueSqliteSync(sqlite, PROCESS_RECEIPT_JOB, { receiptId: item.id }, { key: `receipt:${item.id}`, maxAttempts: 5 });
+    // No job: a `received` receipt is its own queue entry (sqlite-receipt-queue.ts).
     return { status: 'received', id: item.id };
   });
   const outcomes: BatchOutcome[] = [];

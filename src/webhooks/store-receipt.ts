@@ -75,48 +75,67 @@ interface Pending extends BatchItem {
 function createSqliteReceiptStore(deps: ReceiptStoreDeps): ReceiptStore {
   const { db, payloads, inlineLimit, maxRetries } = deps;
   const write = deps.batchWriter ?? localBatchWriter(db, maxRetries);
+  // The writer thread takes batches one after the other: with a second batch already queued there,
+  // it starts on it as soon as it commits the first, instead of idling for the answer to reach this
+  // thread and the next batch to come back. (On this thread's own connection batches queue on the
+  // connection anyway: one at a time.)
+  const maxInFlight = deps.batchWriter ? 2 : 1;
   let pending: Pending[] = [];
-  let flushing = false;
-  let flushed: Promise<void> = Promise.resolve();
+  let inFlight = 0;
+  let scheduled = false;
+  let idleWaiters: Array<() => void> = [];
 
-  /** Writes batches until nothing is pending; deliveries arriving meanwhile form the next batch. */
-  const flush = async (): Promise<void> => {
-    while (pending.length > 0) {
+  const settle = (batch: Pending[], outcomes: BatchOutcome[]): void => {
+    if (outcomes.some((o) => o.ok && o.result.status === 'received')) deps.afterCommit?.();
+    batch.forEach((p, i) => {
+      const o = outcomes[i];
+      if (o?.ok) {
+        if (o.result.status === 'duplicate' && p.storage) void payloads.remove(p.storage).catch(() => undefined);
+        p.resolve(o.result);
+      } else {
+        if (p.storage) void payloads.remove(p.storage).catch(() => undefined);
+        p.reject(new Error(`receipt was not stored: ${o ? o.error : 'no outcome'}`));
+      }
+    });
+  };
+
+  /** Starts batches while fewer than `maxInFlight` are being written; deliveries arriving meanwhile form the next. */
+  const kick = (): void => {
+    scheduled = false;
+    while (pending.length > 0 && inFlight < maxInFlight) {
       const batch = pending;
       pending = [];
-      let outcomes: BatchOutcome[];
-      try {
-        outcomes = await write(batch.map(({ id, storage, delivery }) => ({ id, storage, delivery })));
-      } catch (e) {
-        // The batch did not commit: nothing in it is acknowledged.
-        const error = e instanceof Error ? e.message : String(e);
-        outcomes = batch.map(() => ({ ok: false, error }));
-      }
-      if (outcomes.some((o) => o.ok && o.result.status === 'received')) deps.afterCommit?.();
-      batch.forEach((p, i) => {
-        const o = outcomes[i];
-        if (o?.ok) {
-          if (o.result.status === 'duplicate' && p.storage) void payloads.remove(p.storage).catch(() => undefined);
-          p.resolve(o.result);
-        } else {
-          if (p.storage) void payloads.remove(p.storage).catch(() => undefined);
-          p.reject(new Error(`receipt was not stored: ${o ? o.error : 'no outcome'}`));
-        }
-      });
+      inFlight += 1;
+      void write(batch.map(({ id, storage, delivery }) => ({ id, storage, delivery })))
+        .catch((e: unknown) => {
+          // The batch did not commit: nothing in it is acknowledged.
+          const error = e instanceof Error ? e.message : String(e);
+          return batch.map((): BatchOutcome => ({ ok: false, error }));
+        })
+        .then((outcomes) => {
+          inFlight -= 1;
+          settle(batch, outcomes);
+          if (pending.length > 0) kick();
+          else if (inFlight === 0) {
+            const waiters = idleWaiters;
+            idleWaiters = [];
+            for (const w of waiters) w();
+          }
+        });
     }
-    flushing = false;
   };
 
   return {
-    drain: () => flushed,
+    drain: () => (pending.length === 0 && inFlight === 0 ? Promise.resolve() : new Promise<void>((resolve) => idleWaiters.push(resolve))),
     async store(delivery) {
       const id = newId();
       const storage = delivery.body.length > inlineLimit ? await payloads.put(id, delivery.receivedAt, delivery.body) : null;
       return new Promise<StoreResult>((resolve, reject) => {
         pending.push({ delivery, id, storage, resolve, reject });
-        if (!flushing) {
-          flushing = true;
-          flushed = new Promise<void>((done) => setImmediate(() => void flush().finally(done)));
+        // Deliveries that arrive in the same turn of the event loop go in one batch.
+        if (!scheduled && inFlight < maxInFlight) {
+          scheduled = true;
+          setImmediate(kick);
         }
       });
     },
