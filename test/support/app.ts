@@ -68,7 +68,7 @@ export async function startTestApp(dialect: Dialect, env: Record<string, string>
       const res = await fetch(`${url}${pathname}`, { headers: { authorization: `Bearer ${TEST_API_TOKEN}` } });
       return res.json();
     },
-    async settle(timeoutMs = 30_000) {
+    async settle(timeoutMs = 120_000) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
         const pending = await app.db.kysely
