@@ -213,6 +213,7 @@ async function explain(t: TestDatabase, compiled: CompiledQuery): Promise<unknow
 
 interface PgNode {
   'Node Type': string;
+  'Parent Relationship'?: string;
   'Relation Name'?: string;
   'Index Name'?: string;
   'Index Cond'?: string;
@@ -301,7 +302,9 @@ describe.each(dialects)('event log filters (%s)', (dialect) => {
         const want = equalityColumns(f);
         if (t.dialect === 'sqlite') {
           const lines = plan as string[];
-          const reads = lines.filter((l) => /^(SEARCH|SCAN) e\b/.test(l));
+          // The walks; with several branches the page's rows are then read by id (the primary key).
+          const byId = lines.filter((l) => /^SEARCH e USING INDEX sqlite_autoindex_event_receipts_1 \(id=\?\)$/.test(l));
+          const reads = lines.filter((l) => /^(SEARCH|SCAN) e\b/.test(l) && !byId.includes(l));
           expect(reads.length, `${what}\n${lines.join('\n')}`).toBeGreaterThan(0);
           for (const l of reads) {
             // `SEARCH e USING INDEX x (repository_id=? AND installation_id=? AND id<?)`
