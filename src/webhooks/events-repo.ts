@@ -196,11 +196,10 @@ async function access(db: Database, f: EventFilters): Promise<Access | null> {
   const upper = uppers.length ? uppers.reduce((x, y) => (x < y ? x : y)) : undefined;
   const bounds = { status, lower, upper };
 
-  if (f.repository !== undefined && db.dialect === 'postgres') {
-    const repository = { name: f.repository, installations, needsInstallation };
-    // The backlog is read through (processing_status, id), owners checked on its rows.
-    const branches = status === 'backlog' && installations ? installations.map((installation) => ({ installation })) : [{}];
-    return { branches, repository, ...bounds };
+  // (Not for the backlog: read through (processing_status, id), its owners are residuals, and a
+  // repository given by name there let PostgreSQL plan a semi-join over all of its receipts: 0.6 s.)
+  if (f.repository !== undefined && db.dialect === 'postgres' && status !== 'backlog') {
+    return { branches: [{}], repository: { name: f.repository, installations, needsInstallation }, ...bounds };
   }
   let repositoryIds: string[] | undefined;
   if (f.repository !== undefined) {
@@ -267,8 +266,6 @@ function residualConditions<Q extends EventsQuery | IdsQuery>(query: Q, b: Branc
   let q = query as EventsQuery;
   if (a.status === 'backlog') {
     q = backlogOwners(q, [b]);
-    const name = a.repository?.name;
-    if (name !== undefined) q = q.where((eb) => eb('e.repository_id', 'in', eb.selectFrom('repositories').select('id').where('full_name', '=', name)));
     if (f.type !== undefined) q = q.where('e.event_type', '=', f.type);
     if (f.action !== undefined) q = q.where('e.event_action', '=', f.action);
   }
@@ -377,7 +374,7 @@ function sqlitePage(db: Database, f: EventFilters, a: Access): CompiledQuery<Row
 
 /** The PostgreSQL id query of a page: the next `batch` ids of the branches' index ranges below `upper`. */
 function postgresIds(db: Database, f: EventFilters, a: Access, upper: string | undefined, batch: number): IdsQuery {
-  if (a.repository && a.status !== 'backlog') return postgresRepositoryIds(db, f, a, a.repository, upper, batch);
+  if (a.repository) return postgresRepositoryIds(db, f, a, a.repository, upper, batch);
   const page = (b: Branch) => indexConditions(idsQuery(db.kysely), b, f, a, upper).orderBy('e.id', 'desc').limit(batch);
   // The backlog is read through (processing_status, id) once: its branches differ in residuals only.
   const branches = a.status === 'backlog' ? a.branches.slice(0, 1) : a.branches;
