@@ -7,6 +7,11 @@
 //
 //   node bench/event-filters.mjs [sqlite|postgres|both] [--drop]     (run `npm run build` first)
 //
+// Each call is GET /api/events as the API serves it (bench/event-filters/api.mjs: the route, its
+// validation and serialisation, in-process; BENCH_EF_VIA=repo times listEvents alone), and the
+// statements each call sends to PostgreSQL are counted. BENCH_EF_SCOPES (e.g. "several") and
+// BENCH_EF_CURSORS ("first,page20") run a part of the matrix.
+//
 // The data set (bench/queries/data.mjs's generator) is loaded once and kept (BENCH_EF_DIR for the
 // SQLite file, database switchyard_bench_ef_<receipts>); --drop removes it after the run.
 // Settings (environment): BENCH_EF_RECEIPTS (1000000), BENCH_EF_ITERATIONS (40 calls per
@@ -21,6 +26,7 @@ import { summarize } from './queries/cases.mjs';
 import { dropDatasets, openPostgresDataset, openSqliteDataset } from './event-filters/dataset.mjs';
 import { combinations, parameterSets, placeCursors, readStatistics, SPARSE_MAX } from './event-filters/matrix.mjs';
 import { measureWriteCost } from './event-filters/write-cost.mjs';
+import { countPostgresStatements, eventsApi } from './event-filters/api.mjs';
 
 const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
 const REPO_ROOT = path.resolve(BENCH_DIR, '..');
@@ -40,6 +46,9 @@ const settings = {
   iterations: num('BENCH_EF_ITERATIONS', 40),
   warmup: num('BENCH_EF_WARMUP', 5),
   writeReceipts: num('BENCH_EF_WRITE_RECEIPTS', 3000),
+  via: process.env.BENCH_EF_VIA === 'repo' ? 'repo' : 'api',
+  scopes: process.env.BENCH_EF_SCOPES ? process.env.BENCH_EF_SCOPES.split(',') : null,
+  cursors: process.env.BENCH_EF_CURSORS ? process.env.BENCH_EF_CURSORS.split(',') : null,
 };
 const args = process.argv.slice(2);
 const drop = args.includes('--drop');
@@ -82,7 +91,7 @@ async function explain(kind, db, compiled) {
   const r = await sql.raw(`explain (analyze, buffers, costs off) ${compiled.sql.replace(/\$(\d+)/g, (_, i) => literal(params[Number(i) - 1]))}`).execute(db.kysely);
   return r.rows.map((x) => x['QUERY PLAN']).join('\n');
 }
-const literal = (v) => (v === null ? 'null' : typeof v === 'number' ? String(v) : `'${String(v).replace(/'/g, "''")}'`);
+const literal = (v) => (v === null ? 'null' : typeof v === 'number' ? String(v) : Array.isArray(v) ? `'{${v.join(',')}}'` : `'${String(v).replace(/'/g, "''")}'`);
 
 async function runDatabase(kind, dist, statsHolder) {
   log(`\n## ${kind}`);
@@ -102,7 +111,9 @@ async function runDatabase(kind, dist, statsHolder) {
     }
     const stats = statsHolder.stats;
     const { listEvents } = dist.events;
-    const combos = combinations();
+    const api = settings.via === 'api' ? await eventsApi(REPO_ROOT, db) : null;
+    const call = api ? (p) => api.call(p) : (p) => listEvents(db, p);
+    const combos = combinations().filter((c) => (!settings.scopes || settings.scopes.includes(c.scope)) && (!settings.cursors || settings.cursors.includes(c.cursor)));
     log(`  ${combos.length} combinations × ${KINDS.length} kinds of values × ${settings.iterations} calls (load avg ${os.loadavg()[0].toFixed(2)})`);
     result.combinations = [];
     const started = performance.now();
@@ -111,19 +122,20 @@ async function runDatabase(kind, dist, statsHolder) {
       let worst = { ms: -1 };
       for (const k of KINDS) {
         const params = await placeCursors(combo, parameterSets(combo, k, stats), { listEvents, uuidLowerBound: dist.db.uuidLowerBound, db, stats });
-        for (let i = 0; i < settings.warmup; i++) await listEvents(db, params[i % params.length]);
+        for (let i = 0; i < settings.warmup; i++) await call(params[i % params.length]);
         const samples = [];
         let rows = 0;
+        const sent = statements.n;
         for (let i = 0; i < settings.iterations; i++) {
           const p = params[i % params.length];
           const s = performance.now();
-          const out = await listEvents(db, p);
+          const out = await call(p);
           const ms = performance.now() - s;
           samples.push(ms);
           rows += out.length;
           if (ms > worst.ms) worst = { ms, params: p, kind: k };
         }
-        entry.kinds[k] = { ...summarize(samples), meanRows: r2(rows / samples.length), params: params.map(printable) };
+        entry.kinds[k] = { ...summarize(samples), meanRows: r2(rows / samples.length), statementsPerCall: r2((statements.n - sent) / samples.length), params: params.map(printable) };
         entry.samples.push(...samples);
       }
       entry.all = summarize(entry.samples);
@@ -132,7 +144,7 @@ async function runDatabase(kind, dist, statsHolder) {
       const again = [];
       for (let i = 0; i < 3; i++) {
         const s = performance.now();
-        await listEvents(db, worst.params);
+        await call(worst.params);
         again.push(performance.now() - s);
       }
       entry.worst.rerunMinMs = r2(Math.min(...again));
@@ -149,6 +161,7 @@ async function runDatabase(kind, dist, statsHolder) {
       e.worst.plans = compiled ? [{ sql: compiled.sql, plan: await explain(kind, db, compiled) }] : [];
     }
     for (const e of result.combinations) delete e.worst.rawParams;
+    await api?.close();
     if (settings.writeReceipts > 0) {
       log('  write cost of the indexes…');
       result.writeCost = await measureWriteCost(kind, dist, settings.writeReceipts, log);
@@ -177,6 +190,7 @@ const printable = (p) => {
 };
 
 function cell(e) {
+  if (!e) return '–';
   const p = e.all.p99;
   return p < TARGET_MS ? p.toFixed(2) : `**${p.toFixed(2)}**`;
 }
@@ -188,7 +202,7 @@ function markdown(report) {
   L.push('');
   L.push(`Machine: ${m.cpuModel} × ${m.cores} cores, ${m.memoryGiB} GiB RAM, Node ${m.node}; load avg at start ${m.loadAvgAtStart.join(' / ')} (shared with other work), at the end ${report.loadAvgAtEnd.join(' / ')}.`);
   L.push(
-    `Data: ${report.settings.receipts.toLocaleString('en-US')} receipts (bench/queries/data.mjs). Calls: ${report.settings.iterations} per combination and kind of values (dense, sparse ≤ ${SPARSE_MAX} matches under the densest superset, random), one at a time, through listEvents (dist/), limit 50; times in ms.`,
+    `Data: ${report.settings.receipts.toLocaleString('en-US')} receipts (bench/queries/data.mjs). Calls: ${report.settings.iterations} per combination and kind of values (dense, sparse ≤ ${SPARSE_MAX} matches under the densest superset, random), one at a time, ${report.settings.via === 'api' ? 'GET /api/events through the route in-process (bench/event-filters/api.mjs)' : 'through listEvents (dist/)'}, limit 50; times in ms.`,
   );
   for (const d of report.databases) {
     L.push('');
@@ -206,6 +220,18 @@ function markdown(report) {
       `${meets} of ${all.length} combinations have p99 < ${TARGET_MS} ms; ${reproducible.length} miss reproducibly (their slowest call's parameters re-run ≥ ${TARGET_MS} ms). ` +
         `Median combination p99 ${p99s[Math.floor(p99s.length / 2)].toFixed(2)} ms, worst ${p99s[p99s.length - 1].toFixed(2)} ms; slowest re-run of any worst call ${Math.max(...all.map((e) => e.worst.rerunMinMs)).toFixed(2)} ms.`,
     );
+    L.push('');
+    L.push(`Per scope (${report.settings.via === 'api' ? 'GET /api/events in-process' : 'listEvents'}): p50 and p99 of each combination, median / worst combination; PostgreSQL statements per call.`);
+    L.push('');
+    L.push('| scope | combinations | p50: median / worst | p99: median / worst | slowest call re-run: median / worst | statements per call |');
+    L.push('|---|---:|---|---|---|---|');
+    const med = (xs) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
+    for (const scope of [...new Set(all.map((e) => e.combo.scope))]) {
+      const es = all.filter((e) => e.combo.scope === scope);
+      const col = (f) => `${med(es.map(f)).toFixed(2)} / ${Math.max(...es.map(f)).toFixed(2)} ms`;
+      const st = es.flatMap((e) => Object.values(e.kinds).map((k) => k.statementsPerCall ?? 0));
+      L.push(`| ${scope} | ${es.length} | ${col((e) => e.all.p50)} | ${col((e) => e.all.p99)} | ${col((e) => e.worst.rerunMinMs)} | ${d.database === 'postgres' ? `${Math.min(...st)}–${Math.max(...st)}` : '–'} |`);
+    }
     if (d.dataset?.migrations?.length) L.push(`Migrations applied to the kept data set this run: ${d.dataset.migrations.map((x) => `${x.migrations.join(', ')} in ${(x.ms / 1000).toFixed(1)} s`).join('; ')}.`);
     L.push('');
     L.push('p99 per combination (rows: scope and equality filters; columns: time range × cursor depth):');
@@ -261,8 +287,12 @@ export function writeCostLines(w) {
   return L;
 }
 
+/** Statements sent to PostgreSQL so far (SQLite's are in-process calls, not counted). */
+let statements = { n: 0 };
+
 async function main() {
   const dist = await importDist();
+  statements = await countPostgresStatements();
   const report = { startedAt: new Date().toISOString(), targetP99Ms: TARGET_MS, settings, machine: describeMachine({ packages: ['kysely', 'better-sqlite3', 'pg'] }), databases: [] };
   const statsHolder = {};
   let failed = false;

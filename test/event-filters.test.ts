@@ -213,6 +213,7 @@ async function explain(t: TestDatabase, compiled: CompiledQuery): Promise<unknow
 
 interface PgNode {
   'Node Type': string;
+  'Parent Relationship'?: string;
   'Relation Name'?: string;
   'Index Name'?: string;
   'Index Cond'?: string;
@@ -221,6 +222,15 @@ interface PgNode {
 function* pgNodes(n: PgNode): Generator<PgNode> {
   yield n;
   for (const c of n.Plans ?? []) yield* pgNodes(c);
+}
+/**
+ * The nodes that read the page, leaving out the skip scan that finds a repository's installations
+ * (a recursive CTE: one seek per installation, whatever the filters).
+ */
+function* pgPageNodes(n: PgNode): Generator<PgNode> {
+  if (n['Node Type'] === 'Recursive Union') return;
+  yield n;
+  for (const c of n.Plans ?? []) yield* pgPageNodes(c);
 }
 
 /** The columns a combination's filters compare with `=` (each must be in the index condition). */
@@ -292,7 +302,9 @@ describe.each(dialects)('event log filters (%s)', (dialect) => {
         const want = equalityColumns(f);
         if (t.dialect === 'sqlite') {
           const lines = plan as string[];
-          const reads = lines.filter((l) => /^(SEARCH|SCAN) e\b/.test(l));
+          // The walks; with several branches the page's rows are then read by id (the primary key).
+          const byId = lines.filter((l) => /^SEARCH e USING INDEX sqlite_autoindex_event_receipts_1 \(id=\?\)$/.test(l));
+          const reads = lines.filter((l) => /^(SEARCH|SCAN) e\b/.test(l) && !byId.includes(l));
           expect(reads.length, `${what}\n${lines.join('\n')}`).toBeGreaterThan(0);
           for (const l of reads) {
             // `SEARCH e USING INDEX x (repository_id=? AND installation_id=? AND id<?)`
@@ -308,17 +320,26 @@ describe.each(dialects)('event log filters (%s)', (dialect) => {
           else expect(sorts, `${what}\n${lines.join('\n')}`).toEqual([]);
         } else {
           const root = (plan as Array<{ Plan: PgNode }>)[0]!.Plan;
-          const nodes = [...pgNodes(root)];
+          const nodes = [...pgPageNodes(root)];
           const text = JSON.stringify(root, null, 1);
           const reads = nodes.filter((n) => n['Relation Name'] === 'event_receipts');
+          const owners = [...pgNodes(root)].filter((n) => n['Node Type'] === 'Recursive Union');
+          // A repository's installations: an index seek each, of (repository_id, installation_id, …).
+          for (const o of owners) for (const n of [...pgNodes(o)].filter((x) => x['Relation Name'] === 'event_receipts')) expect(n['Index Cond'] ?? '', `${what}\n${text}`).toMatch(/repository_id = .*installation_id/s);
           expect(reads.length, `${what}\n${text}`).toBeGreaterThan(0);
           for (const n of reads) {
             expect(n['Node Type'], `${what}\n${text}`).toMatch(/^Index (Only )?Scan$/);
             for (const col of want) expect(n['Index Cond'] ?? '', `${what}\n${text}`).toContain(col);
           }
           // No sort of the matches; branches are merged (Merge Append) or their pages sorted (≤ branches × (limit + 1) rows).
-          const sorts = nodes.filter((n) => n['Node Type'] === 'Sort' || n['Node Type'] === 'Incremental Sort');
-          const branches = nodes.filter((n) => n['Node Type'] === 'Subquery Scan').length;
+          // A repository's branches are walks under a nested loop over its owners (the inner side a
+          // Limit: lateral subqueries, a page each), their pages sorted.
+          // (Receipts of a repository without an installation — none in a GitHub App's own log, they
+          // come from repository webhooks — are sorted: PostgreSQL gives no order for `is null`.)
+          const nullWalk = (n: PgNode) => [...pgNodes(n)].some((x) => /installation_id IS NULL/.test(x['Index Cond'] ?? ''));
+          const sorts = nodes.filter((n) => (n['Node Type'] === 'Sort' || n['Node Type'] === 'Incremental Sort') && !(n !== root.Plans?.[0] && nullWalk(n)));
+          const laterals = nodes.filter((n) => n['Node Type'] === 'Nested Loop' && n.Plans?.some((c) => c['Parent Relationship'] === 'Inner' && c['Node Type'] === 'Limit')).length;
+          const branches = nodes.filter((n) => n['Node Type'] === 'Subquery Scan').length + 2 * laterals;
           if (branches > 1) expect(sorts.length, `${what}\n${text}`).toBeLessThanOrEqual(1);
           else expect(sorts.map((n) => n['Node Type']), `${what}\n${text}`).toEqual([]);
           if (sorts.length) expect(root['Node Type'] === 'Limit' && root.Plans?.[0] === sorts[0], `${what}\n${text}`).toBe(true);
