@@ -20,6 +20,7 @@ import pg from 'pg';
 import { REPO_ROOT } from './lib/config.mjs';
 import { adminQuery as admin, databaseUrl } from './lib/postgres-admin.mjs';
 import { exampleDeliveries } from './lib/example-deliveries.mjs';
+import { timeStatements } from './lib/pg-statement-timer.mjs';
 
 const dist = (p) => import(path.join(REPO_ROOT, 'dist', p));
 const { openPostgres, migrateToLatest, nowIso } = await dist('db/index.js');
@@ -34,8 +35,6 @@ const POOL = Number(process.env.BENCH_POOL ?? 10);
 const VARIANTS = (process.env.BENCH_STAGE_VARIANTS ?? 'per-delivery,per-delivery+async-commit,per-delivery+no-indexes,grouped,grouped+async-commit').split(',');
 
 // Time every statement by its first words.
-const stages = new Map();
-const origQuery = pg.Client.prototype.query;
 const stageOf = (text) => {
   const t = text.trim().toLowerCase();
   if (t.startsWith('begin') || t.startsWith('commit') || t.startsWith('rollback')) return t.split(/\s/)[0];
@@ -45,26 +44,8 @@ const stageOf = (text) => {
   if (t.startsWith('insert into "repositories"')) return 'insert repository';
   return m ? `${m[1]} ${m[2]}` : t.slice(0, 30);
 };
-let timing = false;
-pg.Client.prototype.query = function (...args) {
-  const first = args[0];
-  const text = typeof first === 'string' ? first : first?.text;
-  const ret = origQuery.apply(this, args);
-  if (timing && text && ret && typeof ret.then === 'function') {
-    const t0 = performance.now();
-    const name = stageOf(text);
-    ret.then(
-      () => {
-        const s = stages.get(name) ?? { n: 0, ms: 0 };
-        s.n++;
-        s.ms += performance.now() - t0;
-        stages.set(name, s);
-      },
-      () => undefined,
-    );
-  }
-  return ret;
-};
+const timer = timeStatements(stageOf);
+const stages = timer.stages;
 
 
 async function runVariant(variant, deliveries) {
@@ -95,7 +76,7 @@ async function runVariant(variant, deliveries) {
     };
     for (let i = 0; i < 200; i++) await one(); // warm-up
     stages.clear();
-    timing = true;
+    timer.on = true;
     let done = 0;
     let totalMs = 0;
     const t0 = performance.now();
@@ -110,7 +91,7 @@ async function runVariant(variant, deliveries) {
         }
       }),
     );
-    timing = false;
+    timer.on = false;
     const wall = (performance.now() - t0) / 1000;
     const msPerDelivery = totalMs / done;
     const rows = [...stages].map(([name, s]) => ({ name, perDelivery: s.ms / done, perCall: s.ms / s.n, calls: s.n / done }));

@@ -17,6 +17,7 @@ import pg from 'pg';
 import { REPO_ROOT } from './lib/config.mjs';
 import { adminQuery as admin, databaseUrl } from './lib/postgres-admin.mjs';
 import { exampleDeliveries } from './lib/example-deliveries.mjs';
+import { timeStatements } from './lib/pg-statement-timer.mjs';
 
 const BACKLOG = Number(process.env.BENCH_BACKLOG ?? 3000);
 const DISTS = (process.env.BENCH_PROCESS_DISTS ?? 'dist').split(',').map((d) => path.resolve(REPO_ROOT, d.trim()));
@@ -25,8 +26,6 @@ const EXTRA_ENV = Object.fromEntries((process.env.BENCH_SWITCHYARD_ENV ?? '').sp
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 // Time every statement by its first words.
-const stages = new Map();
-const origQuery = pg.Client.prototype.query;
 const stageOf = (text) => {
   const t = text.trim().toLowerCase().replace(/\s+/g, ' ');
   if (/^(begin|commit|rollback|savepoint|release)/.test(t)) return t.split(' ')[0];
@@ -40,26 +39,8 @@ const stageOf = (text) => {
   if (t.startsWith('select') && t.includes('for update')) return `select … for update ${/from "?([\w.]+)/.exec(t)?.[1] ?? ''}`;
   return m ? `${m[1]} ${m[2]}` : t.slice(0, 30);
 };
-let timing = false;
-pg.Client.prototype.query = function (...args) {
-  const first = args[0];
-  const text = typeof first === 'string' ? first : first?.text;
-  const ret = origQuery.apply(this, args);
-  if (timing && text && ret && typeof ret.then === 'function') {
-    const t0 = performance.now();
-    const name = stageOf(text);
-    ret.then(
-      () => {
-        const s = stages.get(name) ?? { n: 0, ms: 0 };
-        s.n++;
-        s.ms += performance.now() - t0;
-        stages.set(name, s);
-      },
-      () => undefined,
-    );
-  }
-  return ret;
-};
+const timer = timeStatements(stageOf);
+const stages = timer.stages;
 
 const { deliveries: raw } = exampleDeliveries('x', { repos: 50 });
 
@@ -106,7 +87,7 @@ async function runDist(dist, round) {
     const app = await createSwitchyard(config, log);
     stages.clear();
     const loadBefore = os.loadavg()[0];
-    timing = true;
+    timer.on = true;
     const t0 = performance.now();
     await app.start({ web: false, worker: true, scheduler: false });
     let firstAt = null;
@@ -119,7 +100,7 @@ async function runDist(dist, round) {
       if (performance.now() - t0 > 600_000) break;
     }
     const wall = (performance.now() - (firstAt ?? t0)) / 1000;
-    timing = false;
+    timer.on = false;
     await app.stop();
     await counter.end();
     const rows = [...stages].map(([name, s]) => ({ name, perReceipt: s.ms / processed, perCall: s.ms / s.n, calls: s.n / processed }));

@@ -24,13 +24,13 @@
  * Lock order: receipts are locked in id order and the projection runs in repository order, so two
  * batches (two workers) touching the same repositories take their row locks in the same order.
  */
-import type { Selectable } from 'kysely';
 import { sql } from 'kysely';
-import type { EventReceiptsTable, Executor } from '../db/index.js';
+import type { Executor } from '../db/index.js';
 import { nowIso, toBool } from '../db/index.js';
 import type { JobContext } from '../jobs/index.js';
-import { AUTOMATION_JOB, type EventContext } from '../automations/registry.js';
-import { contextFromBytes, processReceipt, recordFailure, type ProcessDeps } from './process-receipt.js';
+import { AUTOMATION_JOB } from '../automations/registry.js';
+import { readBatchContexts } from './receipt-batch-contexts.js';
+import { processReceipt, recordFailure, type ProcessDeps } from './process-receipt.js';
 
 /** At most this many receipts in one transaction. */
 const MAX_BATCH = 32;
@@ -113,7 +113,6 @@ export function createPostgresReceiptProcessor(deps: ProcessDeps, options: { max
   };
 }
 
-type Head = Selectable<EventReceiptsTable>;
 type Locked = { id: string; processing_status: string; received_at: string; counted: boolean | number; repository_id: string | null; installation_id: number | null };
 
 type BatchOutcome = { committed: true; failed: Map<string, { eventType: string; error: unknown }> } | { committed: false };
@@ -127,27 +126,7 @@ type BatchOutcome = { committed: true; failed: Map<string, { eventType: string; 
 async function processBatch(deps: ProcessDeps, ids: string[]): Promise<BatchOutcome> {
   const { db, registry, queue, metrics } = deps;
   const failed = new Map<string, { eventType: string; error: unknown }>();
-  const heads = (await db.kysely.selectFrom('event_receipts').selectAll().where('id', 'in', ids).execute()).filter(
-    (h) => h.processing_status !== 'processed' && h.processing_status !== 'dead',
-  );
-  if (heads.length === 0) return { committed: true, failed };
-  const inline = heads.filter((h) => !h.payload_storage).map((h) => h.id);
-  const bodies = new Map<string, Buffer>();
-  if (inline.length > 0) {
-    for (const p of await db.kysely.selectFrom('event_payloads').select(['receipt_id', 'body']).where('receipt_id', 'in', inline).execute()) {
-      bodies.set(p.receipt_id, Buffer.isBuffer(p.body) ? p.body : Buffer.from(p.body));
-    }
-  }
-  const contexts = new Map<string, { head: Head; ctx: EventContext }>();
-  for (const head of heads) {
-    try {
-      const bytes = head.payload_storage ? await deps.payloads.get(head.payload_storage) : bodies.get(head.id);
-      if (!bytes) throw new Error('Receipt has no payload');
-      contexts.set(head.id, { head, ctx: contextFromBytes(deps, head, bytes) });
-    } catch (error) {
-      failed.set(head.id, { eventType: head.event_type, error });
-    }
-  }
+  const contexts = await readBatchContexts(deps, ids, failed);
   if (contexts.size === 0) return { committed: true, failed };
 
   const done: Array<{ event: string; receivedAt: string }> = [];

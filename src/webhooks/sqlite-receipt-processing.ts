@@ -14,12 +14,12 @@
  * with backoff, dead after its last retry) while the others commit; the projection's writes and the
  * `processed` mark commit together.
  */
-import { sql, type Selectable } from 'kysely';
-import type { EventReceiptsTable } from '../db/index.js';
+import { sql } from 'kysely';
 import { nowIso } from '../db/index.js';
 import type { JobContext } from '../jobs/index.js';
-import { AUTOMATION_JOB, type EventContext } from '../automations/registry.js';
-import { contextFromBytes, countDelivery, recordFailure, type ProcessDeps } from './process-receipt.js';
+import { AUTOMATION_JOB } from '../automations/registry.js';
+import { readBatchContexts } from './receipt-batch-contexts.js';
+import { countDelivery, recordFailure, type ProcessDeps } from './process-receipt.js';
 
 /** At most this many receipts in one transaction (a batch holds the write lock while it runs). */
 const MAX_BATCH = 64;
@@ -78,7 +78,6 @@ export function createSqliteReceiptProcessor(deps: ProcessDeps): SqliteReceiptPr
   };
 }
 
-type Head = Selectable<EventReceiptsTable>;
 
 /**
  * Processes the receipts in one transaction; returns the ones that failed (receipt id → event type
@@ -87,27 +86,7 @@ type Head = Selectable<EventReceiptsTable>;
 async function processBatch(deps: ProcessDeps, ids: string[]): Promise<Map<string, { eventType: string; error: unknown }>> {
   const { db, registry, queue, metrics } = deps;
   const failed = new Map<string, { eventType: string; error: unknown }>();
-  const heads = (await db.kysely.selectFrom('event_receipts').selectAll().where('id', 'in', ids).execute()).filter(
-    (h) => h.processing_status !== 'processed' && h.processing_status !== 'dead',
-  );
-  if (heads.length === 0) return failed;
-  const inline = heads.filter((h) => !h.payload_storage).map((h) => h.id);
-  const bodies = new Map<string, Buffer>();
-  if (inline.length > 0) {
-    for (const p of await db.kysely.selectFrom('event_payloads').select(['receipt_id', 'body']).where('receipt_id', 'in', inline).execute()) {
-      bodies.set(p.receipt_id, Buffer.isBuffer(p.body) ? p.body : Buffer.from(p.body));
-    }
-  }
-  const contexts = new Map<string, { head: Head; ctx: EventContext }>();
-  for (const head of heads) {
-    try {
-      const bytes = head.payload_storage ? await deps.payloads.get(head.payload_storage) : bodies.get(head.id);
-      if (!bytes) throw new Error('Receipt has no payload');
-      contexts.set(head.id, { head, ctx: contextFromBytes(deps, head, bytes) });
-    } catch (error) {
-      failed.set(head.id, { eventType: head.event_type, error });
-    }
-  }
+  const contexts = await readBatchContexts(deps, ids, failed);
   if (contexts.size === 0) return failed;
 
   const done: Array<{ event: string; receivedAt: string }> = [];
