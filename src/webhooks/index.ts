@@ -97,7 +97,6 @@ export function createWebhooksSlice(deps: WebhooksDeps): WebhooksSlice {
   // SQLite: new receipts get no job; the worker takes them from event_receipts (retries and replays
   // still run as `webhooks.process-receipt` jobs).
   const receiptQueue = sqliteProcessor ? createSqliteReceiptQueue({ db, processor: sqliteProcessor, log: processDeps.log }) : null;
-  let receiptQueueStarted = false;
   queue.register<{ receiptId: string }>(PROCESS_RECEIPT_JOB, (p, ctx) => batchProcessor.process(p.receiptId, ctx));
   queue.register<{ automation: string; receiptId: string }>(AUTOMATION_JOB, (p, ctx) => runAutomation(processDeps, p, { id: ctx.id, attempt: ctx.attempt }));
   queue.register(RETENTION_JOB, async () => {
@@ -137,15 +136,14 @@ export function createWebhooksSlice(deps: WebhooksDeps): WebhooksSlice {
     },
     drain: () => store.drain(),
     start(opts) {
-      if (!opts.work || !receiptQueue) return;
-      receiptQueueStarted = true;
-      receiptQueue.start();
+      if (opts.work) receiptQueue?.start();
     },
     receiptsCommitted() {
       receiptQueue?.wake();
     },
     async stop() {
-      if (receiptQueueStarted) await receiptQueue?.stop();
+      // A queue never started has nothing in hand: stopping it returns at once.
+      await receiptQueue?.stop();
     },
   };
 }

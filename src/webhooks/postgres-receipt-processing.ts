@@ -29,20 +29,13 @@ import type { Executor } from '../db/index.js';
 import { nowIso, toBool } from '../db/index.js';
 import type { JobContext } from '../jobs/index.js';
 import { AUTOMATION_JOB } from '../automations/registry.js';
-import { readBatchContexts } from './receipt-batch-contexts.js';
-import { processReceipt, recordFailure, type ProcessDeps } from './process-receipt.js';
+import { readBatchContexts, settleBatch, type BatchWaiter } from './receipt-batch-contexts.js';
+import { processReceipt, type ProcessDeps } from './process-receipt.js';
 
 /** At most this many receipts in one transaction. */
 const MAX_BATCH = 32;
 /** Batches in flight at once (each holds one connection of the pool while it runs). */
 const BATCHES_IN_FLIGHT = 2;
-
-interface Waiting {
-  receiptId: string;
-  job?: JobContext;
-  resolve(): void;
-  reject(err: unknown): void;
-}
 
 export interface PostgresReceiptProcessor {
   /** Processes the receipt with whatever else is waiting; resolves once its outcome is committed. */
@@ -52,11 +45,11 @@ export interface PostgresReceiptProcessor {
 export function createPostgresReceiptProcessor(deps: ProcessDeps, options: { maxBatch?: number; batchesInFlight?: number } = {}): PostgresReceiptProcessor {
   const maxBatch = options.maxBatch ?? MAX_BATCH;
   const batchesInFlight = options.batchesInFlight ?? BATCHES_IN_FLIGHT;
-  let pending: Waiting[] = [];
+  let pending: BatchWaiter[] = [];
   let inFlight = 0;
   let scheduled = false;
 
-  const runBatch = async (batch: Waiting[]): Promise<void> => {
+  const runBatch = async (batch: BatchWaiter[]): Promise<void> => {
     const ids = [...new Set(batch.map((w) => w.receiptId))];
     let outcome: BatchOutcome;
     try {
@@ -73,17 +66,7 @@ export function createPostgresReceiptProcessor(deps: ProcessDeps, options: { max
       for (const w of batch) await processReceipt(deps, w.receiptId, w.job).then(w.resolve, w.reject);
       return;
     }
-    for (const w of batch) {
-      const err = outcome.failed.get(w.receiptId);
-      if (err === undefined) {
-        w.resolve();
-        continue;
-      }
-      // As in processReceipt: a failure is recorded on the receipt (retry or dead); only a
-      // failure to record it fails the job, which the queue then retries.
-      outcome.failed.delete(w.receiptId);
-      await recordFailure(deps, w.receiptId, err.eventType, err.error, w.job).then(w.resolve, w.reject);
-    }
+    await settleBatch(deps, batch, outcome.failed);
   };
 
   const pump = (): void => {

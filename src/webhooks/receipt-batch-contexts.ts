@@ -1,15 +1,25 @@
 /**
- * The first step of processing a batch of receipts, on both databases: their rows and payloads read
- * in one select each, and each one's handler context. Receipts already processed or dead are left
- * out; one whose payload cannot be read or parsed goes to `failed` (recorded by the caller).
+ * What both databases' batch processors share: the first step of a batch (its receipts' rows and
+ * payloads read in one select each, and each one's handler context; receipts already processed or
+ * dead are left out, one whose payload cannot be read or parsed goes to `failed`) and the last (each
+ * waiting job settled, a failed receipt's failure recorded).
  */
 import type { Selectable } from 'kysely';
 import type { EventReceiptsTable } from '../db/index.js';
 import type { EventContext } from '../automations/registry.js';
-import { contextFromBytes, type ProcessDeps } from './process-receipt.js';
+import type { JobContext } from '../jobs/index.js';
+import { contextFromBytes, recordFailure, type ProcessDeps } from './process-receipt.js';
 
 export type ReceiptHead = Selectable<EventReceiptsTable>;
 export type BatchFailures = Map<string, { eventType: string; error: unknown }>;
+
+/** A `webhooks.process-receipt` job waiting for the batch that carries its receipt. */
+export interface BatchWaiter {
+  receiptId: string;
+  job?: JobContext;
+  resolve(): void;
+  reject(err: unknown): void;
+}
 
 export async function readBatchContexts(
   deps: Pick<ProcessDeps, 'db' | 'payloads' | 'log'>,
@@ -39,4 +49,20 @@ export async function readBatchContexts(
     }
   }
   return contexts;
+}
+
+/**
+ * Settles the jobs of a committed batch. As in processReceipt: a failure is recorded on the receipt
+ * (retry or dead); only a failure to record it fails the job, which the queue then retries.
+ */
+export async function settleBatch(deps: ProcessDeps, batch: BatchWaiter[], failed: BatchFailures): Promise<void> {
+  for (const w of batch) {
+    const err = failed.get(w.receiptId);
+    if (err === undefined) {
+      w.resolve();
+      continue;
+    }
+    failed.delete(w.receiptId);
+    await recordFailure(deps, w.receiptId, err.eventType, err.error, w.job).then(w.resolve, w.reject);
+  }
 }

@@ -18,18 +18,11 @@ import { sql } from 'kysely';
 import { nowIso } from '../db/index.js';
 import type { JobContext } from '../jobs/index.js';
 import { AUTOMATION_JOB } from '../automations/registry.js';
-import { readBatchContexts } from './receipt-batch-contexts.js';
-import { countDelivery, recordFailure, type ProcessDeps } from './process-receipt.js';
+import { readBatchContexts, settleBatch, type BatchWaiter } from './receipt-batch-contexts.js';
+import { countDelivery, type ProcessDeps } from './process-receipt.js';
 
 /** At most this many receipts in one transaction (a batch holds the write lock while it runs). */
 const MAX_BATCH = 64;
-
-interface Waiting {
-  receiptId: string;
-  job?: JobContext;
-  resolve(): void;
-  reject(err: unknown): void;
-}
 
 export interface SqliteReceiptProcessor {
   /** Processes the receipt with whatever else is waiting; resolves once its outcome is committed. */
@@ -37,7 +30,7 @@ export interface SqliteReceiptProcessor {
 }
 
 export function createSqliteReceiptProcessor(deps: ProcessDeps): SqliteReceiptProcessor {
-  let pending: Waiting[] = [];
+  let pending: BatchWaiter[] = [];
   let running = false;
 
   const run = async (): Promise<void> => {
@@ -46,17 +39,7 @@ export function createSqliteReceiptProcessor(deps: ProcessDeps): SqliteReceiptPr
       pending = pending.slice(MAX_BATCH);
       try {
         const failed = await processBatch(deps, [...new Set(batch.map((w) => w.receiptId))]);
-        for (const w of batch) {
-          const err = failed.get(w.receiptId);
-          if (err === undefined) {
-            w.resolve();
-            continue;
-          }
-          // As in processReceipt: a failure is recorded on the receipt (retry or dead); only a
-          // failure to record it fails the job, which the queue then retries.
-          failed.delete(w.receiptId);
-          await recordFailure(deps, w.receiptId, err.eventType, err.error, w.job).then(w.resolve, w.reject);
-        }
+        await settleBatch(deps, batch, failed);
       } catch (err) {
         for (const w of batch) w.reject(err);
       }
