@@ -44,15 +44,7 @@ const pendingDrops = new Set<Promise<void>>();
 
 /** Starts dropping a PostgreSQL database; the promise is kept so the test file waits for it before it ends. */
 function startDrop(name: string): Promise<void> {
-  const done = (async () => {
-    const a = new pg.Client({ connectionString: ADMIN_URL });
-    await a.connect();
-    try {
-      await a.query(`drop database if exists ${name} with (force)`);
-    } finally {
-      await a.end();
-    }
-  })();
+  const done = adminQuery(`drop database if exists ${name} with (force)`);
   pendingDrops.add(done);
   void done.catch(() => undefined).finally(() => pendingDrops.delete(done));
   return Promise.resolve();
@@ -66,10 +58,15 @@ export async function waitForDrops(): Promise<void> {
 /** Creates a PostgreSQL database, a copy of the migrated template when `migrated` and there is one. */
 async function createPostgresDatabase(name: string, migrated: boolean): Promise<void> {
   const tpl = migrated ? template('switchyardPgTemplate') : undefined;
+  await adminQuery(tpl ? `create database ${name} template ${tpl}` : `create database ${name}`);
+}
+
+/** One statement on the PostgreSQL server's admin database, on a connection of its own. */
+export async function adminQuery(text: string): Promise<void> {
   const admin = new pg.Client({ connectionString: ADMIN_URL });
   await admin.connect();
   try {
-    await admin.query(tpl ? `create database ${name} template ${tpl}` : `create database ${name}`);
+    await admin.query(text);
   } finally {
     await admin.end();
   }
@@ -84,7 +81,8 @@ export const postgresAvailable = process.env.SWITCHYARD_TEST_PG === '1';
 /** The dialects to run database tests on. */
 export const dialects: Dialect[] = postgresAvailable ? ['sqlite', 'postgres'] : ['sqlite'];
 
-function urlFor(dbName: string): string {
+/** The URL of database `dbName` on the test PostgreSQL server. */
+export function urlFor(dbName: string): string {
   const u = new URL(ADMIN_URL);
   u.pathname = `/${dbName}`;
   return u.toString();

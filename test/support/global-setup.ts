@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { openPostgres, openSqlite, migrateToLatest } from '../../src/db/index.js';
-import { ADMIN_URL } from './databases.js';
+import { ADMIN_URL, adminQuery, urlFor } from './databases.js';
 import { findLeaks, ledgerSize } from './secret-ledger.js';
 
 export default async function setup(project: TestProject): Promise<() => void> {
@@ -51,7 +51,7 @@ export default async function setup(project: TestProject): Promise<() => void> {
   const pgTemplate = ok ? `switchyard_template_${process.pid}_${Math.random().toString(36).slice(2, 10)}` : '';
   if (pgTemplate) {
     await adminQuery(`create database ${pgTemplate}`);
-    const db = openPostgres(pgUrl(pgTemplate));
+    const db = openPostgres(urlFor(pgTemplate));
     try {
       await migrateToLatest(db);
     } finally {
@@ -77,20 +77,4 @@ export default async function setup(project: TestProject): Promise<() => void> {
       console.log(`Secret check (${project.name || 'all'}): ${size.secrets} secrets used by the tests, none in ${size.logs} captured server logs.`);
     }
   };
-}
-
-function pgUrl(dbName: string): string {
-  const u = new URL(ADMIN_URL);
-  u.pathname = `/${dbName}`;
-  return u.toString();
-}
-
-async function adminQuery(text: string): Promise<void> {
-  const client = new pg.Client({ connectionString: ADMIN_URL });
-  await client.connect();
-  try {
-    await client.query(text);
-  } finally {
-    await client.end();
-  }
 }
