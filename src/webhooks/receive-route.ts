@@ -41,8 +41,25 @@ const header = (req: FastifyRequest, name: string): string | undefined => {
  */
 export const MAX_JSON_DEPTH = 512;
 
-/** True when the JSON text nests objects and arrays deeper than `max` (strings are skipped). */
+/**
+ * True when the JSON text nests objects and arrays deeper than `max` (strings are skipped).
+ * Text with at most `max` opening brackets cannot nest deeper, and counting them is a few native
+ * searches (5 µs for a 21 KB `pull_request`) where the scan below costs ~50 µs on every delivery.
+ */
 export function nestsDeeperThan(text: string, max: number): boolean {
+  return openingBrackets(text, max) > max && scanDeeperThan(text, max);
+}
+
+/** Counts `{` and `[` in the text (inside strings too), stopping once past `limit`. */
+function openingBrackets(text: string, limit: number): number {
+  let n = 0;
+  for (const ch of ['{', '[']) {
+    for (let i = text.indexOf(ch); i !== -1; i = text.indexOf(ch, i + 1)) if (++n > limit) return n;
+  }
+  return n;
+}
+
+function scanDeeperThan(text: string, max: number): boolean {
   let depth = 0;
   let inString = false;
   for (let i = 0; i < text.length; i++) {
