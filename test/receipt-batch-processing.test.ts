@@ -24,6 +24,8 @@ describe.each(dialects)('receipt batch processing (%s)', (dialect) => {
   const calls = new Map<number, number>();
   const txids = new Map<number, string>();
   let poison: number | null = null;
+  /** The next projection of this pull request loses a (simulated) deadlock, as PostgreSQL reports one. */
+  let deadlockOnce: number | null = null;
   const processor = () => (dialect === 'postgres' ? createPostgresReceiptProcessor(deps) : createSqliteReceiptProcessor(deps));
 
   const deliver = async (numbers: number[]): Promise<string[]> => {
@@ -63,6 +65,10 @@ describe.each(dialects)('receipt batch processing (%s)', (dialect) => {
       calls.set(n, (calls.get(n) ?? 0) + 1);
       if (dialect === 'postgres') txids.set(n, (await sql<{ t: string }>`select txid_current()::text as t`.execute(tx)).rows[0]!.t);
       if (n === poison) throw new Error(`pull request ${n} is poison`);
+      if (n === deadlockOnce) {
+        deadlockOnce = null;
+        throw Object.assign(new Error('deadlock detected'), { code: '40P01' });
+      }
     });
   });
   afterAll(async () => {
@@ -131,5 +137,21 @@ describe.each(dialects)('receipt batch processing (%s)', (dialect) => {
     expect(await eventCount()).toBe(countAfter);
     expect(await receipts(ids)).toEqual(after);
     expect(await prNumbers(800, 900)).toEqual(numbers);
+  });
+
+  it.runIf(dialect === 'postgres')('processes a receipt that lost a deadlock again at once, alone, instead of scheduling a retry', async () => {
+    const numbers = [950, 951, 952, 953];
+    const ids = await deliver(numbers);
+    deadlockOnce = 952;
+    const p = processor();
+    await Promise.all(ids.map((id) => p.process(id)));
+    for (const r of await receipts(ids)) {
+      expect(r.processing_status).toBe('processed');
+      expect(r.retry_count).toBe(0);
+      expect(r.error_message).toBeNull();
+    }
+    expect(calls.get(952)).toBe(2);
+    for (const n of [950, 951, 953]) expect(calls.get(n)).toBe(1);
+    expect(await prNumbers(950, 960)).toEqual(numbers);
   });
 });

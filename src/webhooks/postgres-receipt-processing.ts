@@ -19,7 +19,9 @@
  *   the savepoint is released and set again in one round trip (`release …; savepoint …`);
  * - when the transaction as a whole fails (a deadlock with another worker's batch, a lost
  *   connection), nothing of it committed, and every receipt of the batch is processed again on its
- *   own by `processReceipt`, one transaction each.
+ *   own by `processReceipt`, one transaction each; a receipt whose own statements lost a deadlock
+ *   is rolled back to its savepoint and processed again on its own right after the batch commits
+ *   (not retried with backoff: it did nothing wrong).
  *
  * Lock order: receipts are locked in id order and the projection runs in repository order, so two
  * batches (two workers) touching the same repositories take their row locks in the same order.
@@ -66,7 +68,12 @@ export function createPostgresReceiptProcessor(deps: ProcessDeps, options: { max
       for (const w of batch) await processReceipt(deps, w.receiptId, w.job).then(w.resolve, w.reject);
       return;
     }
-    await settleBatch(deps, batch, outcome.failed);
+    // A receipt that lost a deadlock (or a serialization conflict) did nothing wrong: it runs again
+    // now, alone, instead of waiting out a retry's backoff (which left a backlog of them).
+    const again = new Set([...outcome.failed].filter(([, f]) => isTransient(f.error)).map(([id]) => id));
+    for (const id of again) outcome.failed.delete(id);
+    await settleBatch(deps, batch.filter((w) => !again.has(w.receiptId)), outcome.failed);
+    for (const w of batch.filter((w) => again.has(w.receiptId))) await processReceipt(deps, w.receiptId, w.job).then(w.resolve, w.reject);
   };
 
   const pump = (): void => {
@@ -95,6 +102,12 @@ export function createPostgresReceiptProcessor(deps: ProcessDeps, options: { max
     },
   };
 }
+
+/** PostgreSQL's deadlock_detected and serialization_failure: the statement lost a race, nothing more. */
+const isTransient = (error: unknown): boolean => {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === '40P01' || code === '40001';
+};
 
 type Locked = { id: string; processing_status: string; received_at: string; counted: boolean | number; repository_id: string | null; installation_id: number | null };
 
