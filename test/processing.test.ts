@@ -58,6 +58,40 @@ describe.each(dialects)('processing (%s)', (dialect) => {
     expect(await snapshot()).toEqual(before);
   });
 
+  it('writes a repository or pull request row only when a delivery changes it', async () => {
+    const k = t.app.db.kysely;
+    // A repository of its own, so the other tests' counts stay as they are.
+    const delivery = (action: string, o: Parameters<typeof pullRequest>[1], stars = 3) => ({
+      ...pullRequest(action, o),
+      repository: { ...repo(1077, 'acme/rowtest'), stargazers_count: stars },
+    });
+    const rows = async () => ({
+      repo: await k.selectFrom('repositories').select(['stargazers_count', 'github_updated_at']).where('full_name', '=', 'acme/rowtest').executeTakeFirstOrThrow(),
+      pr: await k
+        .selectFrom('pull_requests')
+        .innerJoin('repositories', 'repositories.id', 'pull_requests.repository_id')
+        .select(['pull_requests.updated_at', 'pull_requests.title'])
+        .where('repositories.full_name', '=', 'acme/rowtest')
+        .where('pull_requests.number', '=', 41)
+        .executeTakeFirstOrThrow(),
+    });
+    await deliver('pull_request', delivery('opened', { number: 41, updatedAt: '2026-02-01T00:00:00Z' }));
+    await t.settle();
+    const first = await rows();
+    await new Promise((r) => setTimeout(r, 5));
+    // The same facts again (another delivery of them): the pull request row is not rewritten.
+    await deliver('pull_request', delivery('labeled', { number: 41, updatedAt: '2026-02-01T00:00:00Z' }));
+    await t.settle();
+    expect(await rows()).toEqual(first);
+    // New facts: both rows change.
+    await deliver('pull_request', delivery('edited', { number: 41, updatedAt: '2026-02-01T00:10:00Z', title: 'Add a bigger widget' }, 4));
+    await t.settle();
+    const after = await rows();
+    expect(after.pr.title).toBe('Add a bigger widget');
+    expect(after.pr.updated_at).not.toBe(first.pr.updated_at);
+    expect(after.repo.stargazers_count).toBe(4);
+  });
+
   it('replaying a processed receipt changes nothing', async () => {
     const before = await snapshot();
     const events = (await t.getJson('/api/events?type=pull_request&limit=10')) as { items: Array<{ delivery_id: string }> };

@@ -4,7 +4,7 @@
  * caused it. Unlinked check runs of the head commit are linked to the pull request.
  */
 import type { Dialect, Executor } from '../db/index.js';
-import { forUpdate, newId, nowIso } from '../db/index.js';
+import { forUpdate, newId, nowIso, toBool } from '../db/index.js';
 import { num, objAt, str, toIsoTimestamp, type Obj } from '../payload-readers/index.js';
 import type { EventContext } from '../automations/registry.js';
 import { refreshFailingChecks } from './refresh-failing-checks.js';
@@ -60,8 +60,9 @@ export async function upsertPullRequest(
     github_created_at: toIsoTimestamp(pr.created_at),
     github_updated_at: updatedAt,
   };
+  const columns = Object.keys(values) as Array<keyof typeof values>;
   const existing = await forUpdate(
-    tx.selectFrom('pull_requests').select(['id', 'state', 'github_updated_at', 'head_sha']).where('repository_id', '=', repositoryId).where('number', '=', number),
+    tx.selectFrom('pull_requests').select(['id', ...columns]).where('repository_id', '=', repositoryId).where('number', '=', number),
     dialect,
   ).executeTakeFirst();
 
@@ -82,7 +83,10 @@ export async function upsertPullRequest(
     if (existing.github_updated_at && updatedAt && updatedAt < existing.github_updated_at) return existing.id;
     id = existing.id;
     fromState = existing.state;
-    await tx.updateTable('pull_requests').set({ ...values, updated_at: now }).where('id', '=', id).execute();
+    // Nothing written when nothing changed (a row rewritten by every delivery of the pull request
+    // left a dead row version each time on PostgreSQL, and a page in the WAL each time on SQLite).
+    const unchanged = columns.every((c) => (c === 'is_draft' ? toBool(existing.is_draft) === values.is_draft : existing[c] === values[c]));
+    if (!unchanged) await tx.updateTable('pull_requests').set({ ...values, updated_at: now }).where('id', '=', id).execute();
   }
   if (fromState !== state || how.recordAlways) {
     await tx
