@@ -17,8 +17,12 @@ function differs(column: string) {
   return sql<boolean>`(coalesce(${stored} <> ${incoming}, false) or (${stored} is null) <> (${incoming} is null))`;
 }
 
-/** Upserts a repository from a GitHub repository object; returns its id. Never overwrites newer metadata. */
-export async function upsertRepository(tx: Executor, repo: Obj, installationId: number | null): Promise<string | null> {
+/**
+ * Upserts a repository from a GitHub repository object; returns its id (null with `needId: false`
+ * when the row was already up to date: the caller does not need it, and reading it is a round trip
+ * per delivery). Never overwrites newer metadata.
+ */
+export async function upsertRepository(tx: Executor, repo: Obj, installationId: number | null, opts: { needId?: boolean } = {}): Promise<string | null> {
   const githubId = num(repo.id);
   const fullName = str(repo.full_name);
   if (githubId === null || fullName === null) return null;
@@ -75,6 +79,7 @@ export async function upsertRepository(tx: Executor, repo: Obj, installationId: 
     .returning('id')
     .executeTakeFirst();
   if (row) return row.id;
+  if (opts.needId === false) return null;
   const existing = await tx.selectFrom('repositories').select('id').where('github_id', '=', githubId).executeTakeFirst();
   return existing?.id ?? null;
 }
@@ -92,7 +97,7 @@ export async function projectRepositoryEvent(ctx: EventContext, tx: Executor): P
 /** Any event carrying a repository refreshes its metadata (guarded by updated_at). */
 export async function projectRepositoryMetadata(ctx: EventContext, tx: Executor): Promise<void> {
   const repo = objAt(ctx.payload, 'repository');
-  if (repo && ctx.name !== 'repository') await upsertRepository(tx, repo, ctx.installationId);
+  if (repo && ctx.name !== 'repository') await upsertRepository(tx, repo, ctx.installationId, { needId: false });
 }
 
 /** push: the default branch's head commit becomes `last_commit_sha` (newer pushes win). */
